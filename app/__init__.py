@@ -1,0 +1,1 @@
+"""Application layer: entry points, the open document, interchange and exports."""

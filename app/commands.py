@@ -1,0 +1,93 @@
+"""The command-line subcommands of DESIGN section 5 (no display needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from app import interchange, paths
+from app.document import ProjectDocument
+from app.errors import (
+    DestinationExistsError,
+    ForeignDatabaseError,
+    NotAProjectFileError,
+    ProjectFileError,
+    WillNotReplaceError,
+)
+from app.projectfile import check_file, check_header, read_file, write_atomically
+
+
+def run(args: argparse.Namespace) -> int:
+    handler = {
+        "new": new,
+        "check": check,
+        "export-json": export_json,
+        "import-json": import_json,
+    }[args.command]
+    return handler(args)
+
+
+def new(args: argparse.Namespace) -> int:
+    target: Path = args.file
+    if target.exists():
+        raise DestinationExistsError(target)
+    with (ProjectDocument.sample() if args.sample else ProjectDocument.new(target.stem)) as doc:
+        doc.save_as(target)
+    print(f"Created {target}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if path.suffix.lower() == ".json":
+        data = interchange.read_json(path)
+        interchange.validate(data, path)
+    else:
+        check_file(path, paths.working_dir())
+        with ProjectDocument.open(path) as doc:
+            data = doc.to_json()
+        interchange.validate(data, path)
+    print(
+        f"{path}: ok — {len(data.get('opportunities') or [])} opportunities, "
+        f"{len(data.get('decisions') or [])} decisions, "
+        f"{len(data.get('unit_models') or [])} unit models"
+    )
+    return 0
+
+
+def export_json(args: argparse.Namespace) -> int:
+    with ProjectDocument.open(args.file) as doc:
+        text = interchange.dumps(doc.to_json())
+    encoded = text.encode("utf-8")
+
+    def verify(temp: Path) -> None:
+        json.loads(temp.read_bytes().decode("utf-8"))
+
+    write_atomically(args.out, encoded, verify)
+    print(f"Wrote {args.out}")
+    return 0
+
+
+def import_json(args: argparse.Namespace) -> int:
+    target: Path = args.file
+    data = interchange.read_json(args.json_file)
+    interchange.validate(data, args.json_file)
+    if target.exists():
+        if not args.replace:
+            raise DestinationExistsError(target)
+        _refuse_unless_project(target)
+    with ProjectDocument.from_data(data, args.json_file) as doc:
+        doc.save_as(target)
+    print(f"{'Replaced' if args.replace else 'Created'} {target} from {args.json_file}")
+    return 0
+
+
+def _refuse_unless_project(target: Path) -> None:
+    """--replace overwrites project files only, never a document named by mistake."""
+    try:
+        check_header(target, read_file(target))
+    except (NotAProjectFileError, ForeignDatabaseError) as exc:
+        raise WillNotReplaceError(target) from exc
+    except ProjectFileError:
+        pass  # a damaged or older project may be replaced: that is what the import is for

@@ -1,0 +1,128 @@
+"""The errors a user can cause with a project file, each one plain sentence."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+
+class ProjectFileError(Exception):
+    """A problem the user can act on. ``str()`` is a plain sentence naming the file."""
+
+    def __init__(self, path: str | Path | None, detail: str = "") -> None:
+        self.path = Path(path) if path is not None else None
+        self.detail = detail
+        super().__init__(self.sentence())
+
+    @property
+    def name(self) -> str:
+        return f"“{self.path.name}”" if self.path is not None else "The project"
+
+    def sentence(self) -> str:
+        return f"{self.name} could not be used. {self.detail}".strip()
+
+
+class ProjectFileMissingError(ProjectFileError):
+    def sentence(self) -> str:
+        return f"There is no file {self.name} in {self.path.parent if self.path else '?'}."
+
+
+class UnreadableProjectFileError(ProjectFileError):
+    def sentence(self) -> str:
+        return f"{self.name} cannot be read: {self.detail}. Check that you may open it, and try again."
+
+
+class EmptyProjectFileError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} is empty (0 bytes): it holds no project. It may not have finished "
+                "copying; ask for the file again.")
+
+
+class NotAProjectFileError(ProjectFileError):
+    def sentence(self) -> str:
+        what = f" it looks like {self.detail}" if self.detail else ""
+        return (f"{self.name} is not an AI Product Planner project;{what or ' it is not a project file'}. "
+                "Open a .aiplan file, or use Import JSON for a .json export.")
+
+
+class ForeignDatabaseError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} is an SQLite database from another program, not an AI Product "
+                "Planner project, so it was not opened.")
+
+
+class DamagedProjectFileError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} is damaged ({self.detail}), so it was not opened and was left as it "
+                "is. Ask for another copy, or open your last saved version.")
+
+
+class NewerVersionError(ProjectFileError):
+    def __init__(self, path: str | Path, file_version: int, app_version: int) -> None:
+        self.file_version = file_version
+        self.app_version = app_version
+        super().__init__(path)
+
+    def sentence(self) -> str:
+        return (f"{self.name} was saved by a newer AI Product Planner (file version "
+                f"{self.file_version}; this app reads up to version {self.app_version}). "
+                "Update the app to open it.")
+
+
+class UnexpectedSchemaError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} contains database objects this app never creates ({self.detail}); "
+                "for your safety it was not opened. Ask the sender for a clean copy or a JSON export.")
+
+
+class ProjectSaveError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} was not saved: {self.detail}. The file on disk is unchanged and "
+                "your work is kept; free space or choose another folder, then save again.")
+
+
+class InvalidProjectDataError(ProjectFileError):
+    """JSON that does not describe a valid project; ``problems`` are ``path: rule`` lines."""
+
+    def __init__(self, path: str | Path | None, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(path)
+
+    def sentence(self) -> str:
+        first = self.problems[0] if self.problems else "unknown problem"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return f"{self.name} is not a valid project: {first}{more}."
+
+
+class DestinationExistsError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} already exists. Choose another name, or pass --replace to "
+                "overwrite it.")
+
+
+class WillNotReplaceError(ProjectFileError):
+    def sentence(self) -> str:
+        return (f"{self.name} is not an AI Product Planner project, so --replace will not "
+                "overwrite it. Choose another file name.")
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission was denied",
+    errno.EPERM: "permission was denied",
+    errno.EROFS: "the disk or folder is read-only",
+    errno.EIO: "the disk reported an input/output error",
+    errno.ENOENT: "the folder does not exist",
+    errno.EISDIR: "that is a folder, not a file",
+    errno.ENOTDIR: "part of the path is not a folder",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.EMFILE: "too many files are open",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A plain reason for an operating-system error."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return (exc.strerror or str(exc) or "an operating-system error").lower()

@@ -1,0 +1,520 @@
+"""JSON interchange (DESIGN section 4): lossless export, strict validation, import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidProjectDataError
+from app.paths import schema_path
+from models.estimate import Estimate
+from models.schema import (
+    SCHEMA_VERSION,
+    Base,
+    Criterion,
+    Decision,
+    DecisionLogEntry,
+    MemoSection,
+    Opportunity,
+    Option,
+    OptionScore,
+    Project,
+    Route,
+    UnitModel,
+)
+
+FORMAT = "aiplan"
+#: The interchange format's version: the schema version it was written from.
+FORMAT_VERSION = SCHEMA_VERSION
+#: Shown when a list of problems is cut short.
+MAX_PROBLEMS = 25
+
+Json = dict[str, Any]
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _num(value: float) -> int | float:
+    """Integral values print as integers (1200, not 1200.0), so files diff cleanly."""
+    if value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _estimate_out(estimate: Estimate) -> int | float | Json:
+    if estimate.dist is None:
+        return _num(estimate.base)
+    out: Json = {"base": _num(estimate.base)}
+    if estimate.low is not None:
+        out["low"] = _num(estimate.low)
+    if estimate.high is not None:
+        out["high"] = _num(estimate.high)
+    out["dist"] = estimate.dist
+    return out
+
+
+def _inputs_out(row: Base) -> Json:
+    return {field: _estimate_out(getattr(row, field)) for field in row.ESTIMATES}
+
+
+def _notes_out(row: Base, extra: Json | None = None) -> Json:
+    notes = {field: row.note(field) for field in row.ESTIMATES if row.note(field)}
+    notes.update(extra or {})
+    return notes
+
+
+def export_project(session: Session) -> Json:
+    """The whole project as the canonical JSON object (keys in a fixed order)."""
+    project = session.execute(select(Project)).scalar_one()
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "project": {
+            "name": project.name,
+            "author": project.author,
+            "description": project.description,
+            "currency": project.currency,
+            "horizon_years": project.horizon_years,
+            "discount_rate": _num(project.discount_rate),
+            "mc_samples": project.mc_samples,
+            "mc_seed": project.mc_seed,
+            "budget": None if project.budget is None else _num(project.budget),
+        },
+        "opportunities": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "description": o.description,
+                "status": o.status,
+                "decision_id": o.decision_id,
+                "unit_model_id": o.unit_model_id,
+                **_inputs_out(o),
+                "notes": _notes_out(o),
+            }
+            for o in _ordered(session, Opportunity)
+        ],
+        "decisions": [_decision_out(d) for d in _ordered(session, Decision)],
+        "unit_models": [
+            {
+                "id": u.id,
+                "name": u.name,
+                "description": u.description,
+                **_inputs_out(u),
+                "routes": [
+                    {
+                        "id": r.id,
+                        "model": r.model,
+                        "provider": r.provider,
+                        "price_date": r.price_date,
+                        **_inputs_out(r),
+                        "notes": _notes_out(r),
+                    }
+                    for r in u.routes
+                ],
+                "notes": _notes_out(u),
+            }
+            for u in _ordered(session, UnitModel)
+        ],
+        "memo": [
+            {"id": m.id, "title": m.title, "body": m.body}
+            for m in _ordered(session, MemoSection)
+        ],
+        "decision_log": [
+            {
+                "id": e.id,
+                "date": e.date,
+                "decision": e.decision,
+                "rationale": e.rationale,
+                "alternatives": e.alternatives,
+                "owner": e.owner,
+            }
+            for e in _ordered(session, DecisionLogEntry)
+        ],
+    }
+
+
+def _decision_out(d: Decision) -> Json:
+    return {
+        "id": d.id,
+        "name": d.name,
+        "description": d.description,
+        "chosen_option_id": d.chosen_option_id,
+        **_inputs_out(d),
+        "criteria": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "unit": c.unit,
+                "higher_is_better": c.higher_is_better,
+                **_inputs_out(c),
+                "notes": _notes_out(c),
+            }
+            for c in d.criteria
+        ],
+        "options": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "kind": o.kind,
+                **_inputs_out(o),
+                "scores": {s.criterion_id: _estimate_out(s.value) for s in o.scores},
+                "notes": _notes_out(
+                    o, {f"scores.{s.criterion_id}": s.value_note for s in o.scores if s.value_note}
+                ),
+            }
+            for o in d.options
+        ],
+        "notes": _notes_out(d),
+    }
+
+
+def _ordered(session: Session, table: type[Any]) -> list[Any]:
+    return list(session.execute(select(table).order_by(table.position, table.id)).scalars())
+
+
+def dumps(data: Json) -> str:
+    """Canonical JSON text: export -> import -> export is byte-identical."""
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+# --- reading and validating --------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads(text: str, source: Path | None = None) -> Json:
+    """Parse JSON text; a syntax error names its line and column."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidProjectDataError(
+            source, [f"line {exc.lineno}, column {exc.colno}: {exc.msg} (this is not valid JSON)"]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise InvalidProjectDataError(source, [f"(file): {exc}"]) from None
+    if not isinstance(data, dict):
+        raise InvalidProjectDataError(source, ["(top level): must be a JSON object"])
+    return data
+
+
+def read_json(path: Path) -> Json:
+    from app.projectfile import read_file  # the same plain errors for a missing file
+
+    raw = read_file(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidProjectDataError(
+            path, [f"byte {exc.start}: the file is not UTF-8 text"]
+        ) from None
+    return loads(text, path)
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def json_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+_TYPE_WORDS = {
+    "number": "a number",
+    "object": "an estimate {base, low, high, dist}",
+    "string": "text",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _schema_problem(error: jsonschema.ValidationError) -> str:
+    path = list(error.absolute_path)
+    rule = error.validator
+    value = error.validator_value
+    if rule == "required":
+        missing = [name for name in value if name not in error.instance]
+        return f"{json_path([*path, missing[0]])}: is required"
+    if rule == "additionalProperties":
+        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        return f"{json_path([*path, extra[0]])}: is not a field this format knows"
+    where = json_path(path)
+    if rule == "type":
+        types = [value] if isinstance(value, str) else list(value)
+        words = [_TYPE_WORDS.get(t, t) for t in types if t != "null"]
+        if "object" in types and "number" in types:
+            words = ["a number or an estimate {base, low, high, dist}"]
+        elif "object" in types:
+            words = ["an object" if t == "object" else _TYPE_WORDS.get(t, t) for t in types
+                     if t != "null"]
+        return f"{where}: must be {' or '.join(words)}"
+    if rule == "minimum":
+        return f"{where}: must be at least {_num(float(value))}"
+    if rule == "maximum":
+        return f"{where}: must be at most {_num(float(value))}"
+    if rule == "enum":
+        return f"{where}: must be one of {', '.join(str(v) for v in value if v is not None)}"
+    if rule == "const":
+        return f"{where}: must be {json.dumps(value)}"
+    if rule == "pattern":
+        if path and path[-1] == "currency":
+            return f"{where}: must be a three-letter currency code such as USD or EUR"
+        return f"{where}: must be a date written YYYY-MM-DD"
+    if rule == "minLength":
+        return f"{where}: must not be empty"
+    if rule == "maxLength":
+        return f"{where}: must be at most {value} characters"
+    return f"{where}: {error.message}"
+
+
+def _estimates(data: Json) -> Iterator[tuple[list[Any], Base | type[Base], Json]]:
+    """Every object that carries estimate fields, with its path and its table."""
+    for i, o in enumerate(data.get("opportunities") or []):
+        yield ["opportunities", i], Opportunity, o
+    for i, d in enumerate(data.get("decisions") or []):
+        yield ["decisions", i], Decision, d
+        for j, c in enumerate(d.get("criteria") or []):
+            yield ["decisions", i, "criteria", j], Criterion, c
+        for j, o in enumerate(d.get("options") or []):
+            yield ["decisions", i, "options", j], Option, o
+    for i, u in enumerate(data.get("unit_models") or []):
+        yield ["unit_models", i], UnitModel, u
+        for j, r in enumerate(u.get("routes") or []):
+            yield ["unit_models", i, "routes", j], Route, r
+
+
+def _estimate_problems(path: list[Any], value: Any) -> list[str]:
+    if not isinstance(value, dict):
+        return []
+    base, low, high, dist = (value.get(k) for k in ("base", "low", "high", "dist"))
+    out = []
+    if low is not None and low > base:
+        out.append(f"{json_path([*path, 'low'])}: must not exceed base")
+    if high is not None and high < base:
+        out.append(f"{json_path([*path, 'high'])}: must not be below base")
+    if dist not in (None, "fixed") and low is not None and high is not None and not low < high:
+        out.append(f"{json_path([*path, 'high'])}: must be above low for a {dist} estimate")
+    if dist == "lognormal" and low is not None and low <= 0:
+        out.append(f"{json_path([*path, 'low'])}: must be above 0 for a lognormal estimate")
+    return out
+
+
+def _text_problems(value: Any, path: list[Any]) -> Iterator[str]:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield f"{json_path(path)}: contains a character that is not valid Unicode"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_problems(key, path)
+            yield from _text_problems(item, [*path, key])
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _text_problems(item, [*path, i])
+
+
+def problems(data: Json) -> list[str]:
+    """Everything wrong with ``data`` as a project, each as ``path: rule``."""
+    found = sorted(
+        (_schema_problem(e) for e in _validator().iter_errors(data)),
+    )
+    if found:
+        return found
+    found = list(_text_problems(data, []))
+    if data["version"] > FORMAT_VERSION:
+        found.append(
+            f"version: this file is format version {data['version']}; "
+            f"this app reads up to version {FORMAT_VERSION}. Update the app to import it"
+        )
+    seen: dict[str, str] = {}
+
+    def claim(identifier: str, path: list[Any]) -> None:
+        where = json_path(path)
+        if identifier in seen:
+            found.append(f"{where}: “{identifier}” is already the id of {seen[identifier]}")
+        else:
+            seen[identifier] = where.removesuffix(".id")
+
+    for path, table, obj in _estimates(data):
+        claim(obj["id"], [*path, "id"])
+        for field in table.ESTIMATES:
+            found.extend(_estimate_problems([*path, field], obj.get(field)))
+        extra_notes = {f"scores.{k}" for k in (obj.get("scores") or {})} if table is Option else set()
+        for key in obj.get("notes") or {}:
+            if key not in table.ESTIMATES and key not in extra_notes:
+                found.append(f"{json_path([*path, 'notes', key])}: is not an input of this object")
+    for name in ("memo", "decision_log"):
+        for i, item in enumerate(data.get(name) or []):
+            claim(item["id"], [name, i, "id"])
+
+    decisions = {d["id"]: d for d in data.get("decisions") or []}
+    unit_models = {u["id"] for u in data.get("unit_models") or []}
+    for i, o in enumerate(data.get("opportunities") or []):
+        if o.get("decision_id") is not None and o["decision_id"] not in decisions:
+            found.append(f"opportunities[{i}].decision_id: no decision has the id “{o['decision_id']}”")
+        if o.get("unit_model_id") is not None and o["unit_model_id"] not in unit_models:
+            found.append(
+                f"opportunities[{i}].unit_model_id: no unit model has the id “{o['unit_model_id']}”"
+            )
+    for i, d in enumerate(data.get("decisions") or []):
+        options = [o["id"] for o in d.get("options") or []]
+        if d.get("chosen_option_id") is not None and d["chosen_option_id"] not in options:
+            found.append(
+                f"decisions[{i}].chosen_option_id: “{d['chosen_option_id']}” is not an option "
+                "of this decision"
+            )
+        kinds = {c["id"]: c.get("kind") or "score" for c in d.get("criteria") or []}
+        for j, o in enumerate(d.get("options") or []):
+            for criterion_id, value in (o.get("scores") or {}).items():
+                where = json_path(["decisions", i, "options", j, "scores", criterion_id])
+                found.extend(_estimate_problems(["decisions", i, "options", j, "scores",
+                                                 criterion_id], value))
+                if criterion_id not in kinds:
+                    found.append(f"{where}: is not a criterion of this decision")
+                elif kinds[criterion_id] == "tco":
+                    found.append(f"{where}: a TCO criterion is computed, so it takes no value")
+                elif kinds[criterion_id] == "score":
+                    numbers = [value] if not isinstance(value, dict) else [
+                        value[k] for k in ("base", "low", "high") if value.get(k) is not None]
+                    if any(not 1 <= n <= 5 for n in numbers):
+                        found.append(f"{where}: a score must be between 1 and 5")
+    return found
+
+
+def validate(data: Json, source: Path | None = None) -> None:
+    found = problems(data)
+    if found:
+        raise InvalidProjectDataError(source, found[:MAX_PROBLEMS])
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def _estimate_in(value: Any, default: float) -> Estimate:
+    if value is None:
+        return Estimate(default)
+    if not isinstance(value, dict):
+        return Estimate(float(value))
+    low, high = value.get("low"), value.get("high")
+    return Estimate(
+        float(value["base"]),
+        None if low is None else float(low),
+        None if high is None else float(high),
+        value["dist"],
+    )
+
+
+def _fill(row: Base, obj: Json) -> None:
+    notes = obj.get("notes") or {}
+    for field, default in row.ESTIMATES.items():
+        setattr(row, field, _estimate_in(obj.get(field), default))
+        row.set_note(field, notes.get(field) or "")
+
+
+def _text(obj: Json, key: str, default: str = "") -> str:
+    value = obj.get(key)
+    return default if value is None else str(value)
+
+
+def replace_content(session: Session, data: Json, source: Path | None = None) -> None:
+    """Replace everything in the project with ``data`` (validated first; nothing on error)."""
+    validate(data, source)
+    for table in (OptionScore, Route, Criterion, Option, Opportunity, Decision, UnitModel,
+                  MemoSection, DecisionLogEntry, Project):
+        session.execute(delete(table))
+    p = data["project"]
+    defaults = Project.__table__.c
+    session.add(
+        Project(
+            id=1,
+            name=_text(p, "name"),
+            author=_text(p, "author"),
+            description=_text(p, "description"),
+            currency=p.get("currency") or defaults.currency.default.arg,
+            horizon_years=p.get("horizon_years") or defaults.horizon_years.default.arg,
+            discount_rate=float(_or(p.get("discount_rate"), defaults.discount_rate.default.arg)),
+            mc_samples=p.get("mc_samples") or defaults.mc_samples.default.arg,
+            mc_seed=_or(p.get("mc_seed"), defaults.mc_seed.default.arg),
+            budget=None if p.get("budget") is None else float(p["budget"]),
+        )
+    )
+    for i, d in enumerate(data.get("decisions") or []):
+        decision = Decision(id=d["id"], position=i, name=_text(d, "name"),
+                            description=_text(d, "description"),
+                            chosen_option_id=d.get("chosen_option_id"))
+        _fill(decision, d)
+        for j, c in enumerate(d.get("criteria") or []):
+            criterion = Criterion(id=c["id"], position=j, name=_text(c, "name"),
+                                  kind=c.get("kind") or "score", unit=_text(c, "unit"),
+                                  higher_is_better=_or(c.get("higher_is_better"), True))
+            _fill(criterion, c)
+            decision.criteria.append(criterion)
+        for j, o in enumerate(d.get("options") or []):
+            option = Option(id=o["id"], position=j, name=_text(o, "name"),
+                            kind=o.get("kind") or "build")
+            _fill(option, o)
+            notes = o.get("notes") or {}
+            for k, (criterion_id, value) in enumerate((o.get("scores") or {}).items()):
+                option.scores.append(OptionScore(
+                    criterion_id=criterion_id, position=k, value=_estimate_in(value, 0.0),
+                    value_note=notes.get(f"scores.{criterion_id}") or ""))
+            decision.options.append(option)
+        session.add(decision)
+    for i, u in enumerate(data.get("unit_models") or []):
+        unit_model = UnitModel(id=u["id"], position=i, name=_text(u, "name"),
+                               description=_text(u, "description"))
+        _fill(unit_model, u)
+        for j, r in enumerate(u.get("routes") or []):
+            route = Route(id=r["id"], position=j, model=_text(r, "model"),
+                          provider=_text(r, "provider"), price_date=_text(r, "price_date"))
+            _fill(route, r)
+            unit_model.routes.append(route)
+        session.add(unit_model)
+    session.flush()
+    for i, o in enumerate(data.get("opportunities") or []):
+        opportunity = Opportunity(id=o["id"], position=i, name=_text(o, "name"),
+                                  description=_text(o, "description"),
+                                  status=o.get("status") or "proposed",
+                                  decision_id=o.get("decision_id"),
+                                  unit_model_id=o.get("unit_model_id"))
+        _fill(opportunity, o)
+        session.add(opportunity)
+    for i, m in enumerate(data.get("memo") or []):
+        session.add(MemoSection(id=m["id"], position=i, title=_text(m, "title"),
+                                body=_text(m, "body")))
+    for i, e in enumerate(data.get("decision_log") or []):
+        session.add(DecisionLogEntry(id=e["id"], position=i, date=_text(e, "date"),
+                                     decision=_text(e, "decision"),
+                                     rationale=_text(e, "rationale"),
+                                     alternatives=_text(e, "alternatives"),
+                                     owner=_text(e, "owner")))
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def sample_data() -> Json:
+    """The embedded sample plan."""
+    from app.paths import sample_path
+
+    return read_json(sample_path())
+
+

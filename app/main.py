@@ -1,0 +1,103 @@
+"""The ``aiplan`` command: open the app, or work on project files from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from app._version import __version__
+
+COMMANDS = ("new", "check", "export-json", "import-json")
+EXIT_USAGE = 2
+EXIT_BUG = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line, as every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"aiplan: {message} (see 'aiplan --help')\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="aiplan",
+        description="AI Product Planner: plan AI products, decide build / partner / buy, "
+        "model unit economics. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"aiplan {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create a project file")
+    new.add_argument("file", type=Path, metavar="FILE")
+    new.add_argument("--sample", action="store_true", help="fill it with the sample plan")
+
+    check = commands.add_parser("check", help="check a project (or JSON) file; exit 0 or 2")
+    check.add_argument("file", type=Path, metavar="FILE")
+
+    export = commands.add_parser("export-json", help="write a project as JSON")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument("out", type=Path, metavar="OUT.json")
+
+    imp = commands.add_parser("import-json", help="make a project file from JSON")
+    imp.add_argument("json_file", type=Path, metavar="IN.json")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--replace", action="store_true", help="overwrite FILE if it exists")
+    return parser
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="aiplan", description="Open AI Product Planner.")
+    parser.add_argument("--version", action="version", version=f"aiplan {__version__}")
+    parser.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                        help="a .aiplan or .json file (default: a copy of the sample plan)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    from app.errors import ProjectFileError
+
+    try:
+        if args_list and args_list[0] in COMMANDS:
+            from app import commands
+
+            args = _build_parser().parse_args(args_list)
+            return commands.run(args)
+        if args_list and args_list[0] in ("-h", "--help"):
+            _build_parser().print_help()
+            return 0
+        args = _gui_parser().parse_args(args_list)
+        from app.gui import run_gui
+
+        return run_gui(args.file)
+    except ProjectFileError as exc:
+        print(f"aiplan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the details in a log
+        log = _log_bug()
+        print(f"aiplan: unexpected error ({type(exc).__name__}: {exc}); details in {log}",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def _log_bug() -> str:
+    try:
+        from app.paths import data_dir
+
+        log = data_dir() / "errors.log"
+        with log.open("a", encoding="utf-8") as out:
+            out.write(traceback.format_exc() + "\n")
+        return str(log)
+    except Exception:
+        return "(no log could be written)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""The .aiplan file on disk: checks before any SQL, hardened connections, atomic writes.
+
+A received file is never opened by SQLite where it lies: its bytes are checked, copied to a
+local working copy, and every SQL check runs on the copy, so a failed open cannot touch it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+
+from app.errors import (
+    DamagedProjectFileError,
+    EmptyProjectFileError,
+    ForeignDatabaseError,
+    NewerVersionError,
+    NotAProjectFileError,
+    ProjectFileError,
+    ProjectFileMissingError,
+    ProjectSaveError,
+    UnexpectedSchemaError,
+    UnreadableProjectFileError,
+    os_reason,
+)
+from models import migrate
+from models.schema import APPLICATION_ID, SCHEMA_VERSION, Base
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+
+# Connections to any project database: schema code may call no risky function, oversized
+# cells are caught, and no memory-mapped I/O reads a file another process may truncate.
+HARDENING_PRAGMAS = (
+    "PRAGMA trusted_schema = OFF",
+    "PRAGMA cell_size_check = ON",
+    "PRAGMA mmap_size = 0",
+    "PRAGMA foreign_keys = ON",
+)
+
+_SNIFFS = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or an Office document"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def harden(dbapi_connection: sqlite3.Connection) -> None:
+    for pragma in HARDENING_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A hardened sqlite3 connection in autocommit mode (we issue BEGIN ourselves)."""
+    uri = f"{path.resolve().as_uri()}?mode={'ro' if readonly else 'rw'}"
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+    harden(connection)
+    return connection
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine on a local working copy: hardened, rollback journal, transactional DDL."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # pysqlite would otherwise commit before DDL, so migrations could half-apply.
+        dbapi_connection.isolation_level = None
+        harden(dbapi_connection)
+        dbapi_connection.execute("PRAGMA journal_mode = DELETE")
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+# --- checks on the bytes, before any SQL -------------------------------------------------
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectFileMissingError(path) from None
+    except IsADirectoryError:
+        raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableProjectFileError(path, os_reason(exc)) from None
+
+
+def _sniff(data: bytes) -> str:
+    for magic, what in _SNIFFS:
+        if data.startswith(magic):
+            return what
+    head = data[:4096].lstrip()
+    if head[:1] in (b"{", b"[") and b'"format"' in head:
+        return "a JSON export (use Import JSON)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return "a text file" if head else ""
+
+
+def check_header(path: Path, data: bytes) -> int:
+    """Check the SQLite header of a would-be project file; return its ``user_version``."""
+    if not data:
+        raise EmptyProjectFileError(path)
+    if not data.startswith(SQLITE_MAGIC):
+        if SQLITE_MAGIC.startswith(data):
+            raise DamagedProjectFileError(path, "it is cut short after a few bytes")
+        raise NotAProjectFileError(path, _sniff(data))
+    if len(data) < HEADER_SIZE:
+        raise DamagedProjectFileError(path, "it is cut short inside its header")
+    page_size = struct.unpack(">H", data[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DamagedProjectFileError(path, "its header gives an impossible page size")
+    if len(data) % page_size:
+        raise DamagedProjectFileError(path, "it is cut short in the middle of a page")
+    change_counter, header_pages = struct.unpack(">II", data[24:32])
+    valid_for = struct.unpack(">I", data[92:96])[0]
+    if change_counter == valid_for and header_pages * page_size > len(data):
+        raise DamagedProjectFileError(path, "it is shorter than its header says")
+    user_version, _incremental, application_id = struct.unpack(">III", data[60:72])
+    if application_id != APPLICATION_ID:
+        raise ForeignDatabaseError(path)
+    if user_version < 1:
+        raise DamagedProjectFileError(path, "its header has no schema version")
+    return int(user_version)
+
+
+# --- checks with SQL, on a copy we own ---------------------------------------------------
+
+
+def schema_objects(connection: sqlite3.Connection) -> frozenset[tuple[str, str, str]]:
+    """Every table, index, view and trigger, and every column of every table."""
+    rows = connection.execute("SELECT type, name, tbl_name FROM sqlite_master").fetchall()
+    objects = {(str(t), str(n), str(tbl)) for t, n, tbl in rows}
+    for kind, name, _ in list(objects):
+        if kind == "table":
+            for column in connection.execute(f'PRAGMA table_info("{name}")').fetchall():
+                objects.add(("column", f"{name}.{column[1]}", str(column[2]).upper()))
+    return frozenset(objects)
+
+
+@functools.cache
+def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
+    """The objects a file at ``version`` holds: built by our own create_all or migrations."""
+    engine = create_engine("sqlite://", poolclass=None)
+    with engine.connect() as connection:
+        if version == SCHEMA_VERSION:
+            Base.metadata.create_all(connection)
+            connection.commit()
+            migrate.stamp(connection, version)
+        else:
+            migrate.upgrade(connection, version)
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        objects = schema_objects(raw)
+    engine.dispose()
+    return objects
+
+
+def _describe(objects: set[tuple[str, str, str]]) -> str:
+    names = sorted(f"{kind} “{name}”" for kind, name, _ in objects)
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def content_digest(connection: sqlite3.Connection) -> str:
+    """SHA-256 over every row of every table (columns by name), without the digest itself.
+
+    The algorithm must never change: files saved by any version are checked with it.
+    """
+    digest = hashlib.sha256()
+    tables = sorted(
+        str(name)
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+    for table in tables:
+        columns = sorted(
+            str(c[1])
+            for c in connection.execute(f'PRAGMA table_info("{table}")')
+            if not (table == "project" and c[1] == "content_digest")
+        )
+        select = ", ".join(f'"{c}"' for c in columns)
+        rows = sorted(
+            json.dumps([v.hex() if isinstance(v, bytes) else v for v in row], ensure_ascii=False)
+            for row in connection.execute(f'SELECT {select} FROM "{table}"')
+        )
+        digest.update(json.dumps([table, columns, rows], ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def check_database(path: Path, db_path: Path, header_version: int) -> int:
+    """SQL checks of a copy at ``db_path`` (``path`` names the user's file in messages)."""
+    try:
+        connection = connect_raw(db_path, readonly=True)
+    except sqlite3.Error as exc:
+        raise DamagedProjectFileError(path, f"SQLite cannot open it: {exc}") from None
+    try:
+        # integrity_check rather than quick_check: it also proves each index matches its table.
+        result = [r[0] for r in connection.execute("PRAGMA integrity_check(20)").fetchall()]
+        if result != ["ok"]:
+            raise DamagedProjectFileError(path, f"SQLite's integrity check found: {result[0]}")
+        try:
+            revisions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+            file_version = migrate.version_of(str(revisions[0][0])) if len(revisions) == 1 else -1
+        except (sqlite3.Error, ValueError):
+            file_version = -1
+        if file_version != header_version:
+            if header_version > SCHEMA_VERSION and file_version == -1:
+                raise NewerVersionError(path, header_version, SCHEMA_VERSION)
+            raise DamagedProjectFileError(path, "its two records of the schema version disagree")
+        if file_version > SCHEMA_VERSION:
+            raise NewerVersionError(path, file_version, SCHEMA_VERSION)
+        found = schema_objects(connection)
+        expected = expected_schema(file_version)
+        extra = set(found - expected)
+        if extra:
+            raise UnexpectedSchemaError(path, _describe(extra))
+        if found != expected:
+            raise DamagedProjectFileError(path, f"it lacks {_describe(set(expected - found))}")
+        stored = connection.execute("SELECT content_digest FROM project").fetchall()
+        if len(stored) != 1 or stored[0][0] != content_digest(connection):
+            raise DamagedProjectFileError(
+                path, "its contents do not match the checksum written when it was saved"
+            )
+        return file_version
+    except sqlite3.DatabaseError as exc:
+        raise DamagedProjectFileError(path, f"SQLite reports: {exc}") from None
+    finally:
+        connection.close()
+
+
+def copy_checked(path: Path, dest: Path) -> int:
+    """Check the file at ``path`` and copy it to ``dest``; return its schema version.
+
+    On any failure ``dest`` is removed and ``path`` was only ever read.
+    """
+    data = read_file(path)
+    header_version = check_header(path, data)
+    if header_version > SCHEMA_VERSION:
+        raise NewerVersionError(path, header_version, SCHEMA_VERSION)
+    try:
+        dest.write_bytes(data)
+    except OSError as exc:
+        raise UnreadableProjectFileError(
+            path, f"its working copy could not be written ({os_reason(exc)})"
+        ) from None
+    try:
+        return check_database(path, dest, header_version)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+
+
+def check_file(path: Path, scratch_dir: Path) -> int:
+    """Run every open check on ``path`` without keeping a copy; return its schema version."""
+    scratch = scratch_dir / f"check-{uuid.uuid4().hex}.aiplan"
+    try:
+        return copy_checked(path, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+# --- the atomic write of a save ----------------------------------------------------------
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename durable. Best effort: Windows and some network shares cannot."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomically(target: Path, data: bytes, verify: Callable[[Path], None]) -> None:
+    """Write ``data`` to a temp file beside ``target``, fsync, verify, then replace ``target``.
+
+    Any failure leaves ``target`` exactly as it was and raises ``ProjectSaveError``.
+    """
+    target = target.absolute()
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.saving")
+    fd = -1
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        verify(temp)
+        os.replace(temp, target)
+    except OSError as exc:
+        _discard(fd, temp)
+        raise ProjectSaveError(target, os_reason(exc)) from None
+    except ProjectFileError as exc:
+        _discard(fd, temp)
+        raise ProjectSaveError(target, f"the written copy failed its check ({exc.detail})") from None
+    except BaseException:
+        _discard(fd, temp)
+        raise
+    fsync_folder(target.parent)
+
+
+def _discard(fd: int, temp: Path) -> None:
+    if fd >= 0:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        temp.unlink(missing_ok=True)
+    except OSError:
+        pass

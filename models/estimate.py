@@ -1,0 +1,32 @@
+"""A number that may be a range: the estimate of DESIGN section 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "normal", "lognormal")
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A plain number (``dist`` is None) or a range with a distribution.
+
+    Stored in four columns (``F``, ``F_low``, ``F_high``, ``F_dist``) so a plain number stays
+    a plain number through the file and the JSON interchange.
+    """
+
+    base: float
+    low: float | None = None
+    high: float | None = None
+    dist: str | None = None
+
+    @classmethod
+    def plain(cls, value: float) -> Estimate:
+        return cls(float(value))
+
+    @property
+    def is_range(self) -> bool:
+        return self.dist is not None and self.dist != "fixed"
+
+    def __composite_values__(self) -> tuple[float, float | None, float | None, str | None]:
+        return (self.base, self.low, self.high, self.dist)

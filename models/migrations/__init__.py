@@ -1,0 +1,1 @@
+"""Alembic migrations of the project file, run programmatically on open."""
