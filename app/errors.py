@@ -91,7 +91,8 @@ class InvalidProjectDataError(ProjectFileError):
     def sentence(self) -> str:
         first = self.problems[0] if self.problems else "unknown problem"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        return f"{self.name} is not a valid project: {first}{more}."
+        subject = self.name if self.path is not None else "The project data"
+        return f"{subject} is not a valid project: {first}{more}."
 
 
 class DestinationExistsError(ProjectFileError):

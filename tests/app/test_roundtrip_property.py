@@ -1,0 +1,125 @@
+"""Hypothesis-generated projects survive JSON -> file -> JSON unchanged."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import interchange
+from app.document import ProjectDocument
+from models.schema import Criterion, Decision, Opportunity, Option, Route, UnitModel
+
+FRACTIONS = {"adoption_target", "success_rate", "p_success", "confidence", "share",
+             "cached_share", "escalation_rate"}
+DISTS = ["uniform", "triangular", "pert", "normal", "lognormal"]
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+finite = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
+fraction = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+
+@st.composite
+def estimate(draw: Any, field: str) -> Any:
+    values = fraction if field in FRACTIONS else finite
+    kind = draw(st.sampled_from(["plain", "fixed", "range"]))
+    if kind == "plain":
+        return draw(values)
+    if kind == "fixed":
+        return {"base": draw(values), "dist": "fixed"}
+    low, base, high = sorted(draw(st.lists(values, min_size=3, max_size=3, unique=True)))
+    dist = draw(st.sampled_from(DISTS))
+    if dist == "lognormal" and low <= 0:
+        low = base / 2 if base > 0 else None
+        if low is None:
+            dist = "normal"
+            low = 0.0
+    return {"base": base, "low": low, "high": high, "dist": dist}
+
+
+def inputs(draw: Any, table: Any) -> dict[str, Any]:
+    return {field: draw(estimate(field)) for field in table.ESTIMATES}
+
+
+def notes(draw: Any, table: Any) -> dict[str, str]:
+    fields = draw(st.lists(st.sampled_from(list(table.ESTIMATES)), unique=True, max_size=3))
+    return {f: draw(text.filter(bool)) for f in sorted(fields, key=list(table.ESTIMATES).index)}
+
+
+@st.composite
+def projects(draw: Any) -> dict[str, Any]:
+    ids = (f"id-{n}" for n in itertools.count())
+    decisions = []
+    for _ in range(draw(st.integers(0, 2))):
+        criteria = [
+            {"id": next(ids), "name": draw(text), "kind": kind, "unit": draw(text),
+             "higher_is_better": draw(st.booleans()), **inputs(draw, Criterion),
+             "notes": notes(draw, Criterion)}
+            for kind in draw(st.lists(st.sampled_from(["score", "value", "tco"]), max_size=3))
+        ]
+        options = []
+        for _ in range(draw(st.integers(0, 3))):
+            scores = {c["id"]: draw(st.integers(1, 5) if c["kind"] == "score" else finite)
+                      for c in criteria if c["kind"] != "tco"}
+            options.append({"id": next(ids), "name": draw(text),
+                            "kind": draw(st.sampled_from(["build", "partner", "buy"])),
+                            **inputs(draw, Option), "scores": scores,
+                            "notes": notes(draw, Option)})
+        decisions.append({"id": next(ids), "name": draw(text), "description": draw(text),
+                          "chosen_option_id": draw(st.sampled_from(
+                              [None] + [o["id"] for o in options])),
+                          **inputs(draw, Decision), "criteria": criteria, "options": options,
+                          "notes": notes(draw, Decision)})
+    unit_models = [
+        {"id": next(ids), "name": draw(text), "description": draw(text),
+         **inputs(draw, UnitModel),
+         "routes": [{"id": next(ids), "model": draw(text), "provider": draw(text),
+                     "price_date": draw(text), **inputs(draw, Route),
+                     "notes": notes(draw, Route)} for _ in range(draw(st.integers(0, 2)))],
+         "notes": notes(draw, UnitModel)}
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    opportunities = [
+        {"id": next(ids), "name": draw(text), "description": draw(text),
+         "status": draw(st.sampled_from(["proposed", "discovery", "building", "launched"])),
+         "decision_id": draw(st.sampled_from([None] + [d["id"] for d in decisions])),
+         "unit_model_id": draw(st.sampled_from([None] + [u["id"] for u in unit_models])),
+         **inputs(draw, Opportunity), "notes": notes(draw, Opportunity)}
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    return {
+        "format": "aiplan",
+        "version": interchange.FORMAT_VERSION,
+        "project": {"name": draw(text), "author": draw(text), "description": draw(text),
+                    "currency": draw(st.sampled_from(["USD", "EUR", "JPY"])),
+                    "horizon_years": draw(st.integers(1, 10)),
+                    "discount_rate": draw(fraction),
+                    "mc_samples": draw(st.integers(1000, 1_000_000)),
+                    "mc_seed": draw(st.integers(0, 2**63 - 1)),
+                    "budget": draw(st.none() | finite)},
+        "opportunities": opportunities,
+        "decisions": decisions,
+        "unit_models": unit_models,
+        "memo": [{"id": next(ids), "title": draw(text), "body": draw(text)}
+                 for _ in range(draw(st.integers(0, 2)))],
+        "decision_log": [{"id": next(ids), "date": draw(st.sampled_from(["", "2026-03-31"])),
+                          "decision": draw(text), "rationale": draw(text),
+                          "alternatives": draw(text), "owner": draw(text)}
+                         for _ in range(draw(st.integers(0, 2)))],
+    }
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(projects())
+def test_json_to_file_to_json_is_lossless(tmp_path: Path, data: dict[str, Any]) -> None:
+    assert interchange.problems(data) == []
+    path = tmp_path / "generated.aiplan"
+    with ProjectDocument.from_data(data) as doc:
+        doc.save_as(path)
+    with ProjectDocument.open(path) as doc:
+        out = doc.to_json()
+    assert out == data
+    assert interchange.dumps(out) == interchange.dumps(interchange.loads(interchange.dumps(out)))
