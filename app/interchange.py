@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,9 @@ FORMAT = "aiplan"
 FORMAT_VERSION = SCHEMA_VERSION
 #: Shown when a list of problems is cut short.
 MAX_PROBLEMS = 25
+
+if TYPE_CHECKING:
+    import jsonschema
 
 Json = dict[str, Any]
 
@@ -222,6 +224,8 @@ def read_json(path: Path) -> Json:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # slow to import: only when something is validated
+
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 

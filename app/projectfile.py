@@ -148,13 +148,17 @@ def check_header(path: Path, data: bytes) -> int:
 # --- checks with SQL, on a copy we own ---------------------------------------------------
 
 
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def schema_objects(connection: sqlite3.Connection) -> frozenset[tuple[str, str, str]]:
     """Every table, index, view and trigger, and every column of every table."""
     rows = connection.execute("SELECT type, name, tbl_name FROM sqlite_master").fetchall()
     objects = {(str(t), str(n), str(tbl)) for t, n, tbl in rows}
     for kind, name, _ in list(objects):
         if kind == "table":
-            for column in connection.execute(f'PRAGMA table_info("{name}")').fetchall():
+            for column in connection.execute(f"PRAGMA table_info({_quoted(name)})").fetchall():
                 objects.add(("column", f"{name}.{column[1]}", str(column[2]).upper()))
     return frozenset(objects)
 
@@ -188,25 +192,35 @@ def content_digest(connection: sqlite3.Connection) -> str:
     The algorithm must never change: files saved by any version are checked with it.
     """
     digest = hashlib.sha256()
+    # Text as the bytes stored, so damaged UTF-8 is hashed (and caught) rather than decoded.
+    text_factory = connection.text_factory
+    connection.text_factory = bytes
+    try:
+        _hash_rows(connection, digest)
+    finally:
+        connection.text_factory = text_factory
+    return digest.hexdigest()
+
+
+def _hash_rows(connection: sqlite3.Connection, digest: "hashlib._Hash") -> None:
     tables = sorted(
-        str(name)
+        name.decode("utf-8")
         for (name,) in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     )
     for table in tables:
         columns = sorted(
-            str(c[1])
-            for c in connection.execute(f'PRAGMA table_info("{table}")')
-            if not (table == "project" and c[1] == "content_digest")
+            c[1].decode("utf-8")
+            for c in connection.execute(f"PRAGMA table_info({_quoted(table)})")
+            if not (table == "project" and c[1] == b"content_digest")
         )
-        select = ", ".join(f'"{c}"' for c in columns)
+        select = ", ".join(_quoted(c) for c in columns)
         rows = sorted(
             json.dumps([v.hex() if isinstance(v, bytes) else v for v in row], ensure_ascii=False)
-            for row in connection.execute(f'SELECT {select} FROM "{table}"')
+            for row in connection.execute(f"SELECT {select} FROM {_quoted(table)}")
         )
         digest.update(json.dumps([table, columns, rows], ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
 
 
 def check_database(path: Path, db_path: Path, header_version: int) -> int:
@@ -246,6 +260,8 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
         return file_version
     except sqlite3.DatabaseError as exc:
         raise DamagedProjectFileError(path, f"SQLite reports: {exc}") from None
+    except UnicodeDecodeError:
+        raise DamagedProjectFileError(path, "it holds text that is not valid UTF-8") from None
     finally:
         connection.close()
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, Connection, MetaData, PrimaryKeyConstraint, String, Table, select
 
 from models.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic's own version table, declared here so creating a new file needs no Alembic import
+# (it is slow to import); a test checks it matches what Alembic's migrations create.
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -24,6 +35,8 @@ def version_of(revision: str) -> int:
 
 
 def _config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -32,16 +45,19 @@ def _config(connection: Connection) -> Config:
 
 def upgrade(connection: Connection, version: int = SCHEMA_VERSION) -> None:
     """Migrate to ``version``; each step commits with its version bump, or not at all."""
+    from alembic import command
+
     command.upgrade(_config(connection), revision_of(version))
 
 
 def stamp(connection: Connection, version: int = SCHEMA_VERSION) -> None:
-    """Record that a freshly created schema is at ``version``."""
-    command.stamp(_config(connection), revision_of(version))
+    """Record that a freshly created schema is at ``version`` (as ``alembic stamp`` does)."""
+    VERSION_TABLE.create(connection)
+    connection.execute(VERSION_TABLE.insert().values(version_num=revision_of(version)))
     connection.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
     connection.commit()
 
 
 def current_version(connection: Connection) -> int | None:
-    revision = MigrationContext.configure(connection).get_current_revision()
+    revision = connection.execute(select(VERSION_TABLE.c.version_num)).scalar_one_or_none()
     return None if revision is None else version_of(revision)

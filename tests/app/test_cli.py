@@ -89,11 +89,11 @@ def test_replace_never_overwrites_something_that_is_not_a_project(
     assert thesis.read_bytes() == b"PK\x03\x04 a document the user cares about"
 
 
-def test_invalid_json_import_names_path_and_rule(tmp_path: Path, sample_json: dict) -> None:
-    sample_json["opportunities"][2]["adoption_target"] = {
+def test_invalid_json_import_names_path_and_rule(tmp_path: Path, sample: dict) -> None:
+    sample["opportunities"][2]["adoption_target"] = {
         "base": 0.3, "low": 0.4, "high": 0.5, "dist": "pert"}
     source = tmp_path / "in.json"
-    source.write_text(json.dumps(sample_json), encoding="utf-8")
+    source.write_text(json.dumps(sample), encoding="utf-8")
     line = _one_line_error(aiplan("import-json", source, tmp_path / "x.aiplan"))
     assert "opportunities[2].adoption_target.low: must not exceed base" in line
     assert not (tmp_path / "x.aiplan").exists()
