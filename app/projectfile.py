@@ -202,7 +202,7 @@ def content_digest(connection: sqlite3.Connection) -> str:
     return digest.hexdigest()
 
 
-def _hash_rows(connection: sqlite3.Connection, digest: "hashlib._Hash") -> None:
+def _hash_rows(connection: sqlite3.Connection, digest: hashlib._Hash) -> None:
     tables = sorted(
         name.decode("utf-8")
         for (name,) in connection.execute(

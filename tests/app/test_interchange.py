@@ -97,7 +97,8 @@ def test_decision_rules(sample: dict[str, Any]) -> None:
     decision["options"][1]["scores"][score] = 7
     decision["chosen_option_id"] = "opt-elsewhere"
     found = _problems_of(sample)
-    assert f"decisions[0].options[0].scores.{tco}: a TCO criterion is computed, so it takes no value" in found
+    assert (f"decisions[0].options[0].scores.{tco}: a TCO criterion is computed, so it takes no value"
+            in found)
     assert f"decisions[0].options[1].scores.{score}: a score must be between 1 and 5" in found
     assert ("decisions[0].chosen_option_id: “opt-elsewhere” is not an option of this decision"
             in found)
