@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidProjectDataError
 from app.paths import schema_path
-from models.estimate import Estimate
+from models.estimate import Estimate, estimate_from_json
 from models.schema import (
     SCHEMA_VERSION,
     Base,
@@ -411,24 +411,10 @@ def validate(data: Json, source: Path | None = None) -> None:
 # --- import ------------------------------------------------------------------------------
 
 
-def _estimate_in(value: Any, default: float) -> Estimate:
-    if value is None:
-        return Estimate(default)
-    if not isinstance(value, dict):
-        return Estimate(float(value))
-    low, high = value.get("low"), value.get("high")
-    return Estimate(
-        float(value["base"]),
-        None if low is None else float(low),
-        None if high is None else float(high),
-        value["dist"],
-    )
-
-
 def _fill(row: Base, obj: Json) -> None:
     notes = obj.get("notes") or {}
     for field, default in row.ESTIMATES.items():
-        setattr(row, field, _estimate_in(obj.get(field), default))
+        setattr(row, field, estimate_from_json(obj.get(field), default))
         row.set_note(field, notes.get(field) or "")
 
 
@@ -477,7 +463,7 @@ def replace_content(session: Session, data: Json, source: Path | None = None) ->
             notes = o.get("notes") or {}
             for k, (criterion_id, value) in enumerate((o.get("scores") or {}).items()):
                 option.scores.append(OptionScore(
-                    criterion_id=criterion_id, position=k, value=_estimate_in(value, 0.0),
+                    criterion_id=criterion_id, position=k, value=estimate_from_json(value, 0.0),
                     value_note=notes.get(f"scores.{criterion_id}") or ""))
             decision.options.append(option)
         session.add(decision)

@@ -30,3 +30,20 @@ class Estimate:
 
     def __composite_values__(self) -> tuple[float, float | None, float | None, str | None]:
         return (self.base, self.low, self.high, self.dist)
+
+
+def estimate_from_json(value: object, default: float = 0.0) -> Estimate:
+    """An Estimate from the interchange form: a number, an object, or None (the default)."""
+    if value is None:
+        return Estimate(float(default))
+    if isinstance(value, (int, float)):
+        return Estimate(float(value))
+    if isinstance(value, dict):
+        low, high = value.get("low"), value.get("high")
+        return Estimate(
+            float(value["base"]),
+            None if low is None else float(low),
+            None if high is None else float(high),
+            str(value["dist"]),
+        )
+    raise TypeError(f"not a number or an estimate: {value!r}")

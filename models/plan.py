@@ -1,0 +1,200 @@
+"""The plan as the engine reads it: typed, immutable inputs built from the interchange JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.estimate import Estimate, estimate_from_json
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = ""
+    currency: str = "USD"
+    horizon_years: int = 3
+    discount_rate: float = 0.1
+    mc_samples: int = 10_000
+    mc_seed: int = 42
+    budget: float | None = None
+
+    @property
+    def months(self) -> int:
+        return 12 * self.horizon_years
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    name: str = ""
+    kind: str = "score"  # score (1..5), value (raw figure with a unit) or tco (computed)
+    unit: str = ""
+    higher_is_better: bool = True
+    weight: Estimate = Estimate(1.0)
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    name: str = ""
+    kind: str = "build"  # build, partner or buy
+    upfront_cost: Estimate = Estimate(0.0)
+    annual_cost: Estimate = Estimate(0.0)
+    cost_per_task: Estimate = Estimate(0.0)
+    launch_months: Estimate = Estimate(0.0)
+    scores: dict[str, Estimate] = field(default_factory=dict)  # criterion id -> value
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    name: str = ""
+    chosen_option_id: str | None = None
+    annual_volume: Estimate = Estimate(0.0)
+    criteria: tuple[Criterion, ...] = ()
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    id: str
+    model: str = ""
+    provider: str = ""
+    price_date: str = ""
+    share: Estimate = Estimate(1.0)
+    price_in_mtok: Estimate = Estimate(0.0)
+    price_out_mtok: Estimate = Estimate(0.0)
+    price_cached_in_mtok: Estimate = Estimate(0.0)
+    input_tokens: Estimate = Estimate(0.0)
+    output_tokens: Estimate = Estimate(0.0)
+    cached_share: Estimate = Estimate(0.0)
+    calls_per_task: Estimate = Estimate(1.0)
+
+
+@dataclass(frozen=True)
+class UnitModel:
+    id: str
+    name: str = ""
+    revenue_per_task: Estimate = Estimate(0.0)
+    retry_rate: Estimate = Estimate(0.0)
+    embed_tokens_per_task: Estimate = Estimate(0.0)
+    embed_price_mtok: Estimate = Estimate(0.0)
+    vector_queries_per_task: Estimate = Estimate(0.0)
+    vector_price_per_1k: Estimate = Estimate(0.0)
+    tool_cost_per_task: Estimate = Estimate(0.0)
+    escalation_rate: Estimate = Estimate(0.0)
+    human_cost_per_escalation: Estimate = Estimate(0.0)
+    fixed_monthly: Estimate = Estimate(0.0)
+    volume_tasks_month: Estimate = Estimate(0.0)
+    routes: tuple[Route, ...] = ()
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    id: str
+    name: str = ""
+    status: str = "proposed"
+    decision_id: str | None = None
+    unit_model_id: str | None = None
+    eligible_users: Estimate = Estimate(0.0)
+    adoption_target: Estimate = Estimate(0.0)
+    ramp_months: Estimate = Estimate(0.0)
+    tasks_per_user_month: Estimate = Estimate(0.0)
+    success_rate: Estimate = Estimate(1.0)
+    value_per_success: Estimate = Estimate(0.0)
+    launch_month: Estimate = Estimate(0.0)
+    build_cost: Estimate = Estimate(0.0)
+    run_cost_annual: Estimate = Estimate(0.0)
+    cost_per_task: Estimate = Estimate(0.0)
+    p_success: Estimate = Estimate(1.0)
+    effort_person_months: Estimate = Estimate(0.0)
+    impact: Estimate = Estimate(1.0)
+    confidence: Estimate = Estimate(1.0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    opportunities: tuple[Opportunity, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    unit_models: tuple[UnitModel, ...] = ()
+
+    def decision(self, decision_id: str | None) -> Decision | None:
+        return next((d for d in self.decisions if d.id == decision_id), None)
+
+    def unit_model(self, unit_model_id: str | None) -> UnitModel | None:
+        return next((u for u in self.unit_models if u.id == unit_model_id), None)
+
+
+#: Inputs clamped to [0, 1] after sampling; the other numeric inputs are clamped to >= 0.
+FRACTIONS = frozenset({"adoption_target", "success_rate", "p_success", "confidence", "share",
+                       "cached_share", "escalation_rate"})
+#: Inputs rounded to the nearest integer after sampling (DESIGN: *(int)*).
+INTEGERS = frozenset({"ramp_months", "launch_month", "launch_months"})
+
+
+def _estimates(cls: type, obj: dict[str, Any]) -> dict[str, Estimate]:
+    defaults = {f.name: f.default for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+    return {
+        name: estimate_from_json(obj.get(name), default.base)
+        for name, default in defaults.items()
+        if isinstance(default, Estimate)
+    }
+
+
+def _text(obj: dict[str, Any], key: str, default: str = "") -> str:
+    value = obj.get(key)
+    return default if value is None else str(value)
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    """The engine's view of a project in the interchange format (already schema-valid)."""
+    p = data.get("project") or {}
+    settings = Settings(
+        name=_text(p, "name"),
+        currency=p.get("currency") or "USD",
+        horizon_years=int(p.get("horizon_years") or 3),
+        discount_rate=float(0.1 if p.get("discount_rate") is None else p["discount_rate"]),
+        mc_samples=int(p.get("mc_samples") or 10_000),
+        mc_seed=int(42 if p.get("mc_seed") is None else p["mc_seed"]),
+        budget=None if p.get("budget") is None else float(p["budget"]),
+    )
+    decisions = tuple(
+        Decision(
+            id=d["id"], name=_text(d, "name"), chosen_option_id=d.get("chosen_option_id"),
+            **_estimates(Decision, d),
+            criteria=tuple(
+                Criterion(id=c["id"], name=_text(c, "name"), kind=c.get("kind") or "score",
+                          unit=_text(c, "unit"),
+                          higher_is_better=True if c.get("higher_is_better") is None
+                          else bool(c["higher_is_better"]),
+                          **_estimates(Criterion, c))
+                for c in d.get("criteria") or []
+            ),
+            options=tuple(
+                Option(id=o["id"], name=_text(o, "name"), kind=o.get("kind") or "build",
+                       **_estimates(Option, o),
+                       scores={k: estimate_from_json(v) for k, v in (o.get("scores") or {}).items()})
+                for o in d.get("options") or []
+            ),
+        )
+        for d in data.get("decisions") or []
+    )
+    unit_models = tuple(
+        UnitModel(
+            id=u["id"], name=_text(u, "name"), **_estimates(UnitModel, u),
+            routes=tuple(
+                Route(id=r["id"], model=_text(r, "model"), provider=_text(r, "provider"),
+                      price_date=_text(r, "price_date"), **_estimates(Route, r))
+                for r in u.get("routes") or []
+            ),
+        )
+        for u in data.get("unit_models") or []
+    )
+    opportunities = tuple(
+        Opportunity(id=o["id"], name=_text(o, "name"), status=o.get("status") or "proposed",
+                    decision_id=o.get("decision_id"), unit_model_id=o.get("unit_model_id"),
+                    **_estimates(Opportunity, o))
+        for o in data.get("opportunities") or []
+    )
+    return Plan(settings, opportunities, decisions, unit_models)
