@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from app import interchange, paths
 from app.document import ProjectDocument
@@ -22,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     handler = {
         "new": new,
         "check": check,
+        "calc": calc,
         "export-json": export_json,
         "import-json": import_json,
     }[args.command]
@@ -53,6 +55,28 @@ def check(args: argparse.Namespace) -> int:
         f"{len(data.get('decisions') or [])} decisions, "
         f"{len(data.get('unit_models') or [])} unit models"
     )
+    return 0
+
+
+def load_project(path: Path) -> dict[str, Any]:
+    """The project in a .aiplan file, or in a .json export (validated), as JSON data."""
+    if path.suffix.lower() == ".json":
+        data = interchange.read_json(path)
+        interchange.validate(data, path)
+        return data
+    with ProjectDocument.open(path) as doc:
+        return doc.to_json()
+
+
+def calc(args: argparse.Namespace) -> int:
+    from app import calc as calculation
+
+    results = calculation.results_for(load_project(args.file))
+    if args.json:
+        print(json.dumps(calculation.as_json(results), ensure_ascii=False, allow_nan=False,
+                         indent=1))
+    else:
+        print(calculation.as_text(results, args.file), end="")
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from app._version import __version__
 
-COMMANDS = ("new", "check", "export-json", "import-json")
+COMMANDS = ("new", "check", "calc", "export-json", "import-json")
 EXIT_USAGE = 2
 EXIT_BUG = 1
 
@@ -39,6 +39,10 @@ def _build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a project (or JSON) file; exit 0 or 2")
     check.add_argument("file", type=Path, metavar="FILE")
 
+    calc = commands.add_parser("calc", help="every result of the model, as a table or JSON")
+    calc.add_argument("file", type=Path, metavar="FILE")
+    calc.add_argument("--json", action="store_true", help="print one JSON object")
+
     export = commands.add_parser("export-json", help="write a project as JSON")
     export.add_argument("file", type=Path, metavar="FILE")
     export.add_argument("out", type=Path, metavar="OUT.json")
@@ -61,6 +65,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     from app.errors import ProjectFileError
+    from models.problems import PlanInvalid
 
     try:
         if args_list and args_list[0] in COMMANDS:
@@ -77,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args.file)
     except ProjectFileError as exc:
         print(f"aiplan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PlanInvalid as exc:
+        print(f"aiplan: cannot calculate: {exc}. Correct it and try again.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

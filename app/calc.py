@@ -1,0 +1,88 @@
+"""``aiplan calc``: every result of the model for a project, as JSON or a readable table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.formatting import money, month, number, percent
+from models.engine import PlanResults, calculate, results_json
+from models.plan import Plan, plan_from_json
+
+
+def plan_of(data: dict[str, Any]) -> Plan:
+    return plan_from_json(data)
+
+
+def results_for(data: dict[str, Any], *, monte_carlo: bool = True) -> PlanResults:
+    return calculate(plan_of(data), monte_carlo=monte_carlo)
+
+
+def as_json(results: PlanResults) -> dict[str, Any]:
+    return results_json(results)
+
+
+def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                         for c, w, a in zip(cells, widths, align, strict=True)).rstrip()
+
+    return [line(headers), line(["─" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def as_text(results: PlanResults, source: Path | None = None) -> str:
+    s = results.plan.settings
+    c = s.currency
+    out = [f"{s.name or 'Untitled plan'}" + (f"  ({source.name})" if source else ""),
+           f"{s.horizon_years}-year horizon, {percent(s.discount_rate, 1)} discount rate, "
+           f"{results.samples:,} Monte Carlo samples (seed {s.mc_seed}), amounts in {c}", ""]
+    rank = {oid: i for i, oid in enumerate(results.portfolio.ranking)}
+    rows = []
+    for r in sorted(results.opportunities, key=lambda r: rank[r.id]):
+        rows.append([
+            str(rank[r.id] + 1), r.name, money(r.npv, c, short=True), money(r.enpv, c, short=True),
+            (f"{money(r.mc.p10, c, short=True)} – {money(r.mc.p90, c, short=True)}" if r.mc else "—"),
+            percent(r.mc.p_positive) if r.mc else "—", percent(r.irr), month(r.payback_month),
+            number(r.rice, 1),
+        ])
+    out += ["Opportunities, ranked by risk-adjusted NPV"]
+    out += _table(["#", "opportunity", "NPV", "eNPV", "NPV P10 – P90", "P(NPV>0)", "IRR",
+                   "payback", "RICE"], rows, "rlrrrrrrr")
+    p = results.portfolio
+    out += ["", f"Portfolio: total eNPV {money(p.total_enpv, c)}"
+            + (f"; NPV P10 – P90 {money(p.mc.p10, c, short=True)} – "
+               f"{money(p.mc.p90, c, short=True)}, {percent(p.mc.p_positive)} chance of a "
+               "positive total" if p.mc else "")]
+    if p.budget is not None:
+        names = {r.id: r.name for r in results.opportunities}
+        out.append(f"Within the budget of {money(p.budget, c)}: "
+                   + (", ".join(names[i] for i in p.selected) or "nothing fits")
+                   + f" (build {money(p.selected_build_cost, c)}, eNPV {money(p.selected_enpv, c)})")
+
+    from models.decision import robustness_sentence
+
+    decisions = {d.id: d for d in results.plan.decisions}
+    for d in results.decisions:
+        decision = decisions[d.decision_id]
+        options = {o.id: o.name for o in decision.options}
+        out += ["", f"Decision: {decision.name}"]
+        rows = [[options[oid], number(score, 1), money(d.tco[oid], c)]
+                for oid, score in d.scores.items()]
+        out += _table(["option", "score", f"TCO over {s.horizon_years} years"], rows, "lrr")
+        out.append(robustness_sentence(decision, d))
+    for u in results.unit_models:
+        k = u.costs
+        out += ["", f"Unit economics: {u.name} ({number(u.volume_tasks_month)} tasks/month)"]
+        rows = [[label, money(k[key], c, cents=True) if key != "gross_margin" else percent(k[key], 1)]
+                for label, key in (("LLM cost per task", "llm_cost_per_task"),
+                                   ("retrieval cost per task", "retrieval_cost_per_task"),
+                                   ("variable cost per task", "variable_cost_per_task"),
+                                   ("loaded cost per task", "loaded_cost_per_task"),
+                                   ("gross margin", "gross_margin"))]
+        rows.append(["break-even volume", "—" if k["break_even_tasks_month"] is None
+                     else f"{number(k['break_even_tasks_month'])} tasks/month"])
+        out += _table(["", ""], rows, "lr")[2:]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,439 @@
+"""Runs the whole model for a plan: links, deterministic results, Monte Carlo, tornado.
+
+One evaluation serves every case: inputs are arrays over samples, the deterministic result
+is the one-sample case with base values, the Monte Carlo run the n-sample case, and the
+tornado a batch whose samples move one input to its low or high at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from models import finance, portfolio, sizing
+from models.decision import DecisionResult, chosen_option, evaluate_decision
+from models.estimate import Estimate
+from models.finance import Array
+from models.plan import FRACTIONS, INTEGERS, Opportunity, Option, Plan, UnitModel
+from models.problems import PlanInvalid
+from models.uncertainty import Summary, sample
+from models.unit_economics import RouteInputs, UnitCosts, UnitInputs, unit_costs
+from models.validation import plan_problems
+
+Key = tuple[str, str, str]  # (object kind, object id, field)
+
+OPTION_FIELDS = ("upfront_cost", "annual_cost", "cost_per_task", "launch_months")
+#: Opportunity inputs that a linked decision's option replaces (DESIGN 3.4).
+FROM_OPTION = {"build_cost": "upfront_cost", "run_cost_annual": "annual_cost",
+               "launch_month": "launch_months"}
+#: Inputs the model reads at their base value only (DESIGN 3.2, 3.3), so never sampled.
+BASE_ONLY = frozenset({"volume_tasks_month", "annual_volume"})
+
+
+def _estimate_fields(obj: object) -> list[str]:
+    return [f.name for f in fields(obj) if isinstance(getattr(obj, f.name), Estimate)]  # type: ignore[arg-type]
+
+
+def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
+    """Every input the model can sample, in the fixed order draws are made."""
+    out: dict[Key, Estimate] = {}
+    for u in plan.unit_models:
+        for name in _estimate_fields(u):
+            if name not in BASE_ONLY:
+                out["unit_model", u.id, name] = getattr(u, name)
+        for r in u.routes:
+            for name in _estimate_fields(r):
+                out["route", r.id, name] = getattr(r, name)
+    for d in plan.decisions:
+        for option in d.options:
+            for name in OPTION_FIELDS:
+                out["option", option.id, name] = getattr(option, name)
+    for o in plan.opportunities:
+        for name in _estimate_fields(o):
+            out["opportunity", o.id, name] = getattr(o, name)
+    return out
+
+
+def prepare(name: str, values: Array) -> Array:
+    """DESIGN 2: integers rounded, fractions clamped to [0, 1], everything else to >= 0."""
+    if name in INTEGERS:
+        return np.maximum(np.rint(values), 0.0)
+    if name in FRACTIONS:
+        return np.clip(values, 0.0, 1.0)
+    return np.maximum(values, 0.0)
+
+
+def base_values(plan: Plan) -> dict[Key, Array]:
+    return {key: prepare(key[2], np.array([est.base])) for key, est in estimate_inputs(plan).items()}
+
+
+def draw_values(plan: Plan, n: int, rng: np.random.Generator) -> dict[Key, Array]:
+    """One independent draw per estimate with a range; plain numbers stay one value."""
+    out: dict[Key, Array] = {}
+    for key, est in estimate_inputs(plan).items():
+        values = sample(est, rng, n) if est.is_range else np.array([est.base])
+        out[key] = prepare(key[2], values)
+    return out
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the numbers hang on, fixed at base values: decisions, chosen options, volumes."""
+
+    decisions: dict[str, DecisionResult]
+    chosen: dict[str, Option]
+    unit_volume: dict[str, float]
+
+
+def structure(plan: Plan) -> Structure:
+    decisions = {d.id: evaluate_decision(d, plan) for d in plan.decisions}
+    chosen = {d.id: chosen_option(d, decisions[d.id]) for d in plan.decisions}
+    volume: dict[str, float] = {}
+    for u in plan.unit_models:
+        linked = [o for o in plan.opportunities if o.unit_model_id == u.id]
+        volume[u.id] = (sum(o.eligible_users.base * o.adoption_target.base
+                            * o.tasks_per_user_month.base for o in linked)
+                        if linked else u.volume_tasks_month.base)
+    return Structure(decisions, chosen, volume)
+
+
+def _unit_inputs(u: UnitModel, values: dict[Key, Array]) -> UnitInputs:
+    def v(name: str) -> Array:
+        return values["unit_model", u.id, name]
+
+    routes = tuple(
+        RouteInputs(**{name: values["route", r.id, name] for name in _estimate_fields(r)})
+        for r in u.routes
+    )
+    return UnitInputs(
+        revenue_per_task=v("revenue_per_task"), retry_rate=v("retry_rate"),
+        embed_tokens_per_task=v("embed_tokens_per_task"), embed_price_mtok=v("embed_price_mtok"),
+        vector_queries_per_task=v("vector_queries_per_task"),
+        vector_price_per_1k=v("vector_price_per_1k"), tool_cost_per_task=v("tool_cost_per_task"),
+        escalation_rate=v("escalation_rate"),
+        human_cost_per_escalation=v("human_cost_per_escalation"),
+        fixed_monthly=v("fixed_monthly"), routes=routes,
+    )
+
+
+def effective_sources(plan: Plan, st: Structure, o: Opportunity) -> dict[str, list[Key]]:
+    """For each effective input, the inputs it is made of (DESIGN 3.4), in order."""
+    option = st.chosen.get(o.decision_id) if o.decision_id else None
+    unit = plan.unit_model(o.unit_model_id)
+    out: dict[str, list[Key]] = {}
+    for name in _estimate_fields(o):
+        if option is not None and name in FROM_OPTION:
+            out[name] = [("option", option.id, FROM_OPTION[name])]
+        else:
+            out[name] = [("opportunity", o.id, name)]
+    if unit is not None:
+        out["cost_per_task"] = [("unit_model", unit.id, "variable_cost_per_task")]
+    elif option is not None and (option.cost_per_task.base != 0 or option.cost_per_task.is_range):
+        out["cost_per_task"] = [("option", option.id, "cost_per_task")]
+    if unit is not None:
+        out["run_cost_annual"] = [*out["run_cost_annual"], ("unit_model", unit.id, "fixed_monthly")]
+    return out
+
+
+def source_label(keys: list[Key]) -> str:
+    """Where an effective input came from: ``own``, ``option:ID``, ``unit_model:ID`` or a sum."""
+    return " + ".join("own" if kind == "opportunity" else f"{kind}:{oid}" for kind, oid, _ in keys)
+
+
+@dataclass
+class Evaluation:
+    """Arrays over samples for the opportunities and unit models evaluated."""
+
+    units: dict[str, UnitCosts] = field(default_factory=dict)
+    flows: dict[str, sizing.Flows] = field(default_factory=dict)
+    effective: dict[str, dict[str, Array]] = field(default_factory=dict)
+    p_success: dict[str, Array] = field(default_factory=dict)
+
+
+def evaluate(plan: Plan, st: Structure, values: dict[Key, Array], df: Array,
+             opportunities: tuple[Opportunity, ...] | None = None,
+             monthly: bool = False) -> Evaluation:
+    """The model for the given input values (arrays over samples)."""
+    chosen = plan.opportunities if opportunities is None else opportunities
+    result = Evaluation()
+    needed = {o.unit_model_id for o in chosen} if opportunities is not None else None
+    for u in plan.unit_models:
+        if needed is None or u.id in needed:
+            result.units[u.id] = unit_costs(_unit_inputs(u, values), st.unit_volume[u.id])
+    for o in chosen:
+        eff: dict[str, Array] = {}
+        for name, keys in effective_sources(plan, st, o).items():
+            total: Array = np.zeros(1)
+            for kind, oid, part in keys:
+                if kind == "unit_model" and part == "variable_cost_per_task":
+                    total = total + result.units[oid].variable_cost_per_task
+                elif kind == "unit_model" and part == "fixed_monthly":
+                    total = total + 12 * values[kind, oid, part]
+                else:
+                    total = total + values[kind, oid, part]
+            eff[name] = total
+        result.effective[o.id] = eff
+        result.p_success[o.id] = eff["p_success"]
+        inputs = sizing.OpportunityInputs(
+            **{f.name: eff[f.name] for f in fields(sizing.OpportunityInputs)})
+        result.flows[o.id] = sizing.flows(inputs, df, monthly=monthly)
+    return result
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    key: Key
+    low: float
+    high: float
+    npv_low: float
+    npv_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.npv_high - self.npv_low)
+
+
+@dataclass(frozen=True)
+class OpportunityResult:
+    id: str
+    name: str
+    npv: float
+    enpv: float
+    irr: float | None
+    roi: float | None
+    payback_month: int | None
+    pv_benefit: float
+    pv_cost: float
+    pv_build: float
+    annual_benefit_ss: float
+    annual_cost_ss: float
+    rice: float | None
+    effective: dict[str, tuple[float, str]]
+    monthly: dict[str, Array]
+    mc: Summary | None = None
+    npv_samples: Array | None = None
+    tornado: tuple[TornadoBar, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitModelResult:
+    id: str
+    name: str
+    volume_tasks_month: float
+    costs: dict[str, float | None]
+    mc: dict[str, Summary] | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    ranking: tuple[str, ...]
+    total_enpv: float
+    budget: float | None
+    selected: tuple[str, ...]
+    selected_enpv: float
+    selected_build_cost: float
+    mc: Summary | None = None
+    selected_mc: Summary | None = None
+    npv_samples: Array | None = None
+
+
+@dataclass(frozen=True)
+class PlanResults:
+    plan: Plan
+    opportunities: tuple[OpportunityResult, ...]
+    decisions: tuple[DecisionResult, ...]
+    unit_models: tuple[UnitModelResult, ...]
+    portfolio: PortfolioResult
+    samples: int = 0
+
+
+def _number(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def tornado(plan: Plan, st: Structure, o: Opportunity, base: dict[Key, Array],
+            estimates: dict[Key, Estimate], df: Array) -> tuple[TornadoBar, ...]:
+    """Success-case NPV with each ranged input at its low and its high (others at base)."""
+    keys = [key for parts in effective_sources(plan, st, o).values() for key in parts]
+    if o.unit_model_id is not None:
+        unit = plan.unit_model(o.unit_model_id)
+        assert unit is not None
+        keys += [k for k in estimates if (k[0] == "unit_model" and k[1] == unit.id)
+                 or (k[0] == "route" and k[1] in {r.id for r in unit.routes})]
+    ranged = list(dict.fromkeys(k for k in keys if k in estimates and estimates[k].is_range
+                                and k[2] != "p_success"))
+    if not ranged:
+        return ()
+    values = dict(base)
+    for i, key in enumerate(ranged):
+        est = estimates[key]
+        column = np.repeat(base[key], 2 * len(ranged))
+        column[2 * i] = est.low  # type: ignore[assignment]
+        column[2 * i + 1] = est.high  # type: ignore[assignment]
+        values[key] = prepare(key[2], column)
+    npv = evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv
+    bars = [TornadoBar(key, float(estimates[key].low), float(estimates[key].high),  # type: ignore[arg-type]
+                       float(npv[2 * i]), float(npv[2 * i + 1])) for i, key in enumerate(ranged)]
+    return tuple(sorted(bars, key=lambda b: -b.swing))
+
+
+def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,
+              samples: int | None = None) -> PlanResults:
+    """Every result of DESIGN section 3; raises PlanInvalid instead of using invalid input."""
+    problems = plan_problems(plan)
+    if problems:
+        raise PlanInvalid(problems)
+    s = plan.settings
+    df = finance.discount_factors(s.discount_rate, s.horizon_years)
+    st = structure(plan)
+    estimates = estimate_inputs(plan)
+    base = base_values(plan)
+    det = evaluate(plan, st, base, df, monthly=True)
+
+    mc: Evaluation | None = None
+    n = samples or s.mc_samples
+    npv_mc: dict[str, Array] = {}
+    if monte_carlo:
+        rng = np.random.default_rng(s.mc_seed)
+        mc = evaluate(plan, st, draw_values(plan, n, rng), df)
+        for o in plan.opportunities:  # launch success, drawn per sample in plan order
+            flows = mc.flows[o.id]
+            success = rng.random(n) < mc.p_success[o.id]
+            npv_mc[o.id] = np.where(success, np.broadcast_to(flows.npv, (n,)),
+                                    -np.broadcast_to(flows.pv_build, (n,)))
+
+    opportunities = []
+    for o in plan.opportunities:
+        f = det.flows[o.id]
+        eff = det.effective[o.id]
+        sources = effective_sources(plan, st, o)
+        npv, pv_cost, pv_build = float(f.npv[0]), float(f.pv_cost[0]), float(f.pv_build[0])
+        monthly = {name: series[0] for name, series in (f.monthly or {}).items()}
+        p = float(eff["p_success"][0])
+        opportunities.append(OpportunityResult(
+            id=o.id, name=o.name, npv=npv,
+            enpv=float(sizing.enpv(np.array(p), np.array(npv), np.array(pv_build))),
+            irr=finance.irr(monthly["net"]), roi=None if pv_cost == 0 else npv / pv_cost,
+            payback_month=finance.payback_month(monthly["net"]),
+            pv_benefit=float(f.pv_benefit[0]), pv_cost=pv_cost, pv_build=pv_build,
+            annual_benefit_ss=float(f.annual_benefit_ss[0]),
+            annual_cost_ss=float(f.annual_cost_ss[0]),
+            rice=sizing.rice(o.eligible_users.base, o.adoption_target.base, o.impact.base,
+                             o.confidence.base, o.effort_person_months.base),
+            effective={name: (float(eff[name][0]), source_label(sources[name])) for name in eff},
+            monthly=monthly,
+            mc=Summary.of(npv_mc[o.id]) if mc else None,
+            npv_samples=npv_mc.get(o.id),
+            tornado=tornado(plan, st, o, base, estimates, df) if with_tornado else (),
+        ))
+
+    units = []
+    for u in plan.unit_models:
+        costs = det.units[u.id]
+        summary = None
+        if mc is not None:
+            c = mc.units[u.id]
+            summary = {name: Summary.of(np.broadcast_to(getattr(c, name), (n,)).astype(float))
+                       for name in ("variable_cost_per_task", "loaded_cost_per_task", "gross_margin")}
+        units.append(UnitModelResult(
+            id=u.id, name=u.name, volume_tasks_month=st.unit_volume[u.id],
+            costs={f.name: _number(float(getattr(costs, f.name)[0])) for f in fields(costs)},
+            mc=summary))
+
+    ids = [r.id for r in opportunities]
+    enpvs = [r.enpv for r in opportunities]
+    build_costs = [r.effective["build_cost"][0] for r in opportunities]
+    selected: list[int] = []
+    if s.budget is not None:
+        selected = portfolio.select_within_budget(enpvs, build_costs, s.budget)
+    total_mc = selected_mc = None
+    total_samples = None
+    if mc is not None:
+        total_samples = sum((npv_mc[i] for i in ids), np.zeros(n))
+        total_mc = Summary.of(total_samples)
+        if s.budget is not None:
+            selected_mc = Summary.of(sum((npv_mc[ids[i]] for i in selected), np.zeros(n)))
+    result_portfolio = PortfolioResult(
+        ranking=tuple(portfolio.rank(ids, enpvs)),
+        total_enpv=float(sum(enpvs)),
+        budget=s.budget,
+        selected=tuple(ids[i] for i in selected),
+        selected_enpv=float(sum(enpvs[i] for i in selected)),
+        selected_build_cost=float(sum(build_costs[i] for i in selected)),
+        mc=total_mc, selected_mc=selected_mc, npv_samples=total_samples,
+    )
+    return PlanResults(plan, tuple(opportunities), tuple(st.decisions.values()), tuple(units),
+                       result_portfolio, samples=n if monte_carlo else 0)
+
+
+# --- the JSON of ``aiplan calc --json`` (DESIGN section 5) -----------------------------
+
+
+def _summary_json(summary: Summary | None, prefix: str) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {f"{prefix}_mean": _number(summary.mean), f"{prefix}_p10": _number(summary.p10),
+            f"{prefix}_p50": _number(summary.p50), f"{prefix}_p90": _number(summary.p90),
+            f"p_{prefix}_positive": _number(summary.p_positive)}
+
+
+def results_json(results: PlanResults) -> dict[str, Any]:
+    s = results.plan.settings
+    return {
+        "project": {"name": s.name, "currency": s.currency, "horizon_years": s.horizon_years,
+                    "discount_rate": s.discount_rate, "mc_samples": results.samples,
+                    "mc_seed": s.mc_seed, "budget": s.budget},
+        "opportunities": [
+            {
+                "id": r.id, "name": r.name, "npv": r.npv, "enpv": r.enpv, "irr": r.irr,
+                "roi": r.roi, "payback_month": r.payback_month, "pv_benefit": r.pv_benefit,
+                "pv_cost": r.pv_cost, "pv_build": r.pv_build,
+                "annual_benefit_ss": r.annual_benefit_ss, "annual_cost_ss": r.annual_cost_ss,
+                "rice": r.rice,
+                "effective": {k: {"value": v, "source": src} for k, (v, src) in r.effective.items()},
+                "mc": _summary_json(r.mc, "npv"),
+                "tornado": [
+                    {"object": b.key[0], "id": b.key[1], "input": b.key[2], "low": b.low,
+                     "high": b.high, "npv_low": b.npv_low, "npv_high": b.npv_high,
+                     "swing": b.swing}
+                    for b in r.tornado
+                ],
+            }
+            for r in results.opportunities
+        ],
+        "decisions": [
+            {
+                "id": d.decision_id, "annual_volume": d.annual_volume, "scores": d.scores,
+                "tco": d.tco, "winner": d.winner, "robust": d.robust,
+                "flips": [{"criterion": f.criterion, "share_now": f.share_now,
+                           "share_flip": f.share_flip, "new_winner": f.new_winner}
+                          for f in d.flips],
+            }
+            for d in results.decisions
+        ],
+        "unit_models": [
+            {
+                "id": u.id, "name": u.name, "volume_tasks_month": u.volume_tasks_month, **u.costs,
+                "mc": None if u.mc is None else {
+                    name: {"mean": _number(m.mean), "p10": _number(m.p10), "p50": _number(m.p50),
+                           "p90": _number(m.p90)}
+                    for name, m in u.mc.items()},
+            }
+            for u in results.unit_models
+        ],
+        "portfolio": {
+            "ranking": list(results.portfolio.ranking),
+            "total_enpv": results.portfolio.total_enpv,
+            "budget": results.portfolio.budget,
+            "selected": list(results.portfolio.selected),
+            "selected_enpv": results.portfolio.selected_enpv,
+            "selected_build_cost": results.portfolio.selected_build_cost,
+            "mc": _summary_json(results.portfolio.mc, "npv"),
+            "selected_mc": _summary_json(results.portfolio.selected_mc, "npv"),
+        },
+    }
