@@ -86,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlanInvalid as exc:
         print(f"aiplan: cannot calculate: {exc}. Correct it and try again.", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into a program that stopped reading (head, less)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line for the user, the details in a log

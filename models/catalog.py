@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from genai_prices.types import ConditionalPrice, ModelInfo, ModelPrice, Tier
+    from genai_prices.types import ConditionalPrice, ModelInfo, ModelPrice, Provider
 
 # genai-prices is imported lazily, inside the functions that need it: importing it costs a few tenths of a
 # second (pydantic, httpx2, 1.6 MB of data), which the app should pay when a PM opens the catalog, not at
@@ -83,11 +83,11 @@ def _today() -> date:
 def catalog_date(on: date | None = None) -> str:
     """The date of the price data, "YYYY-MM-DD".
 
-    genai-prices records no release or compilation date for its data (neither in the package metadata nor
-    in the data). What it does record is the date of each price change it knows about, including some
-    announced for the future (an introductory rate that ends, a price cut that is scheduled). The
-    catalog's date is the most recent of those change dates that is not after today (UTC): the price
-    list in force since that date is the one the catalog shows, and it is still in force today. `on`
+    genai-prices records no release or compilation date for its data (neither in the package metadata
+    nor in the data). What it does record is the date of each price change it knows about (standard or
+    batch prices), including some announced for the future (an introductory rate that ends, a scheduled
+    cut). The catalog's date is the most recent of those change dates that is not after today (UTC): the
+    price list in force since that date is the one the catalog shows, and it is still in force today. `on`
     replaces today, to ask what the catalog would show on another day.
     """
     return _catalog(on or _today()).date
@@ -249,13 +249,14 @@ def _haystack(model: CatalogModel) -> str:
     return "\n".join(parts).lower()
 
 
-def _latest_change_on_or_before(bundled_providers: Sequence[Any], on: date) -> str:
+def _latest_change_on_or_before(bundled_providers: Sequence[Provider], on: date) -> str:
     from genai_prices.types import StartDateConstraint
 
     latest: date | None = None
     for provider in bundled_providers:
         for info in provider.models:
-            constraints = [price.constraint for price in info.prices] if isinstance(info.prices, list) else []
+            conditional = info.prices if isinstance(info.prices, list) else []
+            constraints = [price.constraint for price in conditional]
             constraints += [variant.constraint for variant in info.price_variants or ()]
             for constraint in constraints:
                 if isinstance(constraint, StartDateConstraint) and constraint.start_date <= on:
@@ -272,37 +273,33 @@ def _catalog_model(
     if resolved is None:
         return None
     chosen, since, off_peak = resolved
-    price_in = _price(chosen, "input_mtok")
-    price_out = _price(chosen, "output_mtok")
-    if price_in is None or price_out is None:
+    now = _rates(chosen)
+    if now.input is None or now.output is None:
         return None
-    tier_starts = [
-        tier.start
-        for key in ("input_mtok", "output_mtok", "cache_read_mtok")
-        for tier in _tiers(getattr(chosen, key, None))
-    ]
     next_date, next_prices = _next_change(info.prices, on)
+    later = _rates(next_prices) if next_prices is not None else None
+    cheap = _rates(off_peak) if off_peak is not None else None
     return CatalogModel(
         provider_id=provider_id,
         provider_name=provider_name,
         model_id=info.id,
         model_name=info.name or info.id,
-        price_in_mtok=price_in,
-        price_out_mtok=price_out,
-        price_cached_in_mtok=_price(chosen, "cache_read_mtok"),
+        price_in_mtok=now.input,
+        price_out_mtok=now.output,
+        price_cached_in_mtok=now.cached_input,
         price_date=day,
         price_since=since.isoformat() if since is not None else None,
         context_window=info.context_window,
         description=info.description,
         deprecated=bool(info.deprecated),
-        tiered=bool(tier_starts),
-        tier_threshold_tokens=min(tier_starts) if tier_starts else None,
-        time_of_day_pricing=off_peak is not None,
-        off_peak_in_mtok=_price(off_peak, "input_mtok") if off_peak is not None else None,
-        off_peak_out_mtok=_price(off_peak, "output_mtok") if off_peak is not None else None,
+        tiered=now.tier_threshold is not None,
+        tier_threshold_tokens=now.tier_threshold,
+        time_of_day_pricing=cheap is not None,
+        off_peak_in_mtok=cheap.input if cheap is not None else None,
+        off_peak_out_mtok=cheap.output if cheap is not None else None,
         next_change_date=next_date.isoformat() if next_date is not None else None,
-        next_price_in_mtok=_price(next_prices, "input_mtok") if next_prices is not None else None,
-        next_price_out_mtok=_price(next_prices, "output_mtok") if next_prices is not None else None,
+        next_price_in_mtok=later.input if later is not None else None,
+        next_price_out_mtok=later.output if later is not None else None,
     )
 
 
@@ -338,10 +335,15 @@ def _resolve(
     ]
     if windowed:
         # The data does not date the windowed prices, so no `since` for the peak rate.
-        peak = max(windowed, key=_rates)
+        peak = max(windowed, key=_peak_order)
         return (peak, None, dated.prices)
     since = dated.constraint.start_date if isinstance(dated.constraint, StartDateConstraint) else None
     return (dated.prices, since, None)
+
+
+def _peak_order(prices: ModelPrice) -> tuple[float, float]:
+    rates = _rates(prices)
+    return (rates.input or 0.0, rates.output or 0.0)
 
 
 def _next_change(
@@ -364,23 +366,27 @@ def _next_change(
     return (next_date, resolved[0] if resolved is not None else None)
 
 
-def _rates(prices: ModelPrice) -> tuple[float, float]:
-    return (_price(prices, "input_mtok") or 0.0, _price(prices, "output_mtok") or 0.0)
+class _Rates(NamedTuple):
+    input: float | None
+    output: float | None
+    cached_input: float | None
+    tier_threshold: int | None
+    """The lowest prompt length at which a higher tier starts, when any of the three prices is tiered."""
 
 
-def _tiers(value: object) -> list[Tier]:
+def _rates(prices: ModelPrice) -> _Rates:
+    """Input, output and cache-read prices in USD per million tokens; the base tier of tiered prices."""
     from genai_prices.types import TieredPrices
 
-    return value.tiers if isinstance(value, TieredPrices) else []
-
-
-def _price(prices: ModelPrice, key: str) -> float | None:
-    """The price under `key` in USD per million tokens; the base tier of tiered prices."""
-    from genai_prices.types import TieredPrices
-
-    value = getattr(prices, key, None)
-    if isinstance(value, TieredPrices):
-        value = value.base
-    if isinstance(value, Decimal):
-        return float(value)
-    return None
+    # The package's own price code reads a ModelPrice through its __dict__ too; getattr() would also work,
+    # but costs a registry lookup for every absent key.
+    values = vars(prices)
+    rates: list[float | None] = []
+    tier_starts: list[int] = []
+    for key in ("input_mtok", "output_mtok", "cache_read_mtok"):
+        value = values.get(key)
+        if isinstance(value, TieredPrices):
+            tier_starts.extend(tier.start for tier in value.tiers)
+            value = value.base
+        rates.append(float(value) if isinstance(value, Decimal) else None)
+    return _Rates(rates[0], rates[1], rates[2], min(tier_starts) if tier_starts else None)

@@ -307,8 +307,10 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
             npv_mc[o.id] = np.where(success, np.broadcast_to(flows.npv, (n,)),
                                     -np.broadcast_to(flows.pv_build, (n,)))
 
+    nets = np.array([det.flows[o.id].monthly["net"][0] for o in plan.opportunities])  # type: ignore[index]
+    irrs = finance.irr_many(nets) if plan.opportunities else np.zeros(0)
     opportunities = []
-    for o in plan.opportunities:
+    for row, o in enumerate(plan.opportunities):
         f = det.flows[o.id]
         eff = det.effective[o.id]
         sources = effective_sources(plan, st, o)
@@ -318,7 +320,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         opportunities.append(OpportunityResult(
             id=o.id, name=o.name, npv=npv,
             enpv=float(sizing.enpv(np.array(p), np.array(npv), np.array(pv_build))),
-            irr=finance.irr(monthly["net"]), roi=None if pv_cost == 0 else npv / pv_cost,
+            irr=_number(irrs[row]), roi=None if pv_cost == 0 else npv / pv_cost,
             payback_month=finance.payback_month(monthly["net"]),
             pv_benefit=float(f.pv_benefit[0]), pv_cost=pv_cost, pv_build=pv_build,
             annual_benefit_ss=float(f.annual_benefit_ss[0]),

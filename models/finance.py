@@ -23,22 +23,53 @@ def npv(net: Array, df: Array) -> Array:
     return net @ df
 
 
-def irr(net: Array) -> float | None:
-    """Annual IRR, (1 + i) ** 12 - 1 where sum net(m) / (1 + i) ** m = 0; None without a sign change.
+#: Monthly rates searched for an IRR: -50% to +1,000% a month, on a grid in log(1 + i).
+_IRR_GRID = np.linspace(np.log(0.5), np.log(11.0), 1201)
 
-    Like numpy-financial, among several roots the rate nearest zero is reported.
+
+def irr_many(net: Array) -> Array:
+    """Annual IRR of each row of ``net`` (opportunities x months); NaN where there is none.
+
+    The monthly rate i solves sum net(m) / (1 + i) ** m = 0; like numpy-financial, among
+    several roots the one nearest zero is reported. Roots are bracketed on a grid, then
+    bisected, for all rows at once (an eigenvalue solve per row costs far more).
     """
-    flows = np.trim_zeros(np.asarray(net, dtype=float), "b")
-    if flows.size == 0 or not (np.any(flows > 0) and np.any(flows < 0)):
-        return None
-    # sum_{m=1..M} net(m) x**m = 0 with x = 1/(1+i); divide by x: a polynomial of degree M-1.
-    roots = np.roots(flows[::-1])
-    real = roots[(np.abs(roots.imag) < 1e-9) & (roots.real > 0)].real
-    if real.size == 0:
-        return None
-    monthly = 1.0 / real - 1.0
-    i = float(monthly[np.argmin(np.abs(monthly))])
-    return float((1.0 + i) ** 12 - 1.0)
+    net = np.atleast_2d(np.asarray(net, dtype=float))
+    rows, n_months = net.shape
+    result = np.full(rows, np.nan)
+    m = np.arange(1, n_months + 1)
+    scale = np.maximum(np.abs(net).max(axis=1, keepdims=True), 1e-300)
+    values = (net / scale) @ np.exp(-np.outer(m, _IRR_GRID))  # rows x grid
+    sign = np.sign(values)
+    crossing = (sign[:, :-1] * sign[:, 1:] < 0) | (sign[:, :-1] == 0)
+    has_root = crossing.any(axis=1) & (net > 0).any(axis=1) & (net < 0).any(axis=1)
+    if not has_root.any():
+        return result
+    # the bracket nearest a zero rate (u = 0) in each row
+    distance = np.where(crossing, np.abs(_IRR_GRID[:-1] + _IRR_GRID[1:]), np.inf)
+    pick = np.argmin(distance, axis=1)
+    r = np.flatnonzero(has_root)
+    lo, hi = _IRR_GRID[pick[r]], _IRR_GRID[pick[r] + 1]
+    flows = net[r] / scale[r]
+
+    def f(u: Array) -> Array:
+        return np.einsum("rm,rm->r", flows, np.exp(-np.outer(u, m)))
+
+    f_lo = f(lo)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        f_mid = f(mid)
+        left = np.sign(f_mid) == np.sign(f_lo)
+        lo, f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
+        hi = np.where(left, hi, mid)
+    result[r] = np.expm1(12 * (lo + hi) / 2)
+    return result
+
+
+def irr(net: Array) -> float | None:
+    """Annual IRR, (1 + i) ** 12 - 1 where sum net(m) / (1 + i) ** m = 0; None without a sign change."""
+    value = irr_many(np.asarray(net, dtype=float)[None, :])[0]
+    return None if np.isnan(value) else float(value)
 
 
 def payback_month(net: Array) -> int | None:

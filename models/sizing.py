@@ -72,6 +72,24 @@ class Flows:
     monthly: dict[str, Array] | None = None
 
 
+#: Largest (launch, ramp) grid to tabulate directly; beyond it, distinct pairs are sorted out.
+_GRID_LIMIT = 4096
+
+
+def _distinct_pairs(launch: IntArray, ramp: IntArray) -> tuple[IntArray, IntArray]:
+    """The (launch, ramp) pairs to build month profiles for, and each sample's pair index."""
+    if launch.size == 1 and ramp.size == 1:
+        return np.stack([launch, ramp]), np.zeros(1, dtype=np.int64)
+    launch, ramp = np.broadcast_arrays(launch, ramp)
+    width = int(ramp.max()) + 1
+    cells = (int(launch.max()) + 1) * width
+    if cells <= _GRID_LIMIT:  # small integers: index a full grid, no sorting needed
+        grid = np.arange(cells)
+        return np.stack([grid // width, grid % width]), launch * width + ramp
+    codes, index = np.unique(launch * width + ramp, return_inverse=True)
+    return np.stack([codes // width, codes % width]), index.reshape(-1)
+
+
 def _column(values: Array) -> Array:
     return np.reshape(values, (-1, 1))
 
@@ -85,9 +103,7 @@ def flows(inputs: OpportunityInputs, df: Array, monthly: bool = False) -> Flows:
     n_months = df.shape[0]
     launch = np.atleast_1d(_as_int(inputs.launch_month))
     ramp = np.atleast_1d(_as_int(inputs.ramp_months))
-    launch, ramp = np.broadcast_arrays(launch, ramp)
-    pairs, index = np.unique(np.stack([launch, ramp]), axis=1, return_inverse=True)
-    index = index.reshape(-1)
+    pairs, index = _distinct_pairs(launch, ramp)
     adoption = adoption_profile(pairs[0], pairs[1], n_months)
     live = live_profile(pairs[0], n_months)
     build = build_profile(pairs[0], n_months)

@@ -1,0 +1,257 @@
+"""Build / partner / buy decisions: TCO, weighted scores, the winner and its robustness (DESIGN 3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from models.plan import Criterion, Decision, Option, Plan
+from models.problems import PlanInvalid, Problem
+
+CRITERION_KINDS = ("score", "value", "tco")
+#: A decision is robust when no single criterion's share has to move this far or less to change the winner.
+ROBUST_MARGIN = 0.10
+#: Scores (0..100 points) closer than this are a tie, decided by the tie rule: it absorbs float noise
+#: (0.1 + 0.2 against 0.3), so a tie that holds on paper is a tie here.
+TIE = 1e-9  # also the tolerance on shares and on rates of gain
+
+
+@dataclass(frozen=True)
+class Flip:
+    """Where one criterion's share of the total weight changes the winner; None when it never does."""
+
+    criterion: str  # criterion id
+    share_now: float
+    share_flip: float | None
+    new_winner: str | None  # option id
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """Every result of DESIGN 3.2 for one decision, on base values; ids as keys, in entry order."""
+
+    decision_id: str
+    annual_volume: float
+    tco: dict[str, float]  # option id -> tco
+    normalised: dict[str, dict[str, float]]  # option id -> criterion id -> n(o, c)
+    scores: dict[str, float]  # option id -> score (0..100)
+    winner: str  # option id
+    flips: tuple[Flip, ...]  # one per criterion, in criterion order
+    robust: bool
+
+
+def annual_volume(decision: Decision, plan: Plan) -> float:
+    """Tasks a year: full-adoption volume of the opportunities linking the decision, else its own."""
+    linked = [o for o in plan.opportunities if o.decision_id == decision.id]
+    if not linked:
+        return decision.annual_volume.base
+    return sum(12 * o.eligible_users.base * o.adoption_target.base * o.tasks_per_user_month.base
+               for o in linked)
+
+
+def tco(option: Option, annual_volume: float, horizon_years: float) -> float:
+    """Total cost of ownership over the horizon: upfront + years * (annual + per task * volume)."""
+    return option.upfront_cost.base + horizon_years * (
+        option.annual_cost.base + option.cost_per_task.base * annual_volume
+    )
+
+
+def _normalised(decision: Decision, tcos: Sequence[float]) -> list[list[float]]:
+    """n[c][o] for every criterion c and option o, in entry order."""
+    table: list[list[float]] = []
+    for c in decision.criteria:
+        if c.kind == "score":
+            table.append([(o.scores[c.id].base - 1) / 4 for o in decision.options])
+            continue
+        raw = list(tcos) if c.kind == "tco" else [o.scores[c.id].base for o in decision.options]
+        lo, hi = min(raw), max(raw)
+        if lo == hi:
+            table.append([1.0] * len(raw))
+        elif c.higher_is_better and c.kind != "tco":
+            table.append([(v - lo) / (hi - lo) for v in raw])
+        else:
+            table.append([(hi - v) / (hi - lo) for v in raw])
+    return table
+
+
+def _first_best(points: Sequence[float], then: Sequence[float] | None = None) -> int:
+    """The option with the most points, ties (within TIE) to the one entered first.
+
+    ``then`` breaks ties between the leaders before entry order does: who leads once the share
+    moves on from a meeting point (the rates at which their points grow).
+    """
+    leaders = [i for i, p in enumerate(points) if p >= max(points) - TIE]
+    if then is not None:
+        fastest = max(then[i] for i in leaders)
+        leaders = [i for i in leaders if then[i] >= fastest - TIE]
+    return leaders[0]
+
+
+def _flip(
+    weights: Sequence[float], table: Sequence[Sequence[float]], scores: Sequence[float], c: int,
+    winner: int,
+) -> tuple[float, float | None, int | None]:
+    """Share now, nearest flip share and the new winner's index for criterion ``c``.
+
+    With c's share s and the other weights kept in proportion, option o scores
+    f_o(s) = 100 * (s * n_oc + (1 - s) * R_o), R_o being the weighted mean of o's other n: a line.
+    Walking away from today's share in either direction, option o gains on the winner at the
+    constant rate slope_o - slope_w, so it meets the winner once that closes today's gap. It
+    overtakes at the meeting point itself when entered earlier (ties go to it), just past it
+    otherwise; so a later option meeting the winner exactly at 0% or 100% never overtakes.
+    """
+    total = sum(weights)
+    share_now = weights[c] / total
+    others = [d for d in range(len(weights)) if d != c and weights[d] > 0]
+    rest = sum(weights[d] for d in others)
+    if rest <= 0:  # c is the only weighted criterion: no proportion to keep, nothing can flip
+        return share_now, None, None
+    here = table[c]
+    options = range(len(here))
+    mean_rest = [sum(weights[d] * table[d][o] for d in others) / rest for o in options]
+    slope = [100 * (here[o] - mean_rest[o]) for o in options]  # points per unit of share
+
+    best: tuple[float, float, int] | None = None  # (distance, share, new winner)
+    for direction, room in ((1, 1 - share_now), (-1, share_now)):
+        if room <= 0:
+            continue
+        meetings = [
+            (scores[winner] - scores[o]) / gain
+            for o in options
+            if o != winner and (gain := direction * (slope[o] - slope[winner])) > TIE
+        ]
+        reachable = [max(d, 0.0) for d in meetings if d <= room + TIE]
+        if not reachable:
+            continue
+        distance = min(reachable)
+        if distance >= room - TIE:  # meets it at 0% or 100% (shares closer than TIE are one share)
+            distance = room
+        if best is not None and distance >= best[0]:
+            continue
+        at = [scores[o] + direction * distance * slope[o] for o in options]
+        new = _first_best(at)
+        if new == winner and distance < room - TIE:  # a later option meets it: who leads just past
+            new = _first_best(at, [direction * g for g in slope])
+        if new != winner:
+            share = (1.0 if direction > 0 else 0.0) if distance == room else share_now + direction * distance
+            best = (distance, share, new)
+    if best is None:
+        return share_now, None, None
+    return share_now, best[1], best[2]
+
+
+def evaluate_decision(decision: Decision, plan: Plan) -> DecisionResult:
+    """TCO, normalised values, scores, winner and flip analysis; PlanInvalid on any problem."""
+    problems = decision_problems(decision)
+    if problems:
+        raise PlanInvalid(problems)
+    volume = annual_volume(decision, plan)
+    tcos = [tco(o, volume, plan.settings.horizon_years) for o in decision.options]
+    table = _normalised(decision, tcos)
+    weights = [c.weight.base for c in decision.criteria]
+    total = sum(weights)
+    scores = [
+        100 * sum(w * n[o] for w, n in zip(weights, table, strict=True) if w > 0) / total
+        for o in range(len(decision.options))
+    ]
+    winner = _first_best(scores)
+    flips: list[Flip] = []
+    for c, criterion in enumerate(decision.criteria):
+        share_now, share_flip, new = _flip(weights, table, scores, c, winner)
+        flips.append(Flip(criterion.id, share_now, share_flip,
+                          None if new is None else decision.options[new].id))
+    return DecisionResult(
+        decision_id=decision.id,
+        annual_volume=volume,
+        tco={o.id: t for o, t in zip(decision.options, tcos, strict=True)},
+        normalised={
+            o.id: {c.id: table[j][i] for j, c in enumerate(decision.criteria)}
+            for i, o in enumerate(decision.options)
+        },
+        scores={o.id: s for o, s in zip(decision.options, scores, strict=True)},
+        winner=decision.options[winner].id,
+        flips=tuple(flips),
+        robust=not any(
+            f.share_flip is not None and abs(f.share_flip - f.share_now) <= ROBUST_MARGIN + TIE
+            for f in flips
+        ),
+    )
+
+
+def chosen_option(decision: Decision, result: DecisionResult) -> Option:
+    """The option the PM chose, else the winner."""
+    by_id = {o.id: o for o in decision.options}
+    chosen = by_id.get(decision.chosen_option_id or "")
+    return chosen if chosen is not None else by_id[result.winner]
+
+
+def _name(item: Option | Criterion) -> str:
+    return item.name or item.id
+
+
+def _percent(share: float, places: int) -> str:
+    # Round half up on the share as typed, not on its binary tail (0.285 shows as 29%).
+    exact = Decimal(repr(round(share * 100, 9)))
+    return f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+
+
+def robustness_sentence(decision: Decision, result: DecisionResult) -> str:
+    """The nearest flip in plain words, e.g. "Partner stays best unless Privacy's weight rises from
+    25% to 29%."."""
+    options = {o.id: o for o in decision.options}
+    winner = _name(options[result.winner])
+    criteria = {c.id: c for c in decision.criteria}
+    flips = [
+        (abs(f.share_flip - f.share_now), f.share_now, f.share_flip, criteria[f.criterion],
+         options[f.new_winner])
+        for f in result.flips
+        if f.share_flip is not None and f.new_winner is not None
+    ]
+    if not flips:
+        return f"{winner} stays best whatever any single weight is."
+    # Nearest first; between equally near flips (float noise aside), the criterion listed first.
+    _, share_now, share_flip, criterion, new_winner = min(flips, key=lambda flip: round(flip[0], 9))
+    verb = "rises" if share_flip > share_now else "falls"
+    # Whole percents, or as many decimals (up to 3) as it takes to show two different numbers.
+    for places in range(4):
+        now, then = _percent(share_now, places), _percent(share_flip, places)
+        if now != then:
+            return f"{winner} stays best unless {_name(criterion)}'s weight {verb} from {now} to {then}."
+    return (f"{winner} stays best only by a hair: a small change in {_name(criterion)}'s weight from "
+            f"{_percent(share_now, 0)} makes {_name(new_winner)} best.")
+
+
+def decision_problems(decision: Decision) -> list[Problem]:
+    """What stops the decision from being scored, each naming the object, the field and the rule."""
+    problems: list[Problem] = []
+
+    def decision_problem(field: str, rule: str) -> None:
+        problems.append(Problem("decision", decision.id, decision.name, field, rule))
+
+    if len(decision.options) < 2:
+        decision_problem("options", "a decision needs at least two options to compare")
+    if not any(c.weight.base > 0 for c in decision.criteria):
+        decision_problem("criteria", "a decision needs at least one criterion with a weight above zero")
+    option_ids = {o.id for o in decision.options}
+    if decision.chosen_option_id is not None and decision.chosen_option_id not in option_ids:
+        decision_problem("chosen_option_id", "the chosen option must be one of this decision's options")
+    for c in decision.criteria:
+        if c.kind not in CRITERION_KINDS:
+            problems.append(Problem("criterion", c.id, c.name, "kind", "must be score, value or tco"))
+        if c.weight.base < 0:
+            problems.append(Problem("criterion", c.id, c.name, "weight", "must not be negative"))
+    for o in decision.options:
+        for c in decision.criteria:
+            given, criterion = o.scores.get(c.id), f"“{_name(c)}”"
+            rule = ""
+            if c.kind == "tco":
+                if given is not None:
+                    rule = f"{criterion} is computed from the option's costs, so it takes no value"
+            elif given is None:
+                rule = f"needs {'a score from 1 to 5' if c.kind == 'score' else 'a value'} for {criterion}"
+            elif c.kind == "score" and not 1 <= given.base <= 5:
+                rule = f"the score for {criterion} must be between 1 and 5"
+            if rule:
+                problems.append(Problem("option", o.id, o.name, f"scores.{c.id}", rule))
+    return problems

@@ -1,0 +1,81 @@
+"""Engine benchmarks against DESIGN section 7, each beside raw numpy doing the same arithmetic.
+
+Run: uv run python -m tests.benchmarks.bench_engine
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from models import engine
+from models.plan import plan_from_json
+from tests.benchmarks.plans import scaled_sample
+
+
+def best_of(fn: Callable[[], object], repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times) if repeat < 3 else statistics.median(times)
+
+
+def raw_numpy(n_opps: int, samples: int, months: int, seed: int = 1) -> Callable[[], object]:
+    """The anchor: the same cash-flow arithmetic written directly as (samples x months) arrays."""
+    rng = np.random.default_rng(seed)
+    m = np.arange(1, months + 1)
+    df = 1.1 ** (-m / 12)
+
+    def run() -> object:
+        total = np.zeros(samples)
+        for _ in range(n_opps):
+            users = rng.triangular(300, 400, 600, samples)
+            adoption = 0.3 + rng.beta(2, 3, samples) * 0.4
+            tpm = rng.lognormal(4.5, 0.3, samples)
+            value = rng.triangular(2, 3, 5, samples) * rng.uniform(0.4, 0.8, samples)
+            launch = np.full(samples, 4)
+            ramp = np.full(samples, 3)
+            k = m[None, :] - launch[:, None]
+            profile = np.where(k >= 1, np.clip(k / ramp[:, None], 0, 1), 0.0)
+            tasks = (users * adoption * tpm)[:, None] * profile
+            build = np.where(m[None, :] <= launch[:, None], 2e5 / launch[:, None], 0.0)
+            cost = build + (k >= 1) * 5e4 / 12 + tasks * 0.05
+            npv = (tasks * value[:, None] - cost) @ df
+            success = rng.random(samples) < 0.7
+            total += np.where(success, npv, -(build @ df))
+        return total
+
+    return run
+
+
+def main() -> None:
+    plan_50 = plan_from_json(scaled_sample(50))
+    plan_2000 = plan_from_json(scaled_sample(2000))
+    rows = []
+
+    def row(what: str, ours: float, anchor: float, budget: str) -> None:
+        rows.append((what, ours * 1000, anchor * 1000, ours / anchor, budget))
+
+    det_50 = best_of(lambda: engine.calculate(plan_50, monte_carlo=False, with_tornado=False))
+    row("deterministic, 50 opportunities", det_50, best_of(raw_numpy(50, 1, 36)), "<= 50 ms")
+    det_2000 = best_of(lambda: engine.calculate(plan_2000, monte_carlo=False, with_tornado=False), 3)
+    row("deterministic, 2,000 opportunities", det_2000, best_of(raw_numpy(2000, 1, 36), 3), "—")
+    mc = best_of(lambda: engine.calculate(plan_50, with_tornado=False), 5)
+    row("Monte Carlo 50 x 10,000 x 36 (incl. deterministic)", mc, best_of(raw_numpy(50, 10_000, 36), 5),
+        "<= 250 ms")
+    with_tornado = best_of(lambda: engine.calculate(plan_50, monte_carlo=False), 5)
+    row("tornado, 50 opportunities (incl. deterministic)", with_tornado,
+        best_of(raw_numpy(50 * 40, 1, 36), 5), "—")  # about 20 ranged inputs x low, high
+
+    print(f"{'what':<52} {'ours ms':>9} {'numpy ms':>9} {'ratio':>6}  budget")
+    for what, ours, anchor, ratio, budget in rows:
+        print(f"{what:<52} {ours:9.1f} {anchor:9.1f} {ratio:6.1f}  {budget}")
+
+
+if __name__ == "__main__":
+    main()
