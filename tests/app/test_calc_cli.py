@@ -1,0 +1,63 @@
+"""``aiplan calc``: DESIGN's names as JSON keys, a readable table, plain errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.app.test_cli import _one_line_error, aiplan
+
+OPPORTUNITY_KEYS = {"id", "name", "npv", "enpv", "irr", "roi", "payback_month", "pv_benefit",
+                    "pv_cost", "pv_build", "annual_benefit_ss", "annual_cost_ss", "rice",
+                    "effective", "mc", "tornado"}
+MC_KEYS = {"npv_mean", "npv_p10", "npv_p50", "npv_p90", "p_npv_positive"}
+UNIT_KEYS = {"llm_cost_per_task", "retrieval_cost_per_task", "variable_cost_per_task",
+             "loaded_cost_per_task", "gross_margin", "break_even_tasks_month", "mc"}
+
+
+def test_calc_json_uses_design_names(sample_file: Path, sample_json: dict[str, Any]) -> None:
+    result = aiplan("calc", sample_file, "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"project", "opportunities", "decisions", "unit_models", "portfolio"}
+    assert [o["id"] for o in out["opportunities"]] == [o["id"] for o in sample_json["opportunities"]]
+    for o in out["opportunities"]:
+        assert OPPORTUNITY_KEYS <= set(o)
+        assert set(o["mc"]) == MC_KEYS
+        assert o["mc"]["npv_p10"] <= o["mc"]["npv_p50"] <= o["mc"]["npv_p90"]
+        assert {"value", "source"} == set(o["effective"]["build_cost"])
+    for d in out["decisions"]:
+        assert {"scores", "tco", "winner", "flips"} <= set(d)
+        for flip in d["flips"]:
+            assert set(flip) == {"criterion", "share_now", "share_flip", "new_winner"}
+    for u in out["unit_models"]:
+        assert UNIT_KEYS <= set(u)
+    assert {"total_enpv", "selected", "selected_enpv", "mc"} <= set(out["portfolio"])
+    assert set(out["portfolio"]["mc"]) == MC_KEYS
+
+
+def test_calc_json_is_the_same_for_the_file_and_its_json_export(
+    sample_file: Path, tmp_path: Path
+) -> None:
+    exported = tmp_path / "plan.json"
+    assert aiplan("export-json", sample_file, exported).returncode == 0
+    from_file = aiplan("calc", sample_file, "--json").stdout
+    assert from_file == aiplan("calc", exported, "--json").stdout  # same seed, same numbers
+
+
+def test_calc_table_is_readable(sample_file: Path, sample_json: dict[str, Any]) -> None:
+    result = aiplan("calc", sample_file)
+    assert result.returncode == 0
+    for o in sample_json["opportunities"]:
+        assert o["name"] in result.stdout
+    assert "$" in result.stdout and "P10 – P90" in result.stdout
+    assert "stays best" in result.stdout
+
+
+def test_calc_refuses_an_invalid_plan_in_one_line(tmp_path: Path, sample: dict[str, Any]) -> None:
+    sample["unit_models"][0]["routes"][0]["share"] = 0.5
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(sample), encoding="utf-8")
+    line = _one_line_error(aiplan("calc", source))
+    assert "cannot calculate" in line and "must total 100%" in line
