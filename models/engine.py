@@ -7,6 +7,7 @@ tornado a batch whose samples move one input to its low or high at a time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -366,7 +367,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         budget=s.budget,
         selected=tuple(ids[i] for i in selected),
         selected_enpv=float(sum(enpvs[i] for i in selected)),
-        selected_build_cost=float(sum(build_costs[i] for i in selected)),
+        selected_build_cost=math.fsum(build_costs[i] for i in selected),  # as the budget check sums
         mc=total_mc, selected_mc=selected_mc, npv_samples=total_samples,
     )
     return PlanResults(plan, tuple(opportunities), tuple(st.decisions.values()), tuple(units),
