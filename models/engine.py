@@ -7,7 +7,10 @@ tornado a batch whose samples move one input to its low or high at a time.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -70,12 +73,35 @@ def base_values(plan: Plan) -> dict[Key, Array]:
     return {key: prepare(key[2], np.array([est.base])) for key, est in estimate_inputs(plan).items()}
 
 
-def draw_values(plan: Plan, n: int, rng: np.random.Generator) -> dict[Key, Array]:
-    """One independent draw per estimate with a range; plain numbers stay one value."""
-    out: dict[Key, Array] = {}
-    for key, est in estimate_inputs(plan).items():
-        values = sample(est, rng, n) if est.is_range else np.array([est.base])
-        out[key] = prepare(key[2], values)
+def stream(seed: int, key: Key) -> np.random.Generator:
+    """The random stream of one input: from the project's seed and the input's identity.
+
+    Each input draws from its own stream, so the same file and seed give the same numbers
+    whatever order inputs are drawn in, and editing one input leaves every other input's
+    draws as they were (results move only where the PM changed something).
+    """
+    digest = hashlib.sha256("\0".join(key).encode("utf-8")).digest()
+    return np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
+
+
+def _draw(seed: int, n: int, key: Key, est: Estimate) -> Array:
+    values = sample(est, stream(seed, key), n)
+    # Bounded distributions stay inside validated bounds; only the unbounded ones need clamping.
+    if est.dist in ("normal", "lognormal") or key[2] in INTEGERS:
+        values = prepare(key[2], values)
+    return values
+
+
+def draw_values(plan: Plan, n: int, seed: int) -> dict[Key, Array]:
+    """``n`` independent draws of every estimate with a range; plain numbers stay one value."""
+    estimates = estimate_inputs(plan)
+    out = base_values(plan)
+    ranged = [(key, est) for key, est in estimates.items() if est.is_range]
+    # numpy's generators release the GIL while they fill arrays: use both cores.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for (key, _), values in zip(ranged, pool.map(lambda item: _draw(seed, n, *item), ranged),
+                                    strict=True):
+            out[key] = values
     return out
 
 
@@ -300,11 +326,10 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     n = samples or s.mc_samples
     npv_mc: dict[str, Array] = {}
     if monte_carlo:
-        rng = np.random.default_rng(s.mc_seed)
-        mc = evaluate(plan, st, draw_values(plan, n, rng), df)
-        for o in plan.opportunities:  # launch success, drawn per sample in plan order
+        mc = evaluate(plan, st, draw_values(plan, n, s.mc_seed), df)
+        for o in plan.opportunities:  # launch success, drawn per sample
             flows = mc.flows[o.id]
-            success = rng.random(n) < mc.p_success[o.id]
+            success = stream(s.mc_seed, ("launch", o.id, "success")).random(n) < mc.p_success[o.id]
             npv_mc[o.id] = np.where(success, np.broadcast_to(flows.npv, (n,)),
                                     -np.broadcast_to(flows.pv_build, (n,)))
 

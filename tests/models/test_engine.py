@@ -74,7 +74,7 @@ def test_a_shared_unit_model_is_sampled_once(plan: Plan) -> None:
     first = dataclasses.replace(plan.opportunities[1], unit_model_id=shared.id)
     plan = dataclasses.replace(plan, opportunities=(first, twin, *plan.opportunities[2:]))
     st_ = engine.structure(plan)
-    values = engine.draw_values(plan, 500, np.random.default_rng(3))
+    values = engine.draw_values(plan, 500, 3)
     ev = engine.evaluate(plan, st_, values, np.ones(36))
     a, b = ev.effective[first.id]["cost_per_task"], ev.effective["opp-twin"]["cost_per_task"]
     assert a.shape == (500,) and np.array_equal(a, b) and a.std() > 0
@@ -221,3 +221,16 @@ def test_more_adoption_or_value_never_lowers_npv(adoption: float, more: float, v
        base=st.floats(0, 1e6), more=st.floats(0, 1e6))
 def test_more_cost_never_raises_npv(field: str, base: float, more: float) -> None:
     assert _npv(**{field: base + more}) <= _npv(**{field: base}) + 1e-6
+
+
+def test_editing_one_opportunity_leaves_the_others_draws_alone(sample_json: dict[str, Any]) -> None:
+    before = engine.calculate(_fast(plan_from_json(sample_json)), with_tornado=False)
+    data = copy.deepcopy(sample_json)
+    unlinked = next(o for o in data["opportunities"] if not o["decision_id"] and not o["unit_model_id"])
+    unlinked["value_per_success"] = {"base": 9, "low": 5, "high": 14, "dist": "triangular"}
+    after = engine.calculate(_fast(plan_from_json(data)), with_tornado=False)
+    for a, b in zip(before.opportunities, after.opportunities, strict=True):
+        if a.id == unlinked["id"]:
+            assert a.mc != b.mc
+        else:
+            assert a.mc == b.mc, a.name
