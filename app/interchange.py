@@ -50,7 +50,7 @@ def _num(value: float) -> int | float:
     return value
 
 
-def _estimate_out(estimate: Estimate) -> int | float | Json:
+def estimate_json(estimate: Estimate) -> int | float | Json:
     if estimate.dist is None:
         return _num(estimate.base)
     out: Json = {"base": _num(estimate.base)}
@@ -63,7 +63,7 @@ def _estimate_out(estimate: Estimate) -> int | float | Json:
 
 
 def _inputs_out(row: Base) -> Json:
-    return {field: _estimate_out(getattr(row, field)) for field in row.ESTIMATES}
+    return {field: estimate_json(getattr(row, field)) for field in row.ESTIMATES}
 
 
 def _notes_out(row: Base, extra: Json | None = None) -> Json:
@@ -167,7 +167,7 @@ def _decision_out(d: Decision) -> Json:
                 "name": o.name,
                 "kind": o.kind,
                 **_inputs_out(o),
-                "scores": {s.criterion_id: _estimate_out(s.value) for s in o.scores},
+                "scores": {s.criterion_id: estimate_json(s.value) for s in o.scores},
                 "notes": _notes_out(
                     o, {f"scores.{s.criterion_id}": s.value_note for s in o.scores if s.value_note}
                 ),

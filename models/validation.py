@@ -13,7 +13,7 @@ from models.problems import Problem
 SHARE_TOLERANCE = 1e-9
 
 
-def _estimate_rules(est: Estimate, field: str) -> Iterator[str]:
+def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
     if est.low is not None and est.low > est.base:
         yield "the low value must not exceed the base"
     if est.high is not None and est.high < est.base:
@@ -38,7 +38,7 @@ def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
     for f in fields(obj):  # type: ignore[arg-type]
         value = getattr(obj, f.name)
         if isinstance(value, Estimate):
-            for rule in _estimate_rules(value, f.name):
+            for rule in estimate_rules(value, f.name):
                 yield Problem(kind, obj.id, name, f.name, rule)  # type: ignore[attr-defined]
 
 

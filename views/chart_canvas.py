@@ -1,0 +1,34 @@
+"""A widget that shows a matplotlib Figure made by a chart builder in app/charts.py."""
+
+from __future__ import annotations
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+
+class ChartView(QWidget):
+    """Holds one figure at a time; ``set_figure`` swaps in a freshly built one."""
+
+    def __init__(self, height: int = 260, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.figure: Figure | None = None
+        self.canvas: FigureCanvasQTAgg | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.setMinimumHeight(height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_figure(self, figure: Figure) -> None:
+        """Show ``figure`` (a new canvas each time: builders return new figures)."""
+        self.figure = figure
+        canvas = FigureCanvasQTAgg(figure)
+        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        if self.canvas is not None:
+            self._layout.replaceWidget(self.canvas, canvas)
+            self.canvas.setParent(None)
+            self.canvas.deleteLater()
+        else:
+            self._layout.addWidget(canvas)
+        self.canvas = canvas
+        canvas.draw_idle()

@@ -1,0 +1,269 @@
+"""Number fields that take a plain number, a range, or an estimate, in the user's locale."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.formatting import SYMBOLS
+from app.interchange import estimate_json
+from models.estimate import DISTRIBUTIONS, Estimate, estimate_from_json
+
+#: How a field's numbers are typed and shown.
+KINDS = ("number", "integer", "percent", "money", "money_small")
+_RANGE = re.compile(r"^\s*(.+?)\s*(?:–|—|\.\.|\bto\b|(?<=[\d%kKmM\s])-(?=\s*[\d.,]))\s*(.+?)\s*$")
+_SUFFIX = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "b": 1e9, "B": 1e9}
+
+
+class ParseError(ValueError):
+    """Text that is not a number or a range; the message says what to type instead."""
+
+
+def parse_number(text: str, kind: str, locale: QLocale | None = None) -> float:
+    """One number as typed: locale digits, an optional % (percent fields), k/M/B suffixes."""
+    locale = locale or QLocale()
+    raw = text.strip()
+    for symbol in set(SYMBOLS.values()) | {"$", "€", "£", "USD", "EUR", "GBP"}:
+        raw = raw.replace(symbol.strip(), "")
+    raw = raw.strip()
+    percent = raw.endswith("%")
+    raw = raw.rstrip("%").strip()
+    scale = 1.0
+    if raw and raw[-1] in _SUFFIX and kind in ("number", "money", "integer"):
+        scale = _SUFFIX[raw[-1]]
+        raw = raw[:-1].strip()
+    value, ok = locale.toDouble(raw)
+    if not ok:
+        value, ok = QLocale.c().toDouble(raw)  # 1200.5 typed on a comma locale still works
+    if not ok or not math.isfinite(value):
+        raise ParseError(_hint(kind))
+    value *= scale
+    if kind == "percent" or percent:
+        value /= 100.0
+    return value
+
+
+def _hint(kind: str) -> str:
+    example = {"percent": "30% or a range like 20% – 45%",
+               "integer": "6 or a range like 3 – 9",
+               "money": "250,000 or 250k, or a range like 200k – 400k",
+               "money_small": "0.012 or a range like 0.008 – 0.02"}.get(
+        kind, "1,200 or a range like 900 – 1,500")
+    return f"Type a number such as {example}."
+
+
+def parse_estimate(text: str, kind: str, current: Estimate | None = None,
+                   locale: QLocale | None = None) -> Estimate:
+    """``1200`` is a plain number; ``900 – 1500`` a range (default triangular around the base)."""
+    if not text.strip():
+        raise ParseError(_hint(kind))
+    match = _RANGE.match(text)
+    if match and not text.strip().startswith("-"):
+        low = parse_number(match.group(1), kind, locale)
+        high = parse_number(match.group(2), kind, locale)
+        if text.strip().endswith("%") and not match.group(1).strip().endswith("%"):
+            low = parse_number(match.group(1) + "%", kind, locale)
+        if low > high:
+            low, high = high, low
+        base = current.base if current is not None and low <= current.base <= high else (low + high) / 2
+        dist = current.dist if current is not None and current.is_range else "triangular"
+        if kind == "integer":
+            base = float(round(base))
+        return Estimate(base, low, high, dist)
+    return Estimate(parse_number(text, kind, locale))
+
+
+def format_number(value: float, kind: str, locale: QLocale | None = None,
+                  currency: str = "USD") -> str:
+    locale = locale or QLocale()
+    if kind == "percent":
+        return locale.toString(value * 100, "f", _digits(value * 100)) + "%"
+    if kind == "integer":
+        return locale.toString(int(round(value)))
+    if kind == "money_small":
+        return locale.toString(value, "f", 4 if abs(value) < 1 else 2)
+    if kind == "money":
+        return locale.toString(value, "f", 0 if abs(value) >= 100 else 2)
+    return locale.toString(value, "f", _digits(value))
+
+
+def _digits(value: float) -> int:
+    if value == 0 or abs(value) >= 100:
+        return 0
+    for digits in range(0, 6):
+        if abs(round(value, digits) - value) < 1e-9 * max(1.0, abs(value)):
+            return digits
+    return 4
+
+
+def format_estimate(est: Estimate, kind: str, locale: QLocale | None = None,
+                    currency: str = "USD") -> str:
+    if not est.is_range:
+        return format_number(est.base, kind, locale, currency)
+    assert est.low is not None and est.high is not None
+    return (f"{format_number(est.low, kind, locale, currency)} – "
+            f"{format_number(est.high, kind, locale, currency)}")
+
+
+def describe_estimate(est: Estimate, kind: str, locale: QLocale | None = None) -> str:
+    """The tooltip: base and distribution in words."""
+    if not est.is_range:
+        return "A plain number. Type a range such as 900 – 1,500 to make it uncertain."
+    return (f"Base {format_number(est.base, kind, locale)}; {est.dist} distribution from "
+            f"{format_number(est.low or 0, kind, locale)} to {format_number(est.high or 0, kind, locale)}"
+            + (" (5th to 95th percentile)" if est.dist in ("normal", "lognormal") else ""))
+
+
+class EstimateField(QWidget):
+    """A line edit for a number or range, a button for the full estimate, and an error line.
+
+    ``edited`` carries the new JSON value (number or estimate object) of a valid entry;
+    invalid text shows its rule beside the field and is never passed on.
+    """
+
+    edited = Signal(object)
+
+    def __init__(self, kind: str = "number", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.currency = "USD"
+        self._estimate = Estimate(0.0)
+        self.line = QLineEdit()
+        self.line.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.more = QToolButton()
+        self.more.setText("…")
+        self.more.setToolTip("Edit as an estimate: base, low, high and distribution")
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.line, 1)
+        row.addWidget(self.more)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.error)
+        self.line.textEdited.connect(self._typed)
+        self.line.editingFinished.connect(self._finished)
+        self.more.clicked.connect(self.open_editor)
+
+    def set_value(self, value: Any) -> None:
+        """Show a JSON value (unless the user is typing in this field)."""
+        self._estimate = estimate_from_json(value)
+        if not self.line.hasFocus() or not self.line.isModified():
+            self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
+            self.line.setModified(False)
+        self.line.setToolTip(describe_estimate(self._estimate, self.kind))
+        self.show_error("")
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    def _typed(self, text: str) -> None:
+        try:
+            est = parse_estimate(text, self.kind, self._estimate)
+        except ParseError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        self.edited.emit(estimate_json(est))
+
+    def _finished(self) -> None:
+        if not self.error.isVisible():
+            self.line.setModified(False)
+            self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
+
+    def open_editor(self) -> None:
+        dialog = EstimateDialog(self._estimate, self.kind, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_estimate is not None:
+            self.edited.emit(estimate_json(dialog.result_estimate))
+
+
+class EstimateDialog(QDialog):
+    """Base, low, high and distribution, with a preview of the density."""
+
+    def __init__(self, estimate: Estimate, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Estimate")
+        self.kind = kind
+        self.result_estimate: Estimate | None = None
+        self.base = QLineEdit(format_number(estimate.base, kind))
+        self.low = QLineEdit("" if estimate.low is None else format_number(estimate.low, kind))
+        self.high = QLineEdit("" if estimate.high is None else format_number(estimate.high, kind))
+        self.dist = QComboBox()
+        self.dist.addItems(["plain number", *DISTRIBUTIONS])
+        self.dist.setCurrentText(estimate.dist or "plain number")
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.setWordWrap(True)
+        from views.chart_canvas import ChartView
+
+        self.preview = ChartView(height=140)
+        form = QFormLayout()
+        form.addRow("Base", self.base)
+        form.addRow("Low", self.low)
+        form.addRow("High", self.high)
+        form.addRow("Distribution", self.dist)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        for widget in (self.base, self.low, self.high):
+            widget.textEdited.connect(self._update)
+        self.dist.currentTextChanged.connect(self._update)
+        self._update()
+
+    def current(self) -> Estimate:
+        base = parse_number(self.base.text(), self.kind)
+        dist = self.dist.currentText()
+        if dist == "plain number":
+            return Estimate(base)
+        low = parse_number(self.low.text(), self.kind) if self.low.text().strip() else None
+        high = parse_number(self.high.text(), self.kind) if self.high.text().strip() else None
+        return Estimate(base, low, high, dist)
+
+    def _update(self) -> None:
+        from app.estimate_chart import estimate_density
+        from models.validation import estimate_rules
+
+        try:
+            est = self.current()
+        except ParseError as exc:
+            self.message.setText(str(exc))
+            return
+        rules = list(estimate_rules(est, "percent_field" if self.kind != "percent" else "share"))
+        self.message.setText(rules[0].capitalize() + "." if rules else "")
+        if not rules:
+            self.preview.set_figure(estimate_density(est, self.kind))
+
+    def _accept(self) -> None:
+        self._update()
+        if self.message.text():
+            return
+        self.result_estimate = self.current()
+        self.accept()

@@ -1,0 +1,66 @@
+"""What every workspace shares: the controller, refresh hooks and a few small widgets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
+
+from views.controller import ProjectController
+
+
+class Workspace(QWidget):
+    """A page of the main window. Subclasses set ``title`` and override the refresh hooks."""
+
+    title = ""
+
+    def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        controller.data_changed.connect(self.refresh_data)
+        controller.results_changed.connect(self.refresh_results)
+        controller.mc_changed.connect(self.refresh_mc)
+
+    @property
+    def currency(self) -> str:
+        return str(self.controller.state.data["project"].get("currency") or "USD")
+
+    def refresh_data(self) -> None:
+        """Inputs changed: show the new values."""
+
+    def refresh_results(self) -> None:
+        """Deterministic results changed (or the plan became invalid)."""
+
+    def refresh_mc(self) -> None:
+        """Monte Carlo results arrived or went stale."""
+
+    def refresh_all(self) -> None:
+        self.refresh_data()
+        self.refresh_results()
+        self.refresh_mc()
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("heading")
+    label.setStyleSheet("font-weight: 600; font-size: 13px; margin-top: 6px;")
+    return label
+
+
+def problems_banner() -> QLabel:
+    """A banner for plan-level problems: results wait until they are fixed."""
+    label = QLabel()
+    label.setObjectName("problems")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    label.setStyleSheet("background: #fff4e5; color: #7a4500; padding: 6px;")
+    label.hide()
+    return label
+
+
+def show_problems(banner: QLabel, controller: ProjectController) -> None:
+    problems = controller.problems
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        banner.setText(f"Results are on hold until this is fixed: {problems[0]}{more}.")
+    banner.setVisible(bool(problems))
