@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
 
 from app import interchange
@@ -10,6 +13,21 @@ from app.document import ProjectDocument
 from app.errors import ProjectFileError
 
 APPLICATION_NAME = "AI Product Planner"
+
+
+def process_age() -> float:
+    """Seconds since this process started (from the OS where it says; else since import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            up = float(uptime.read().split()[0])
+        return up - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _IMPORTED
+
+
+_IMPORTED = time.perf_counter()
 
 
 def open_document(path: Path | None) -> ProjectDocument:
@@ -21,23 +39,54 @@ def open_document(path: Path | None) -> ProjectDocument:
     return ProjectDocument.open(path)
 
 
-def run_gui(path: Path | None) -> int:
+def run_gui(path: Path | None, self_test: bool = False) -> int:
+    if self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QMessageBox
-
-    from views.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION_NAME)
-    app.setOrganizationName("AI Product Planner")
+    app.setOrganizationName(APPLICATION_NAME)
     try:
         document = open_document(path)
     except ProjectFileError as exc:
         print(f"aiplan: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, APPLICATION_NAME, str(exc))
+        if not self_test:
+            QMessageBox.critical(None, APPLICATION_NAME, str(exc))
         return 2
+    from views.main_window import MainWindow
+
     window = MainWindow(document)
     window.show()
+    if self_test:
+        return _self_test(app, window)
     try:
         return app.exec()
     finally:
-        document.close()
+        if window.controller is not None:
+            window.controller.shutdown()
+            window.controller.state.document.close()
+
+
+def _self_test(app: object, window: object) -> int:
+    """Start, show results, visit every workspace, wait for Monte Carlo; one JSON line."""
+    from PySide6.QtWidgets import QApplication
+
+    from views.main_window import WORKSPACES, MainWindow
+
+    assert isinstance(window, MainWindow) and window.controller is not None
+    QApplication.processEvents()
+    startup = process_age()
+    ok = window.controller.results is not None
+    for row in range(len(WORKSPACES)):
+        window.sidebar.setCurrentRow(row)
+        QApplication.processEvents()
+    ok = window.controller.wait_for_monte_carlo() and ok
+    QApplication.processEvents()
+    print(json.dumps({"startup_s": round(startup, 3),
+                      "workspaces": [title for _, _, title in WORKSPACES],
+                      "results": ok}))
+    window.controller.undo_stack.setClean()
+    window.close()
+    window.controller.state.document.close()
+    return 0 if ok else 1

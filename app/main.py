@@ -59,6 +59,8 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aiplan {__version__}")
     parser.add_argument("file", type=Path, nargs="?", metavar="FILE",
                         help="a .aiplan or .json file (default: a copy of the sample plan)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start offscreen, visit every workspace, print one JSON line, exit")
     return parser
 
 
@@ -79,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _gui_parser().parse_args(args_list)
         from app.gui import run_gui
 
-        return run_gui(args.file)
+        return run_gui(args.file, self_test=args.self_test)
     except ProjectFileError as exc:
         print(f"aiplan: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:  # matplotlib loads on the first chart, not at start-up
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    from matplotlib.figure import Figure
 
 
 class ChartView(QWidget):
@@ -21,6 +25,8 @@ class ChartView(QWidget):
 
     def set_figure(self, figure: Figure) -> None:
         """Show ``figure`` (a new canvas each time: builders return new figures)."""
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
         self.figure = figure
         canvas = FigureCanvasQTAgg(figure)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
 
 from app.project_state import InvalidValueError, ProjectState
@@ -22,24 +23,14 @@ from views.commands import ReplaceProjectCommand, SetValueCommand
 MC_DELAY_MS = 400
 
 
-class _Signals(QObject):
-    done = Signal(int, object, float)
-
-
-class _MonteCarloJob(QRunnable):
-    def __init__(self, generation: int, plan: Plan) -> None:
-        super().__init__()
-        self.generation = generation
-        self.plan = plan
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        start = time.perf_counter()
-        try:
-            results: object = calculate(self.plan, monte_carlo=True, with_tornado=False)
-        except Exception as exc:  # reported in the status bar, never a crash on a worker
-            results = exc
-        self.signals.done.emit(self.generation, results, time.perf_counter() - start)
+def _monte_carlo(plan: Plan) -> tuple[object, float]:
+    """Runs on the worker thread: pure numpy, no Qt."""
+    start = time.perf_counter()
+    try:
+        results: object = calculate(plan, monte_carlo=True, with_tornado=False)
+    except Exception as exc:  # reported in the status bar, never a crash on a worker
+        results = exc
+    return results, time.perf_counter() - start
 
 
 class ProjectController(QObject):
@@ -48,6 +39,7 @@ class ProjectController(QObject):
     mc_changed = Signal()  # Monte Carlo results arrived or went stale
     document_changed = Signal()  # file name or modified mark changed
     status = Signal(str)
+    _mc_done = Signal(int, object, float)  # emitted on the worker thread, delivered queued
 
     def __init__(self, state: ProjectState, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -61,14 +53,19 @@ class ProjectController(QObject):
         self.recalc_ms = 0.0
         self.mc_ms = 0.0
         self._generation = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monte-carlo")
+        self._running = 0
+        self._mc_done.connect(self._monte_carlo_done, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(MC_DELAY_MS)
         self._timer.timeout.connect(self._start_monte_carlo)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.document_changed.emit())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recalculate()
+
+    @Slot(bool)
+    def _clean_changed(self, _clean: bool) -> None:
+        self.document_changed.emit()
 
     # --- edits ------------------------------------------------------------------------
 
@@ -123,12 +120,14 @@ class ProjectController(QObject):
 
     @Slot()
     def _start_monte_carlo(self) -> None:
-        job = _MonteCarloJob(self._generation, self.state.plan())
-        job.signals.done.connect(self._monte_carlo_done)
-        self._pool.start(job)
+        generation = self._generation
+        self._running += 1
+        future = self._worker.submit(_monte_carlo, self.state.plan())
+        future.add_done_callback(lambda f: self._mc_done.emit(generation, *f.result()))
 
     @Slot(int, object, float)
     def _monte_carlo_done(self, generation: int, results: object, seconds: float) -> None:
+        self._running -= 1
         if generation != self._generation:
             return  # an edit came after this run started: its numbers are stale
         if isinstance(results, Exception):
@@ -142,17 +141,22 @@ class ProjectController(QObject):
         self.mc_changed.emit()
 
     def wait_for_monte_carlo(self, timeout_ms: int = 30_000) -> bool:
-        """Block until fresh Monte Carlo results are in (tests and the self-test)."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
-
-        deadline = QDeadlineTimer(timeout_ms)
-        while self.mc_stale and not deadline.hasExpired():
+        """Block until fresh Monte Carlo results are in, or nothing is left to run."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
             if self._timer.isActive():
                 self._timer.stop()
                 self._start_monte_carlo()
-            self._pool.waitForDone(50)
-            QCoreApplication.processEvents()
+            if not self._running and (not self.mc_stale or self.results is None):
+                break
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.005)
         return not self.mc_stale
+
+    def shutdown(self) -> None:
+        """Stop taking work and wait for a running Monte Carlo (before the document closes)."""
+        self._timer.stop()
+        self._worker.shutdown(wait=True)
 
     def mc_state_text(self) -> str:
         if self.results is None:

@@ -6,7 +6,8 @@ import math
 import re
 from typing import Any
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -91,6 +92,7 @@ def parse_estimate(text: str, kind: str, current: Estimate | None = None,
 def format_number(value: float, kind: str, locale: QLocale | None = None,
                   currency: str = "USD") -> str:
     locale = locale or QLocale()
+    value = float(value)  # QLocale.toString(int, "f", n) has no overload
     if kind == "percent":
         return locale.toString(value * 100, "f", _digits(value * 100)) + "%"
     if kind == "integer":
@@ -162,9 +164,19 @@ class EstimateField(QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.error)
+        # Ctrl+Z belongs to the project's undo stack, not to the line edit's own history.
+        self.line.installEventFilter(self)
         self.line.textEdited.connect(self._typed)
         self.line.editingFinished.connect(self._finished)
         self.more.clicked.connect(self.open_editor)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.line and event.type() == QEvent.Type.ShortcutOverride:
+            assert isinstance(event, QKeyEvent)
+            if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo):
+                event.ignore()
+                return True
+        return super().eventFilter(watched, event)
 
     def set_value(self, value: Any) -> None:
         """Show a JSON value (unless the user is typing in this field)."""

@@ -1,36 +1,383 @@
-"""The main window (a first, plain version: the project's name and what it holds)."""
+"""The main window: workspaces in a sidebar, menus, toolbar, status bar and file handling."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+import importlib
+from pathlib import Path
 
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QUndoView,
+    QWidget,
+)
+
+from app import interchange, paths
 from app.document import ProjectDocument
+from app.errors import ProjectFileError
+from app.projectfile import write_atomically
+from app.project_state import ProjectState
+from views import dialogs
+from views.controller import ProjectController
+from views.workspace import Workspace
+
+#: The workspaces, in sidebar order: (module, class, title).
+WORKSPACES = (
+    ("views.portfolio_view", "PortfolioWorkspace", "Portfolio"),
+    ("views.opportunities_view", "OpportunitiesWorkspace", "Opportunities"),
+    ("views.decisions_view", "DecisionsWorkspace", "Build / partner / buy"),
+    ("views.unit_economics_view", "UnitEconomicsWorkspace", "Unit economics"),
+    ("views.memo_view", "MemoWorkspace", "Memo"),
+    ("views.decision_log_view", "DecisionLogWorkspace", "Decision log"),
+)
+MAX_RECENT = 8
+OPENABLE = (".aiplan", ".json")
+
+
+def settings() -> QSettings:
+    """Preferences beside the working copies (so a test's data folder isolates them too)."""
+    return QSettings(str(paths.data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
+    document_replaced = Signal()
+
     def __init__(self, document: ProjectDocument) -> None:
         super().__init__()
-        self.document = document
-        self.summary = QLabel()
-        self.summary.setObjectName("summary")
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.summary)
-        self.setCentralWidget(central)
-        self.resize(960, 640)
-        self.refresh()
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setMaximumWidth(200)
+        self.sidebar.addItems([title for _, _, title in WORKSPACES])
+        self.stack = QStackedWidget()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([190, 1170])
+        self.setCentralWidget(splitter)
+        self.recalc_label = QLabel()
+        self.mc_label = QLabel()
+        self.statusBar().addWidget(self.recalc_label)
+        self.statusBar().addPermanentWidget(self.mc_label)
+        self.undo_view: QUndoView | None = None
+        self.controller: ProjectController | None = None
+        self.workspaces: dict[int, Workspace] = {}
+        self.sidebar.currentRowChanged.connect(self.show_workspace)
+        self._build_actions()
+        self.set_document(document)
 
-    def refresh(self) -> None:
-        data = self.document.to_json()
-        name = data["project"]["name"] or "Untitled plan"
-        mark = "*" if self.document.modified or self.document.path is None else ""
-        self.setWindowTitle(f"{name} — {self.document.display_name}{mark} — AI Product Planner")
-        self.summary.setText(
-            f"{name}\n\n"
-            f"{len(data['opportunities'])} opportunities · {len(data['decisions'])} decisions · "
-            f"{len(data['unit_models'])} unit models · {len(data['memo'])} memo sections · "
-            f"{len(data['decision_log'])} decision-log entries"
-        )
+    # --- actions ----------------------------------------------------------------------
+
+    def _action(self, text: str, slot: object, shortcut: object = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.new_action = self._action("&New", self.new_project, key.New, "Start an empty plan")
+        self.open_action = self._action("&Open…", self.open_dialog, key.Open, "Open a project file")
+        self.save_action = self._action("&Save", self.save, key.Save, "Save the project")
+        self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
+        self.import_action = self._action("&Import JSON…", self.import_json)
+        self.export_json_action = self._action("Export as &JSON…", self.export_json)
+        self.close_action = self._action("&Close", self.close_project, key.Close)
+        self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.sample_action = self._action("Open the &sample plan", self.open_sample)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action):
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        for action in (self.save_action, self.save_as_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_json_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_action)
+        file_menu.addAction(self.quit_action)
+
+        self.edit_menu = self.menuBar().addMenu("&Edit")
+        self.view_menu = self.menuBar().addMenu("&View")
+        for row, (_, _, title) in enumerate(WORKSPACES):
+            self.view_menu.addAction(self._action(
+                title, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 1}"))
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self._action("Undo &History", self.show_undo_history, "Ctrl+H"))
+        export_menu = self.menuBar().addMenu("E&xport")
+        export_menu.addAction(self.export_json_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.sample_action)
+        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About", self.show_about))
+
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.new_action, self.open_action, self.save_action):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.undo_action: QAction | None = None
+        self.redo_action: QAction | None = None
+        self._refresh_recent()
+
+    def _connect_undo(self, controller: ProjectController) -> None:
+        for action in (self.undo_action, self.redo_action):
+            if action is not None:
+                self.edit_menu.removeAction(action)
+                self.toolbar.removeAction(action)
+        self.undo_action = controller.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = controller.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.edit_menu.clear()
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.toolbar.addAction(self.undo_action)
+        self.toolbar.addAction(self.redo_action)
+        if self.undo_view is not None:
+            self.undo_view.setStack(controller.undo_stack)
+
+    # --- the document -----------------------------------------------------------------
+
+    @property
+    def document(self) -> ProjectDocument:
+        assert self.controller is not None
+        return self.controller.state.document
+
+    def set_document(self, document: ProjectDocument) -> None:
+        """Show ``document``; the previous one is closed (its working copy released)."""
+        old = self.controller
+        self.controller = ProjectController(ProjectState(document), self)
+        self.controller.document_changed.connect(self._update_title)
+        self.controller.results_changed.connect(self._update_status)
+        self.controller.mc_changed.connect(self._update_status)
+        self._connect_undo(self.controller)
+        while self.stack.count():
+            widget = self.stack.widget(0)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.workspaces = {}
+        for _ in WORKSPACES:  # placeholders: each workspace is built on its first visit
+            self.stack.addWidget(QWidget())
+        if old is not None:
+            old.shutdown()
+            old.state.document.close()
+            old.deleteLater()
+        row = max(self.sidebar.currentRow(), 0)
+        self.sidebar.setCurrentRow(row)
+        self.show_workspace(row)
+        self._update_title()
+        self._update_status()
+        self.document_replaced.emit()
+
+    def show_workspace(self, row: int) -> None:
+        if row < 0 or self.controller is None:
+            return
+        if row not in self.workspaces:
+            module, name, _ = WORKSPACES[row]
+            cls = getattr(importlib.import_module(module), name)
+            workspace: Workspace = cls(self.controller)
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, workspace)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.workspaces[row] = workspace
+        self.stack.setCurrentIndex(row)
+
+    def workspace(self, title: str) -> Workspace:
+        row = [t for _, _, t in WORKSPACES].index(title)
+        self.sidebar.setCurrentRow(row)
+        self.show_workspace(row)
+        return self.workspaces[row]
+
+    def _update_title(self) -> None:
+        if self.controller is None:
+            return
+        name = self.controller.state.data["project"].get("name") or "Untitled plan"
+        self.setWindowTitle(f"{name} — {self.document.display_name}[*] — AI Product Planner")
+        self.setWindowModified(self.controller.modified)
+
+    def _update_status(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        if c.results is None:
+            self.recalc_label.setText(f"Not calculated: {c.problems[0]}" if c.problems else "")
+        else:
+            self.recalc_label.setText(f"Recalculated in {c.recalc_ms:.0f} ms")
+        self.mc_label.setText(c.mc_state_text())
+
+    # --- files ------------------------------------------------------------------------
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or unchanged)."""
+        if self.controller is None or not self.controller.modified:
+            return True
+        answer = dialogs.ask_save_changes(self, self.document.display_name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.set_document(ProjectDocument.new())
+
+    def open_sample(self) -> None:
+        if self.maybe_save():
+            self.set_document(ProjectDocument.sample())
+
+    def open_dialog(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        path = dialogs.ask_open_path(self, start)
+        if path is not None:
+            self.open_path(path)
+
+    def open_path(self, path: Path) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            if path.suffix.lower() == ".json":
+                document = ProjectDocument.from_data(interchange.read_json(path), path)
+            else:
+                document = ProjectDocument.open(path)
+        except ProjectFileError as exc:
+            dialogs.show_error(self, str(exc))
+            return False
+        self.set_document(document)
+        if path.suffix.lower() != ".json":
+            self._remember(path)
+        return True
+
+    def import_json(self) -> None:
+        path = dialogs.ask_open_path(self)
+        if path is not None:
+            self.open_path(path)
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        name = self.controller.state.data["project"].get("name") if self.controller else ""
+        suggested = str(self.document.path or Path.home() / f"{name or 'plan'}.aiplan")
+        path = dialogs.ask_save_path(self, suggested)
+        return path is not None and self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        assert self.controller is not None
+        try:
+            self.document.save_as(path)
+        except ProjectFileError as exc:
+            dialogs.show_error(self, str(exc))
+            return False
+        self.controller.undo_stack.setClean()
+        self._remember(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        return True
+
+    def export_json(self) -> None:
+        assert self.controller is not None
+        name = self.document.path.stem if self.document.path else "plan"
+        path = dialogs.ask_save_path(self, str(Path.home() / f"{name}.json"), json=True)
+        if path is None:
+            return
+        data = self.controller.state.export_json().encode("utf-8")
+        try:
+            write_atomically(path, data, lambda temp: interchange.loads(temp.read_text("utf-8")))
+        except ProjectFileError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self.statusBar().showMessage(f"Exported {path.name}", 4000)
+
+    def close_project(self) -> None:
+        """Close the file and show an empty plan (the window stays open)."""
+        if self.maybe_save():
+            self.set_document(ProjectDocument.new())
+
+    # --- recent files -----------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        return [str(p) for p in settings().value("recent", [], type=list)]
+
+    def _remember(self, path: Path) -> None:
+        recent = [str(path.absolute())] + [p for p in self.recent_files()
+                                           if p != str(path.absolute())]
+        settings().setValue("recent", recent[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        for number, name in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{number} {Path(name).name}")
+            action.setToolTip(name)
+            action.triggered.connect(lambda _=False, n=name: self.open_path(Path(n)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # --- window events ----------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.maybe_save():
+            if self.controller is not None:
+                self.controller.shutdown()
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and all(Path(u.toLocalFile()).suffix.lower() in OPENABLE for u in urls[:1]):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls:
+            event.acceptProposedAction()
+            path = Path(urls[0].toLocalFile())
+            QTimer.singleShot(0, lambda: self.open_path(path))
+
+    # --- help -------------------------------------------------------------------------
+
+    def show_undo_history(self) -> None:
+        assert self.controller is not None
+        if self.undo_view is None:
+            self.undo_view = QUndoView(self.controller.undo_stack)
+            self.undo_view.setWindowTitle("Undo history")
+            self.undo_view.setEmptyLabel("The project as opened")
+            self.undo_view.resize(320, 400)
+        self.undo_view.show()
+        self.undo_view.raise_()
+
+    def show_shortcuts(self) -> None:
+        lines = ["Ctrl+N  new plan", "Ctrl+O  open", "Ctrl+S  save", "Ctrl+Shift+S  save as",
+                 "Ctrl+W  close", "Ctrl+Z  undo", "Ctrl+Shift+Z or Ctrl+Y  redo",
+                 "Ctrl+H  undo history"]
+        lines += [f"Ctrl+{i + 1}  {title}" for i, (_, _, title) in enumerate(WORKSPACES)]
+        lines += ["", "In any number field: type 1200, a range 900 – 1500, 30%, or 250k;",
+                  "the … button opens the full estimate (base, low, high, distribution)."]
+        dialogs.show_info(self, "Keyboard shortcuts", "\n".join(lines))
+
+    def show_about(self) -> None:
+        from app._version import __version__
+
+        dialogs.show_info(self, "About AI Product Planner",
+                          f"AI Product Planner {__version__}\nPlan AI products: which to build, how to "
+                          "get them, what each costs per task, and how to argue for it.")

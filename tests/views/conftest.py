@@ -12,6 +12,18 @@ from app.document import ProjectDocument
 from app.project_state import ProjectState
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A question or message box would block an offscreen test: answer them, keep the text."""
+    from views import dialogs
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda _parent, name: "discard")
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, text: shown.append(text))
+    monkeypatch.setattr(dialogs, "show_info", lambda _parent, _title, text: shown.append(text))
+    return shown
+
+
 @pytest.fixture
 def controller(qtbot: Any, sample_json: dict[str, Any]) -> Iterator[Any]:
     from views.controller import ProjectController
@@ -21,7 +33,7 @@ def controller(qtbot: Any, sample_json: dict[str, Any]) -> Iterator[Any]:
     document = ProjectDocument.from_data(data)
     controller = ProjectController(ProjectState(document))
     yield controller
-    controller.wait_for_monte_carlo()
+    controller.shutdown()
     document.close()
 
 

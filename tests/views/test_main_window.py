@@ -1,49 +1,152 @@
-"""The main window shows the open project (offscreen, real widgets)."""
+"""The main window as a user drives it: files, undo, the modified mark, closing, dropping."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
-from pytestqt.qtbot import QtBot
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QDropEvent
 
 from app.document import ProjectDocument
-from app.gui import open_document
-from views.main_window import MainWindow
+from views import dialogs
+from views.main_window import WORKSPACES, MainWindow
 
 
-def test_window_shows_name_file_and_counts(qtbot: QtBot, sample_file: Path,
-                                           sample_json: dict) -> None:
-    with ProjectDocument.open(sample_file) as doc:
-        window = MainWindow(doc)
-        qtbot.addWidget(window)
-        window.show()
-        title = window.windowTitle()
-        assert sample_json["project"]["name"] in title and "plan.aiplan" in title
-        text = window.summary.text()
-        assert f"{len(sample_json['opportunities'])} opportunities" in text
-        assert f"{len(sample_json['decisions'])} decisions" in text
+@pytest.fixture
+def window(qtbot: Any, sample_json: dict[str, Any]) -> Any:
+    data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
+    win = MainWindow(ProjectDocument.from_data(data))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    if win.controller is not None:
+        win.controller.undo_stack.setClean()
+        win.controller.shutdown()
+        win.controller.state.document.close()
 
 
-def test_no_file_opens_an_unsaved_copy_of_the_sample(qtbot: QtBot, sample_json: dict) -> None:
-    doc = open_document(None)
-    try:
-        window = MainWindow(doc)
-        qtbot.addWidget(window)
-        assert doc.path is None
-        assert window.windowTitle().startswith(sample_json["project"]["name"])
-        assert "Untitled*" in window.windowTitle()
-    finally:
-        doc.close()
+def _edit_name(win: MainWindow, name: str) -> None:
+    assert win.controller is not None
+    opp = win.controller.state.data["opportunities"][0]["id"]
+    win.controller.set_value("opportunity", opp, "name", name)
 
 
-def test_a_json_file_opens_as_an_unsaved_project(qtbot: QtBot, tmp_path: Path,
-                                                 sample_json: dict) -> None:
-    import json
+def test_title_shows_project_file_and_unsaved_mark(window: MainWindow, sample_json: dict) -> None:
+    assert window.windowTitle().startswith(sample_json["project"]["name"])
+    assert "Untitled" in window.windowTitle()
+    assert not window.isWindowModified()
+    _edit_name(window, "Agent assist")
+    assert window.isWindowModified()
+    window.undo_action.trigger()  # type: ignore[union-attr]
+    assert not window.isWindowModified()
+    window.redo_action.trigger()  # type: ignore[union-attr]
+    assert window.isWindowModified()
 
-    source = tmp_path / "shared.json"
-    source.write_text(json.dumps(sample_json), encoding="utf-8")
-    doc = open_document(source)
-    try:
-        assert doc.path is None and doc.to_json() == sample_json
-    finally:
-        doc.close()
+
+def test_save_as_then_save_then_reopen_through_the_ui(window: MainWindow, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "q3 plan"  # the dialog adds the extension
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: target.with_suffix(".aiplan"))
+    _edit_name(window, "Agent assist")
+    window.save_action.trigger()  # untitled: Save asks for a name
+    saved = tmp_path / "q3 plan.aiplan"
+    assert saved.exists() and not window.isWindowModified()
+    assert "q3 plan.aiplan" in window.windowTitle()
+    _edit_name(window, "Agent assist v2")
+    window.save_action.trigger()
+    assert not window.isWindowModified()
+    assert window.recent_files()[0] == str(saved)
+
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a, **k: saved)
+    window.new_action.trigger()
+    assert window.controller is not None and window.controller.state.data["opportunities"] == []
+    window.open_action.trigger()
+    assert window.controller.state.data["opportunities"][0]["name"] == "Agent assist v2"
+
+
+def test_recent_files_menu_opens_a_file(window: MainWindow, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "recent.aiplan"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: path)
+    window.save_as_action.trigger()
+    window.new_action.trigger()
+    actions = window.recent_menu.actions()
+    assert actions and "recent.aiplan" in actions[0].text()
+    actions[0].trigger()
+    assert window.document.path == path.absolute()
+
+
+def test_a_bad_file_is_reported_and_the_current_plan_kept(window: MainWindow, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.aiplan"
+    bad.write_bytes(b"not a project")
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, text: shown.append(text))
+    before = window.controller.state.data if window.controller else None
+    assert not window.open_path(bad)
+    assert shown and "not an AI Product Planner project" in shown[0]
+    assert window.controller is not None and window.controller.state.data == before
+
+
+@pytest.mark.parametrize(("answer", "closes"), [("cancel", False), ("discard", True)])
+def test_closing_with_unsaved_work_asks(window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+                                        answer: str, closes: bool) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda _p, name: asked.append(name) or answer)
+    _edit_name(window, "Unsaved")
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert asked == ["Untitled"]
+    assert event.isAccepted() is closes
+
+
+def test_closing_without_changes_does_not_ask(window: MainWindow,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda *_: pytest.fail("asked"))
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert event.isAccepted()
+
+
+def test_dropping_a_project_file_opens_it(window: MainWindow, qtbot: Any, tmp_path: Path,
+                                          sample_json: dict) -> None:
+    path = tmp_path / "dropped.aiplan"
+    data = dict(sample_json, project=dict(sample_json["project"], name="Dropped plan"))
+    with ProjectDocument.from_data(data) as doc:
+        doc.save_as(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("Dropped plan"))
+
+
+def test_status_bar_shows_recalculation_and_monte_carlo(window: MainWindow, qtbot: Any) -> None:
+    assert window.recalc_label.text().startswith("Recalculated in")
+    assert window.controller is not None
+    window.controller.wait_for_monte_carlo()
+    qtbot.waitUntil(lambda: "samples in" in window.mc_label.text())
+    _edit_name(window, "Changed")
+    assert "running" in window.mc_label.text()
+
+
+def test_every_workspace_opens(window: MainWindow) -> None:
+    for row, (_, _, title) in enumerate(WORKSPACES):
+        window.sidebar.setCurrentRow(row)
+        assert window.workspaces[row].title == title
+        assert window.stack.currentWidget() is window.workspaces[row]
+
+
+def test_self_test_prints_one_json_line(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "app", "--self-test"], capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["workspaces"] == [title for _, _, title in WORKSPACES]
+    assert 0 < line["startup_s"] < 60 and line["results"] is True

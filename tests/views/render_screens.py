@@ -1,0 +1,46 @@
+"""Render the main window on every workspace to PNG files, for anyone to look at.
+
+Run: QT_QPA_PLATFORM=offscreen uv run python -m tests.views.render_screens [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def render(out: Path, width: int = 1440, height: int = 900) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("AIPLAN_DATA_DIR", tempfile.mkdtemp(prefix="aiplan-render-"))
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from app.document import ProjectDocument
+    from views.main_window import WORKSPACES, MainWindow
+
+    window = MainWindow(ProjectDocument.sample())
+    window.resize(width, height)
+    window.show()
+    assert window.controller is not None
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for row, (module, _, _) in enumerate(WORKSPACES):
+        window.sidebar.setCurrentRow(row)
+        window.controller.wait_for_monte_carlo()
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{row + 1}-{module.split('.')[-1].removesuffix('_view')}.png"
+        window.grab().save(str(path))
+        written.append(path)
+    window.controller.undo_stack.setClean()
+    window.close()
+    window.controller.state.document.close()
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screens")
+    for path in render(target):
+        print(path)

@@ -1,0 +1,44 @@
+"""Every question the window asks, in one place, so tests can answer them without a dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+PROJECT_FILTER = "AI Product Planner projects (*.aiplan);;JSON exports (*.json);;All files (*)"
+JSON_FILTER = "JSON (*.json)"
+
+
+def ask_open_path(parent: QWidget, start: str = "") -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open project", start, PROJECT_FILTER)
+    return Path(path) if path else None
+
+
+def ask_save_path(parent: QWidget, suggested: str, json: bool = False) -> Path | None:
+    title = "Export as JSON" if json else "Save project as"
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested,
+                                          JSON_FILTER if json else "AI Product Planner projects (*.aiplan)")
+    if not path:
+        return None
+    result = Path(path)
+    suffix = ".json" if json else ".aiplan"
+    return result if result.suffix.lower() == suffix else result.with_name(result.name + suffix)
+
+
+def ask_save_changes(parent: QWidget, name: str) -> str:
+    """'save', 'discard' or 'cancel'."""
+    answer = QMessageBox.question(
+        parent, "Unsaved changes", f"Save the changes to “{name}” before closing?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+
+def show_error(parent: QWidget, text: str) -> None:
+    QMessageBox.warning(parent, "AI Product Planner", text)
+
+
+def show_info(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
