@@ -39,12 +39,21 @@ def open_document(path: Path | None) -> ProjectDocument:
     return ProjectDocument.open(path)
 
 
+def use_readable_locale() -> None:
+    """The bare "C" locale (a service account, a container) groups no digits: use en_US."""
+    from PySide6.QtCore import QLocale
+
+    if QLocale.system().name() in ("C", "POSIX"):
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+
 def run_gui(path: Path | None, self_test: bool = False) -> int:
     if self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    use_readable_locale()
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
     try:

@@ -23,6 +23,12 @@ class ChartView(QWidget):
         self.setMinimumHeight(height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
+    def figsize(self, default: tuple[float, float] = (6.4, 4.0), dpi: float = 100) -> tuple[float, float]:
+        """The size in inches that fills this widget, so a builder lays out titles to fit."""
+        if self.width() < 150 or self.height() < 100:
+            return default
+        return (self.width() / dpi, self.height() / dpi)
+
     def set_figure(self, figure: Figure) -> None:
         """Show ``figure`` (a new canvas each time: builders return new figures)."""
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg

@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -192,6 +199,7 @@ class PortfolioWorkspace(Workspace):
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.bubble)
         charts.addWidget(self.distribution)
+        charts.setSizes([1, 1])  # the two charts share the width equally
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(charts)
@@ -202,6 +210,15 @@ class PortfolioWorkspace(Workspace):
 
         self.budget.editingFinished.connect(self._budget_edited)
         self.refresh_all()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        # Charts are laid out for the size they are shown at: redraw once the page has its size.
+        QTimer.singleShot(0, self._redraw_charts)
+
+    def _redraw_charts(self) -> None:
+        self.refresh_results()
+        self.refresh_mc()
 
     def refresh_data(self) -> None:
         budget = self.controller.state.data["project"].get("budget")
@@ -216,7 +233,8 @@ class PortfolioWorkspace(Workspace):
             return
         from app import charts
 
-        self.bubble.set_figure(charts.bubble_value_vs_cost(self.controller.state.plan(), results))
+        self.bubble.set_figure(charts.bubble_value_vs_cost(
+            self.controller.state.plan(), results, figsize=self.bubble.figsize((7.0, 4.2))))
         self._summary()
 
     def refresh_mc(self) -> None:
@@ -228,7 +246,8 @@ class PortfolioWorkspace(Workspace):
             from app import charts
 
             self.distribution.set_figure(charts.npv_distribution(
-                mc.portfolio.npv_samples, mc.portfolio.mc, self.currency, "Portfolio NPV"))
+                mc.portfolio.npv_samples, mc.portfolio.mc, self.currency, "Portfolio NPV",
+                figsize=self.distribution.figsize((7.0, 4.2))))
 
     def _summary(self) -> None:
         results = self.controller.results

@@ -14,9 +14,13 @@ from pathlib import Path
 def render(out: Path, width: int = 1440, height: int = 900) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("AIPLAN_DATA_DIR", tempfile.mkdtemp(prefix="aiplan-render-"))
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from app.gui import use_readable_locale
+
+    use_readable_locale()
     from app.document import ProjectDocument
     from views.main_window import WORKSPACES, MainWindow
 
@@ -29,8 +33,7 @@ def render(out: Path, width: int = 1440, height: int = 900) -> list[Path]:
     for row, (module, _, _) in enumerate(WORKSPACES):
         window.sidebar.setCurrentRow(row)
         window.controller.wait_for_monte_carlo()
-        for _ in range(5):
-            app.processEvents()
+        QTest.qWait(1200)  # charts redraw shortly after the last change
         path = out / f"{row + 1}-{module.split('.')[-1].removesuffix('_view')}.png"
         window.grab().save(str(path))
         written.append(path)

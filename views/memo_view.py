@@ -1,0 +1,753 @@
+"""The Memo workspace: the PM's sections, an editor, and a live preview of the strategy memo."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
+from PySide6.QtGui import QAction, QBrush, QColor, QKeyEvent, QKeySequence, QShowEvent, QTextCursor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.formatting import money, percent
+from models.decision import robustness_sentence
+from models.engine import PlanResults
+from models.problems import Problem
+from views.controller import InvalidValueError, ProjectController
+from views.workspace import Workspace, heading, problems_banner, show_problems
+
+Index = QModelIndex | QPersistentModelIndex
+
+# --- light formatting (Qt-free): what the PM types -> safe HTML --------------------------
+
+_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+# Single stars only around words, so "5 * 3 * 2" or a lone "*" stay as typed.
+_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
+
+
+def inline_markup_to_html(text: str) -> str:
+    """One line: escaped first (user text is never markup), then **bold** and *italic*."""
+    out = html.escape(text, quote=True)
+    out = _BOLD.sub(r"<b>\1</b>", out)
+    return _ITALIC.sub(r"<i>\1</i>", out)
+
+
+def light_markup_to_html(text: str) -> str:
+    """The memo's plain text as HTML: blank lines split paragraphs, "- " starts a bullet.
+
+    Everything the user typed is escaped, so ``<script>``, ``<img src=…>`` or ``<a href=…>`` are
+    shown as the characters typed and never become tags that run or fetch anything.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    parts: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        runs: list[tuple[str, list[str]]] = []  # ("p", lines of one paragraph) or ("ul", bullets)
+        for line in block.split("\n"):
+            bullet = _BULLET.match(line)
+            if bullet:
+                if not runs or runs[-1][0] != "ul":
+                    runs.append(("ul", []))
+                runs[-1][1].append(bullet.group(1).strip())
+            elif runs and runs[-1][0] == "ul" and line[:1] in (" ", "\t"):
+                runs[-1][1][-1] += " " + line.strip()  # an indented line continues the bullet
+            elif line.strip():
+                if not runs or runs[-1][0] != "p":
+                    runs.append(("p", []))
+                runs[-1][1].append(line.strip())
+        for kind, lines in runs:
+            if kind == "p":
+                parts.append("<p>" + "<br/>".join(inline_markup_to_html(x) for x in lines) + "</p>")
+            else:
+                parts.append("<ul>" + "".join(f"<li>{inline_markup_to_html(x)}</li>" for x in lines)
+                             + "</ul>")
+    return "\n".join(parts)
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\w+(?:['’-]\w+)*", text))
+
+
+# --- the preview (Qt-free): what the strategy memo export will contain --------------------
+
+_GREY = "#777777"
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _range(summary: Any, currency: str) -> str:
+    return (f"NPV P10–P90 {money(summary.p10, currency, short=True)}–"
+            f"{money(summary.p90, currency, short=True)}")
+
+
+def _chance(summary: Any) -> str:
+    if summary.p_positive is None or not math.isfinite(summary.p_positive):
+        return ""
+    return f"{percent(summary.p_positive)} chance of a positive NPV"
+
+
+def _mc_text(summary: Any, currency: str, stale: bool) -> str:
+    """NPV range and chance of a positive NPV; greyed with "updating…" while a newer run is due."""
+    if summary is None:
+        return f'<span style="color:{_GREY}">ranges updating…</span>' if stale else ""
+    text = _e(f"{_range(summary, currency)}; {_chance(summary)}")
+    if stale:
+        return f'<span style="color:{_GREY}">{text} (updating…)</span>'
+    return text
+
+
+def portfolio_summary_html(results: PlanResults | None, mc_results: PlanResults | None, mc_stale: bool,
+                           problems: list[Problem], currency: str, top: int = 3) -> str:
+    """The generated "Portfolio at a glance": top bets by eNPV with their ranges, and decisions."""
+    if results is None:
+        first = _e(problems[0]) if problems else "the plan has a problem"
+        return (f'<p style="color:{_GREY}">The numbers are on hold until this is fixed: {first}.</p>')
+    c = currency
+    parts: list[str] = []
+    ops = {r.id: r for r in results.opportunities}
+    mc_ops = {r.id: r.mc for r in mc_results.opportunities} if mc_results is not None else {}
+    if not ops:
+        parts.append(f'<p style="color:{_GREY}">No opportunities in the plan yet.</p>')
+    else:
+        p = results.portfolio
+        years = results.plan.settings.horizon_years
+        text = (f"Across {len(ops)} {'opportunity' if len(ops) == 1 else 'opportunities'}, the portfolio is "
+                f"worth <b>{_e(money(p.total_enpv, c, short=True))}</b> in risk-adjusted NPV (eNPV) over "
+                f"{years} year{'s' if years != 1 else ''}")
+        portfolio_mc = mc_results.portfolio.mc if mc_results is not None else None
+        mc_text = _mc_text(portfolio_mc, c, mc_stale)
+        text += f"; {mc_text}." if mc_text else "."
+        if p.budget is not None:
+            chosen = [ops[i].name for i in p.selected if i in ops]
+            if chosen:
+                names = chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " and " + chosen[-1]
+                count = "1 opportunity" if len(chosen) == 1 else f"{len(chosen)} opportunities"
+                text += (f" Within the {_e(money(p.budget, c, short=True))} build budget the best set "
+                         f"({count}, {_e(money(p.selected_build_cost, c, short=True))} to build, eNPV "
+                         f"{_e(money(p.selected_enpv, c, short=True))}) is {_e(names)}.")
+            else:
+                text += f" Nothing with a positive eNPV fits the {_e(money(p.budget, c, short=True))} budget."
+        parts.append(f"<p>{text}</p>")
+        ranked = [ops[i] for i in p.ranking if i in ops][:top]
+        items = []
+        for r in ranked:
+            line = f"<b>{_e(r.name)}</b>: eNPV {_e(money(r.enpv, c, short=True))}"
+            mc_text = _mc_text(mc_ops.get(r.id), c, mc_stale)
+            items.append(f"<li>{line}; {mc_text}</li>" if mc_text else f"<li>{line}</li>")
+        label = "Top opportunity" if len(ranked) == 1 else f"Top {len(ranked)} opportunities"
+        parts.append(f"<p>{label} by eNPV:</p><ul>{''.join(items)}</ul>")
+    decisions = {d.id: d for d in results.plan.decisions}
+    items = []
+    for dr in results.decisions:
+        d = decisions.get(dr.decision_id)
+        if d is None:
+            continue
+        options = {o.id: o for o in d.options}
+        winner = options[dr.winner]
+        verdict = "" if dr.robust else ", a close call"
+        line = (f"<b>{_e(d.name or d.id)}</b>: we recommend {_e(winner.name or winner.id)} "
+                f"(score {dr.scores[dr.winner]:.0f} of 100{verdict}). {_e(robustness_sentence(d, dr))}")
+        if d.chosen_option_id and d.chosen_option_id != dr.winner and d.chosen_option_id in options:
+            chosen = options[d.chosen_option_id]
+            line += f" The plan currently uses {_e(chosen.name or chosen.id)}."
+        items.append(f"<li>{line}</li>")
+    if items:
+        parts.append(f"<p>Build, partner or buy:</p><ul>{''.join(items)}</ul>")
+    return "\n".join(parts)
+
+
+def section_anchor(row: int) -> str:
+    return f"memo-section-{row}"
+
+
+def memo_preview_html(data: dict[str, Any], results: PlanResults | None, mc_results: PlanResults | None,
+                      mc_stale: bool, problems: list[Problem]) -> str:
+    """The strategy memo as the export lays it out: title, executive summary, the generated
+    portfolio summary, then the PM's other sections."""
+    project = data["project"]
+    currency = str(project.get("currency") or "USD")
+    parts = [f"<h1>{_e(project.get('name') or 'Untitled plan')}</h1>"]
+    if project.get("author"):
+        parts.append(f'<p style="color:{_GREY}">Prepared by {_e(project["author"])}</p>')
+    sections = list(data.get("memo") or [])
+
+    def section(row: int, title: str) -> None:
+        body = light_markup_to_html(sections[row].get("body") or "")
+        parts.append(f'<a name="{section_anchor(row)}"></a><h2>{_e(title)}</h2>')
+        parts.append(body or f'<p style="color:{_GREY}"><i>(nothing written yet)</i></p>')
+
+    if sections:
+        section(0, sections[0].get("title") or "Executive summary")
+    else:
+        parts.append("<h2>Executive summary</h2>"
+                     f'<p style="color:{_GREY}"><i>Add a section: the first one is the executive '
+                     "summary.</i></p>")
+    parts.append("<h2>Portfolio at a glance</h2>")
+    parts.append(portfolio_summary_html(results, mc_results, mc_stale, problems, currency))
+    for row in range(1, len(sections)):
+        section(row, sections[row].get("title") or "Untitled section")
+    return "\n".join(parts)
+
+
+# --- editing helpers shared with the decision log --------------------------------------
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2  # QTextDocument positions count UTF-16 units
+
+
+def show_text(editor: QLineEdit | QPlainTextEdit, text: str, *, keep_cursor: bool = True) -> None:
+    """Show a stored value without moving the user's cursor (nothing happens if it is shown).
+
+    Only the changed middle of the text is replaced, so after an undo the cursor stays where it
+    was relative to the text around it. ``keep_cursor=False`` is for showing another object:
+    the text starts from the top. The widget's own signals fire, so callers guard them.
+    """
+    if isinstance(editor, QLineEdit):
+        if editor.text() != text:
+            position = editor.cursorPosition()
+            editor.setText(text)
+            if keep_cursor:
+                editor.setCursorPosition(min(position, len(text)))
+        return
+    old = editor.toPlainText()
+    if not keep_cursor:
+        if old != text:
+            editor.setPlainText(text)
+        editor.moveCursor(QTextCursor.MoveOperation.Start)
+        return
+    if old == text:
+        return
+    prefix = 0
+    limit = min(len(old), len(text))
+    while prefix < limit and old[prefix] == text[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == text[-1 - suffix]:
+        suffix += 1
+    cursor = QTextCursor(editor.document())
+    cursor.setPosition(_utf16_len(old[:prefix]))
+    cursor.setPosition(_utf16_len(old[:len(old) - suffix]), QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(text[prefix:len(text) - suffix])
+
+
+#: Typing is stored after this pause: each store recalculates the plan, too slow per keystroke.
+TYPING_PAUSE_MS = 250
+
+TextEditor = QLineEdit | QPlainTextEdit
+
+
+def editor_text(editor: TextEditor) -> str:
+    return editor.text() if isinstance(editor, QLineEdit) else editor.toPlainText()
+
+
+class TypingBuffer(QObject):
+    """Stores what is typed in text fields through ``controller.set_value`` after a short pause.
+
+    Every store is a full recalculation and a commit to the working copy (about 0.1 s on the
+    sample), so storing per keystroke would make typing lag. Pending text is stored at once
+    when the field loses focus, before any Ctrl/Alt shortcut (Save, Open, Close see it), before
+    undo/redo and before structural edits (``flush``). The stores of one burst of typing merge
+    into one undo step, as all edits of one field do.
+
+    Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y typed in a watched field go to the project's undo stack:
+    text widgets keep an undo history of their own, which would fight the project's.
+    """
+
+    def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._pending: dict[TextEditor, tuple[str, str, str, str]] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(TYPING_PAUSE_MS)
+        self._timer.timeout.connect(self.flush)
+
+    def watch(self, *editors: TextEditor) -> None:
+        for editor in editors:
+            if isinstance(editor, QPlainTextEdit):
+                editor.setUndoRedoEnabled(False)
+            editor.installEventFilter(self)
+
+    def typed(self, editor: TextEditor, kind: str, object_id: str, field: str, label: str) -> None:
+        self._pending[editor] = (kind, object_id, field, label)
+        self._timer.start()
+
+    def is_pending(self, editor: TextEditor) -> bool:
+        return editor in self._pending
+
+    def flush(self) -> None:
+        """Store every pending field now."""
+        self._timer.stop()
+        # Read all the texts first: storing one refreshes the workspace, which may load others.
+        pending = [(target, editor_text(editor)) for editor, target in self._pending.items()]
+        self._pending.clear()
+        for (kind, object_id, field, label), text in pending:
+            try:
+                self.controller.set_value(kind, object_id, field, text, label)
+            except KeyError:
+                pass  # the object went away (removed or undone) while the text waited
+            except InvalidValueError:
+                pass  # text fields have no rule today; never store what the state refuses
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind == QEvent.Type.FocusOut:
+            self.flush()
+        elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
+            undo = event.matches(QKeySequence.StandardKey.Undo)
+            redo = event.matches(QKeySequence.StandardKey.Redo)
+            if kind == QEvent.Type.ShortcutOverride and not (undo or redo) and event.modifiers() & (
+                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                    | Qt.KeyboardModifier.MetaModifier):
+                # A window shortcut may come next (Save, Open, Close): it must see the text typed.
+                self.flush()
+            if undo or redo:
+                if kind == QEvent.Type.ShortcutOverride:
+                    event.accept()  # the key comes to us as a KeyPress, not to a window shortcut
+                else:
+                    self.flush()
+                    if undo:
+                        self.controller.undo_stack.undo()
+                    else:
+                        self.controller.undo_stack.redo()
+                return True
+        return False
+
+
+def all_ids(data: Any) -> set[str]:
+    """Every object id in the project (ids are unique across the whole project)."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        if isinstance(data.get("id"), str):
+            found.add(data["id"])
+        for value in data.values():
+            found |= all_ids(value)
+    elif isinstance(data, list):
+        for value in data:
+            found |= all_ids(value)
+    return found
+
+
+def new_id(data: dict[str, Any], prefix: str) -> str:
+    taken = all_ids(data)
+    n = 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+# --- the sections list --------------------------------------------------------------------
+
+
+class MemoSectionsModel(QAbstractTableModel):
+    """The memo's sections in order; the title is editable in place."""
+
+    TITLE = 0
+    HEADERS = ("Section",)
+    ID_ROLE = Qt.ItemDataRole.UserRole
+
+    def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.ids: list[str] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the sections: a reset only when sections came, went or moved (keeps selection)."""
+        ids = [m["id"] for m in self.controller.state.data["memo"]]
+        if ids != self.ids:
+            self.beginResetModel()
+            self.ids = ids
+            self.endResetModel()
+        elif ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, self.columnCount() - 1))
+
+    def _section(self, row: int) -> dict[str, Any] | None:
+        try:
+            return self.controller.state.object("memo", self.ids[row])
+        except (KeyError, IndexError):
+            return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        section = self._section(index.row())
+        if section is None:
+            return None
+        title = section.get("title") or ""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return title or "Untitled section"
+        if role == Qt.ItemDataRole.EditRole:
+            return title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            words = word_count(section.get("body") or "")
+            lead = "Executive summary (the first section opens the memo). " if index.row() == 0 else ""
+            return f"{lead}{words:,} words"
+        if role == Qt.ItemDataRole.ForegroundRole and not title:
+            return QBrush(QColor(_GREY))
+        if role == self.ID_ROLE:
+            return section["id"]
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole or self._section(index.row()) is None:
+            return False
+        try:
+            self.controller.set_value("memo", self.ids[index.row()], "title", str(value), "section title")
+        except InvalidValueError:
+            return False
+        return True
+
+
+class MemoPreview(QTextBrowser):
+    """Read-only preview that never opens links or loads anything named in the text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self.refused: list[str] = []  # resources the document asked for (tests: none)
+        self.document().setDocumentMargin(12)
+        self.document().setDefaultStyleSheet(
+            "h1 { font-size: 20px; } h2 { font-size: 15px; margin-top: 14px; } p { margin-bottom: 6px; }")
+
+    def loadResource(self, kind: int, name: QUrl) -> Any:  # noqa: N802 (Qt's name)
+        # Belt and braces: user text is escaped, but nothing in a memo is ever fetched.
+        self.refused.append(name.toString())
+        return None
+
+
+# --- the workspace ----------------------------------------------------------------------
+
+
+class MemoWorkspace(Workspace):
+    title = "Memo"
+
+    def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self._current_id: str | None = None
+        self._shown_id: str | None = None  # the section the editors show
+        self._current_row = 0
+        self._loading = False
+        self._preview_dirty = False
+        self.banner = problems_banner()
+
+        # Sections list and its buttons
+        self.model = MemoSectionsModel(controller, self)
+        self.sections = QListView()
+        self.sections.setModel(self.model)
+        self.sections.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sections.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                      | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.sections.setMinimumWidth(180)
+        self.sections.setWordWrap(True)  # long titles wrap rather than scroll sideways
+        self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sections.setSpacing(1)
+        self.add_button = QPushButton("Add section")
+        self.remove_button = QPushButton("Remove")
+        self.up_button = QPushButton("Move up")
+        self.down_button = QPushButton("Move down")
+        self.add_button.setToolTip("Add a section after the selected one")
+        self.remove_button.setToolTip("Remove the selected section (Delete)")
+        self.up_button.setToolTip("Move the selected section up (Alt+Up)")
+        self.down_button.setToolTip("Move the selected section down (Alt+Down)")
+        for key, slot in ((QKeySequence.StandardKey.Delete, self.remove_section),
+                          (QKeySequence("Alt+Up"), lambda: self.move_section(-1)),
+                          (QKeySequence("Alt+Down"), lambda: self.move_section(1))):
+            action = QAction(self.sections)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.sections.addAction(action)
+        buttons = QGridLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.add_button, 0, 0)
+        buttons.addWidget(self.remove_button, 0, 1)
+        buttons.addWidget(self.up_button, 1, 0)
+        buttons.addWidget(self.down_button, 1, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(heading("Sections"))
+        left_layout.addWidget(self.sections, 1)
+        left_layout.addLayout(buttons)
+
+        # Editor for the selected section
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText("Section title")
+        self.body_edit = QPlainTextEdit()
+        self.body_edit.setPlaceholderText("Write the section here.")
+        self.body_edit.setTabChangesFocus(True)
+        self.body_edit.setMinimumHeight(200)
+        self.editor_note = QLabel()
+        self.editor_note.setStyleSheet(f"color: {_GREY};")
+        self.editor_note.setWordWrap(True)
+        hint = QLabel("Formatting: a blank line starts a new paragraph · a line starting with “- ” "
+                      "is a bullet · **bold** · *italic*")
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {_GREY};")
+        self.typing = TypingBuffer(controller, self)
+        self.typing.watch(self.title_edit, self.body_edit)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(heading("Section"))
+        middle_layout.addWidget(self.editor_note)
+        title_label = QLabel("&Title")
+        title_label.setBuddy(self.title_edit)
+        middle_layout.addWidget(title_label)
+        middle_layout.addWidget(self.title_edit)
+        body_label = QLabel("Te&xt")
+        body_label.setBuddy(self.body_edit)
+        middle_layout.addWidget(body_label)
+        middle_layout.addWidget(self.body_edit, 1)
+        middle_layout.addWidget(hint)
+        middle.setMinimumWidth(260)
+
+        # Preview
+        self.preview = MemoPreview()
+        self.preview.setMinimumWidth(260)
+        self.preview_note = QLabel()
+        self.preview_note.setStyleSheet(f"color: {_GREY};")
+        self.preview_note.setWordWrap(True)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(heading("Preview of the strategy memo"))
+        right_layout.addWidget(self.preview_note)
+        right_layout.addWidget(self.preview, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(middle)
+        splitter.addWidget(right)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([220, 520, 540])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+
+        QWidget.setTabOrder(self.sections, self.title_edit)
+        QWidget.setTabOrder(self.title_edit, self.body_edit)
+        QWidget.setTabOrder(self.body_edit, self.add_button)
+        QWidget.setTabOrder(self.add_button, self.remove_button)
+        QWidget.setTabOrder(self.remove_button, self.up_button)
+        QWidget.setTabOrder(self.up_button, self.down_button)
+        QWidget.setTabOrder(self.down_button, self.preview)
+
+        # Several signals arrive per edit (data, results, Monte Carlo): one rebuild for them all.
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(0)
+        self._preview_timer.timeout.connect(self.update_preview)
+
+        self.sections.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.title_edit.textEdited.connect(
+            lambda _text: self._typed(self.title_edit, "title", "section title"))
+        self.body_edit.textChanged.connect(lambda: self._typed(self.body_edit, "body", "memo text"))
+        self.add_button.clicked.connect(self.add_section)
+        self.remove_button.clicked.connect(self.remove_section)
+        self.up_button.clicked.connect(lambda: self.move_section(-1))
+        self.down_button.clicked.connect(lambda: self.move_section(1))
+
+        if self.model.ids:
+            self._current_id = self.model.ids[0]
+        self.refresh_data()
+        self.refresh_results()
+        self.update_preview()
+
+    # --- refresh ----------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self.model.refresh()
+        ids = self.model.ids
+        if self._current_id not in ids:
+            self._current_id = ids[min(self._current_row, len(ids) - 1)] if ids else None
+        self._select(self._current_id)
+        self._load_editors()
+        self._schedule_preview()
+
+    def refresh_results(self) -> None:
+        show_problems(self.banner, self.controller)
+        self._schedule_preview()
+
+    def refresh_mc(self) -> None:
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        if not self.isVisible():  # edits elsewhere: rebuild when the memo is next shown
+            self._preview_dirty = True
+            return
+        self._preview_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._preview_dirty:
+            self._preview_dirty = False
+            self._preview_timer.start()
+
+    def update_preview(self) -> None:
+        """Rebuild the preview, keeping where the reader had scrolled to."""
+        self._preview_timer.stop()
+        c = self.controller
+        bar = self.preview.verticalScrollBar()
+        position = bar.value()
+        self.preview.setHtml(memo_preview_html(c.state.data, c.results, c.mc_results, c.mc_stale,
+                                               c.problems))
+        bar.setValue(min(position, bar.maximum()))
+        words = sum(word_count(m.get("body") or "") + word_count(m.get("title") or "")
+                    for m in c.state.data["memo"])
+        minutes = max(1, round(words / 230))  # a typical reading speed for business prose
+        written = f"Your sections: {words:,} words, about a {minutes}-minute read." if words else \
+            "Nothing written yet."
+        self.preview_note.setText(f"{written} The portfolio summary is generated from the results.")
+
+    def _select(self, section_id: str | None) -> None:
+        selection = self.sections.selectionModel()
+        if section_id is None:
+            selection.clear()
+            return
+        row = self.model.ids.index(section_id)
+        index = self.model.index(row, MemoSectionsModel.TITLE)
+        if selection.currentIndex() != index or not selection.isSelected(index):
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def _load_editors(self) -> None:
+        section_id = self._current_id
+        has = section_id is not None
+        for widget in (self.title_edit, self.body_edit):
+            widget.setEnabled(has)
+        self.remove_button.setEnabled(has)
+        row = self.model.ids.index(section_id) if section_id is not None else -1
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < len(self.model.ids) - 1)
+        self._loading = True
+        try:
+            same = section_id == self._shown_id
+            self._shown_id = section_id
+            if section_id is None:
+                show_text(self.title_edit, "", keep_cursor=False)
+                show_text(self.body_edit, "", keep_cursor=False)
+                self.editor_note.setText("No sections yet. Add one: the first section is the memo's "
+                                         "executive summary.")
+                return
+            section = self.controller.state.object("memo", section_id)
+            for editor, field in ((self.title_edit, "title"), (self.body_edit, "body")):
+                if not self.typing.is_pending(editor):  # never overwrite what is being typed
+                    show_text(editor, section.get(field) or "", keep_cursor=same)
+            self.editor_note.setText("The first section is the executive summary: it opens the memo, "
+                                     "before the portfolio summary." if row == 0 else
+                                     f"Section {row + 1} of {len(self.model.ids)}.")
+        finally:
+            self._loading = False
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        self._current_id = self.model.ids[current.row()]
+        self._current_row = current.row()
+        self.typing.flush()  # what was typed belongs to the section it was typed in
+        self._load_editors()
+        if current.row() == 0:  # the memo's title sits above the first section
+            self.preview.verticalScrollBar().setValue(0)
+        else:
+            self.preview.scrollToAnchor(section_anchor(current.row()))
+
+    # --- edits ------------------------------------------------------------------------
+
+    def _typed(self, editor: TextEditor, field: str, label: str) -> None:
+        if not self._loading and self._current_id is not None:
+            self.typing.typed(editor, "memo", self._current_id, field, label)
+
+    def _reorder(self, sections: list[dict[str, Any]], label: str) -> None:
+        after = self.controller.state.snapshot()  # callers flushed pending typing first
+        after["memo"] = sections
+        self.controller.change_project(after, label)
+
+    def add_section(self) -> None:
+        self.typing.flush()
+        data = self.controller.state.snapshot()
+        section = {"id": new_id(data, "memo-section"), "title": "New section", "body": ""}
+        sections = data["memo"]
+        row = sections.index(next(s for s in sections if s["id"] == self._current_id)) + 1 \
+            if self._current_id is not None else len(sections)
+        sections.insert(row, section)
+        self._current_id, self._current_row = section["id"], row
+        self._reorder(sections, "Add memo section")
+        self.title_edit.setFocus()
+        self.title_edit.selectAll()
+
+    def remove_section(self) -> None:
+        if self._current_id is None:
+            return
+        self.typing.flush()
+        data = self.controller.state.snapshot()
+        sections = [s for s in data["memo"] if s["id"] != self._current_id]
+        row = self.model.ids.index(self._current_id)
+        self._current_id = sections[min(row, len(sections) - 1)]["id"] if sections else None
+        self._current_row = row
+        self._reorder(sections, "Remove memo section")
+
+    def move_section(self, step: int) -> None:
+        if self._current_id is None:
+            return
+        self.typing.flush()
+        sections = self.controller.state.snapshot()["memo"]
+        row = next(i for i, s in enumerate(sections) if s["id"] == self._current_id)
+        target = row + step
+        if not 0 <= target < len(sections):
+            return
+        sections.insert(target, sections.pop(row))
+        self._current_row = target
+        self._reorder(sections, "Move memo section " + ("up" if step < 0 else "down"))
