@@ -34,6 +34,7 @@ from views.workspace import Workspace, heading, problems_banner, show_problems
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SELECTED_BACKGROUND = QColor("#e3f1ef")
+CHART_DELAY_MS = 100
 
 
 class PortfolioModel(QAbstractTableModel):
@@ -214,7 +215,8 @@ class PortfolioWorkspace(Workspace):
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
         # Charts are laid out for the size they are shown at: redraw once the page has its size.
-        QTimer.singleShot(0, self._redraw_charts)
+        # The short delay lets the window paint its numbers before matplotlib first loads.
+        QTimer.singleShot(CHART_DELAY_MS, self._redraw_charts)
 
     def _redraw_charts(self) -> None:
         self.refresh_results()
@@ -228,21 +230,22 @@ class PortfolioWorkspace(Workspace):
     def refresh_results(self) -> None:
         self.model.refresh()
         show_problems(self.banner, self.controller)
+        self._summary()
         results = self.controller.results
-        if results is None:
-            return
+        if results is None or not self.isVisible():
+            return  # charts are drawn for the size they are shown at, when shown
         from app import charts
 
         self.bubble.set_figure(charts.bubble_value_vs_cost(
             self.controller.state.plan(), results, figsize=self.bubble.figsize((7.0, 4.2))))
-        self._summary()
 
     def refresh_mc(self) -> None:
         self.model.refresh()
         self._summary()
         mc = self.controller.mc_results
-        if mc is not None and not self.controller.mc_stale and mc.portfolio.npv_samples is not None \
-                and mc.portfolio.mc is not None:
+        if mc is None or self.controller.mc_stale or not self.isVisible():
+            return
+        if mc.portfolio.npv_samples is not None and mc.portfolio.mc is not None:
             from app import charts
 
             self.distribution.set_figure(charts.npv_distribution(

@@ -13,7 +13,8 @@ import pytest
 
 from app.document import ProjectDocument
 
-AIPLAN = shutil.which("aiplan") or ""
+# The console script installed into this environment (beside the interpreter running the tests).
+AIPLAN = shutil.which("aiplan", path=str(Path(sys.executable).parent)) or ""
 
 
 def aiplan(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

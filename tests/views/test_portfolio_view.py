@@ -62,6 +62,12 @@ def test_invalid_budget_is_refused_beside_the_field(controller: Any, qtbot: Any)
 def test_monte_carlo_fills_the_range_and_the_distribution(controller: Any, qtbot: Any) -> None:
     view = PortfolioWorkspace(controller)
     qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.bubble.figure is not None)
+    bubbles = [c for c in view.bubble.figure.axes[0].collections if c.get_gid() == "bubbles"]
+    assert len(bubbles[0].get_offsets()) == len(controller.state.data["opportunities"])
     controller.wait_for_monte_carlo()
     qtbot.waitUntil(lambda: view.distribution.figure is not None)
     text = view.proxy.index(0, PortfolioModel.RANGE).data()
