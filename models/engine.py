@@ -112,6 +112,8 @@ class Structure:
     decisions: dict[str, DecisionResult]
     chosen: dict[str, Option]
     unit_volume: dict[str, float]
+    #: Per opportunity, the inputs each effective input is made of (see effective_sources).
+    sources: dict[str, dict[str, list[Key]]] = field(default_factory=dict)
 
 
 def structure(plan: Plan) -> Structure:
@@ -123,7 +125,10 @@ def structure(plan: Plan) -> Structure:
         volume[u.id] = (sum(o.eligible_users.base * o.adoption_target.base
                             * o.tasks_per_user_month.base for o in linked)
                         if linked else u.volume_tasks_month.base)
-    return Structure(decisions, chosen, volume)
+    st = Structure(decisions, chosen, volume)
+    for o in plan.opportunities:
+        st.sources[o.id] = effective_sources(plan, st, o)
+    return st
 
 
 def _unit_inputs(u: UnitModel, values: dict[Key, Array]) -> UnitInputs:
@@ -191,7 +196,7 @@ def evaluate(plan: Plan, st: Structure, values: dict[Key, Array], df: Array,
             result.units[u.id] = unit_costs(_unit_inputs(u, values), st.unit_volume[u.id])
     for o in chosen:
         eff: dict[str, Array] = {}
-        for name, keys in effective_sources(plan, st, o).items():
+        for name, keys in (st.sources.get(o.id) or effective_sources(plan, st, o)).items():
             total: Array = np.zeros(1)
             for kind, oid, part in keys:
                 if kind == "unit_model" and part == "variable_cost_per_task":
@@ -283,30 +288,55 @@ def _number(value: float) -> float | None:
     return None if not np.isfinite(value) else float(value)
 
 
-def tornado(plan: Plan, st: Structure, o: Opportunity, base: dict[Key, Array],
-            estimates: dict[Key, Estimate], df: Array) -> tuple[TornadoBar, ...]:
-    """Success-case NPV with each ranged input at its low and its high (others at base)."""
-    keys = [key for parts in effective_sources(plan, st, o).values() for key in parts]
+def _tornado_keys(plan: Plan, st: Structure, o: Opportunity,
+                  estimates: dict[Key, Estimate]) -> list[Key]:
+    """The ranged inputs that reach an opportunity's success-case NPV, in a stable order."""
+    keys = [key for parts in st.sources[o.id].values() for key in parts]
     if o.unit_model_id is not None:
         unit = plan.unit_model(o.unit_model_id)
         assert unit is not None
+        routes = {r.id for r in unit.routes}
         keys += [k for k in estimates if (k[0] == "unit_model" and k[1] == unit.id)
-                 or (k[0] == "route" and k[1] in {r.id for r in unit.routes})]
-    ranged = list(dict.fromkeys(k for k in keys if k in estimates and estimates[k].is_range
-                                and k[2] != "p_success"))
-    if not ranged:
-        return ()
-    values = dict(base)
-    for i, key in enumerate(ranged):
-        est = estimates[key]
-        column = np.repeat(base[key], 2 * len(ranged))
-        column[2 * i] = est.low  # type: ignore[assignment]
-        column[2 * i + 1] = est.high  # type: ignore[assignment]
-        values[key] = prepare(key[2], column)
-    npv = evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv
-    bars = [TornadoBar(key, float(estimates[key].low), float(estimates[key].high),  # type: ignore[arg-type]
-                       float(npv[2 * i]), float(npv[2 * i + 1])) for i, key in enumerate(ranged)]
-    return tuple(sorted(bars, key=lambda b: -b.swing))
+                 or (k[0] == "route" and k[1] in routes)]
+    return list(dict.fromkeys(k for k in keys if k in estimates and estimates[k].is_range
+                              and k[2] != "p_success"))
+
+
+def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict[Key, Estimate],
+              df: Array, only: tuple[Opportunity, ...] | None = None) -> dict[str, tuple[TornadoBar, ...]]:
+    """Success-case NPV with each ranged input at its low and its high (others at base).
+
+    Per opportunity, one batched evaluation: sample 2i moves its i-th input to low, sample
+    2i + 1 to high; every other input stays at base.
+    """
+    out: dict[str, tuple[TornadoBar, ...]] = {}
+    for o in plan.opportunities if only is None else only:
+        keys = _tornado_keys(plan, st, o, estimates)
+        if not keys:
+            out[o.id] = ()
+            continue
+        values = dict(base)
+        for i, key in enumerate(keys):
+            column = np.repeat(base[key], 2 * len(keys))
+            est = estimates[key]
+            column[2 * i] = prepare(key[2], np.array([est.low]))[0]
+            column[2 * i + 1] = prepare(key[2], np.array([est.high]))[0]
+            values[key] = column
+        npv = np.broadcast_to(evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv,
+                              (2 * len(keys),))
+        bars = [TornadoBar(key, float(estimates[key].low), float(estimates[key].high),  # type: ignore[arg-type]
+                           float(npv[2 * i]), float(npv[2 * i + 1])) for i, key in enumerate(keys)]
+        out[o.id] = tuple(sorted(bars, key=lambda b: -b.swing))
+    return out
+
+
+def tornado_for(plan: Plan, opportunity_id: str) -> tuple[TornadoBar, ...]:
+    """The tornado of one opportunity (what the app draws for the one on screen)."""
+    s = plan.settings
+    o = next(x for x in plan.opportunities if x.id == opportunity_id)
+    bars = tornadoes(plan, structure(plan), base_values(plan), estimate_inputs(plan),
+                     finance.discount_factors(s.discount_rate, s.horizon_years), only=(o,))
+    return bars[o.id]
 
 
 def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,
@@ -321,6 +351,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     estimates = estimate_inputs(plan)
     base = base_values(plan)
     det = evaluate(plan, st, base, df, monthly=True)
+    bars = tornadoes(plan, st, base, estimates, df) if with_tornado else {}
 
     mc: Evaluation | None = None
     n = samples or s.mc_samples
@@ -339,7 +370,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     for row, o in enumerate(plan.opportunities):
         f = det.flows[o.id]
         eff = det.effective[o.id]
-        sources = effective_sources(plan, st, o)
+        sources = st.sources[o.id]
         npv, pv_cost, pv_build = float(f.npv[0]), float(f.pv_cost[0]), float(f.pv_build[0])
         monthly = {name: series[0] for name, series in (f.monthly or {}).items()}
         p = float(eff["p_success"][0])
@@ -357,7 +388,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
             monthly=monthly,
             mc=Summary.of(npv_mc[o.id]) if mc else None,
             npv_samples=npv_mc.get(o.id),
-            tornado=tornado(plan, st, o, base, estimates, df) if with_tornado else (),
+            tornado=bars.get(o.id, ()),
         ))
 
     units = []

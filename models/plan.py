@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from models.estimate import Estimate, estimate_from_json
@@ -120,10 +121,18 @@ class Plan:
     unit_models: tuple[UnitModel, ...] = ()
 
     def decision(self, decision_id: str | None) -> Decision | None:
-        return next((d for d in self.decisions if d.id == decision_id), None)
+        return self._decisions.get(decision_id) if decision_id is not None else None
 
     def unit_model(self, unit_model_id: str | None) -> UnitModel | None:
-        return next((u for u in self.unit_models if u.id == unit_model_id), None)
+        return self._unit_models.get(unit_model_id) if unit_model_id is not None else None
+
+    @cached_property
+    def _decisions(self) -> dict[str, Decision]:
+        return {d.id: d for d in self.decisions}
+
+    @cached_property
+    def _unit_models(self) -> dict[str, UnitModel]:
+        return {u.id: u for u in self.unit_models}
 
 
 #: Inputs clamped to [0, 1] after sampling; the other numeric inputs are clamped to >= 0.

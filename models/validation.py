@@ -14,6 +14,13 @@ SHARE_TOLERANCE = 1e-9
 
 
 def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
+    if est.dist is None:  # a plain number, the common case: one bound to check
+        if field in FRACTIONS:
+            if not 0 <= est.base <= 1:
+                yield "must be a fraction between 0% and 100%"
+        elif est.base < 0:
+            yield "must not be negative"
+        return
     if est.low is not None and est.low > est.base:
         yield "the low value must not exceed the base"
     if est.high is not None and est.high < est.base:

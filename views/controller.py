@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Si
 from PySide6.QtGui import QUndoStack
 
 from app.project_state import InvalidValueError, ProjectState
-from models.engine import PlanResults, calculate
+from models.engine import PlanResults, TornadoBar, calculate, tornado_for
 from models.plan import Plan
 from models.problems import PlanInvalid, Problem
 from views.commands import ReplaceProjectCommand, SetValueCommand
@@ -53,6 +53,7 @@ class ProjectController(QObject):
         self.recalc_ms = 0.0
         self.mc_ms = 0.0
         self._generation = 0
+        self._tornadoes: dict[str, tuple[TornadoBar, ...]] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monte-carlo")
         self._running = 0
         self._mc_done.connect(self._monte_carlo_done, Qt.ConnectionType.QueuedConnection)
@@ -84,6 +85,11 @@ class ProjectController(QObject):
 
     def apply_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         self.state.set_value(kind, object_id, field, value)
+        if kind in ("memo", "log") or field.startswith("notes.") or field == "description":
+            # Text no number depends on: no recalculation, no new Monte Carlo run.
+            self.data_changed.emit()
+            self.document_changed.emit()
+            return
         self._changed()
 
     def apply_project(self, data: dict[str, Any]) -> None:
@@ -105,12 +111,13 @@ class ProjectController(QObject):
     def recalculate(self) -> None:
         start = time.perf_counter()
         try:
-            self.results = self.state.calculate(monte_carlo=False)
+            self.results = self.state.calculate(monte_carlo=False, with_tornado=False)
             self.problems = []
         except PlanInvalid as exc:
             self.results = None
             self.problems = exc.problems
         self.recalc_ms = (time.perf_counter() - start) * 1000
+        self._tornadoes = {}
         self.mc_stale = True
         self._generation += 1
         self.results_changed.emit()
@@ -157,6 +164,14 @@ class ProjectController(QObject):
         """Stop taking work and wait for a running Monte Carlo (before the document closes)."""
         self._timer.stop()
         self._worker.shutdown(wait=True)
+
+    def tornado(self, opportunity_id: str) -> tuple[TornadoBar, ...]:
+        """The tornado of one opportunity, computed when first asked for after each change."""
+        if self.results is None:
+            return ()
+        if opportunity_id not in self._tornadoes:
+            self._tornadoes[opportunity_id] = tornado_for(self.results.plan, opportunity_id)
+        return self._tornadoes[opportunity_id]
 
     def mc_state_text(self) -> str:
         if self.results is None:

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from app import interchange, paths
 from app.document import ProjectDocument
 from app.errors import ProjectFileError
-from app.projectfile import write_atomically
 from app.project_state import ProjectState
+from app.projectfile import write_atomically
 from views import dialogs
 from views.controller import ProjectController
 from views.workspace import Workspace

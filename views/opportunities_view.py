@@ -1,8 +1,8 @@
 """The Opportunities workspace: the list, every sizing input with its source, results and charts."""
 
 from __future__ import annotations
-
 import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -741,6 +741,8 @@ class OpportunitiesWorkspace(Workspace):
             ("cash", result.id, result.name, self.currency, horizon, result.payback_month, monthly,
              cash_size),
             lambda: charts.monthly_cash_flow(result, self.currency, horizon, figsize=cash_size))
+        # The tornado is computed for the opportunity on screen only (see ProjectController).
+        result = dataclasses.replace(result, tornado=self.controller.tornado(result.id))
         # The tornado grows with its bars so each keeps a readable height.
         bars = min(len(result.tornado), TORNADO_BARS)
         tornado_size = (width, max(NPV_HEIGHT / charts.DPI, 2.1 + 0.42 * bars))

@@ -17,7 +17,7 @@ def render(out: Path, width: int = 1440, height: int = 900) -> list[Path]:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     from app.gui import use_readable_locale
 
     use_readable_locale()
