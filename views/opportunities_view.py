@@ -1,6 +1,7 @@
 """The Opportunities workspace: the list, every sizing input with its source, results and charts."""
 
 from __future__ import annotations
+
 import copy
 import dataclasses
 from dataclasses import dataclass
