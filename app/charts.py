@@ -29,6 +29,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocat
 from matplotlib.transforms import ScaledTranslation
 
 from app.formatting import money, number, percent
+from app.labels import FIELDS, field_label
 from models.decision import DecisionResult, robustness_sentence
 from models.engine import OpportunityResult, PlanResults, TornadoBar, UnitModelResult
 from models.plan import Decision, Plan, UnitModel
@@ -61,46 +62,6 @@ STATUS_ORDER = ("launched", "building", "discovery", "proposed", "paused", "reje
 
 #: Readable names of the model's inputs, and how their values are written.
 #: Kinds: money (large sums), price (per-unit money), percent, count, number, months, month.
-FIELDS: dict[str, tuple[str, str]] = {
-    "eligible_users": ("Eligible users", "count"),
-    "adoption_target": ("Adoption target", "percent"),
-    "ramp_months": ("Ramp-up", "months"),
-    "tasks_per_user_month": ("Tasks per user a month", "number"),
-    "success_rate": ("Task success rate", "percent"),
-    "value_per_success": ("Value per successful task", "price"),
-    "launch_month": ("Launch month", "month"),
-    "build_cost": ("Build cost", "money"),
-    "run_cost_annual": ("Run cost a year", "money"),
-    "cost_per_task": ("Cost per task", "price"),
-    "p_success": ("Chance of a successful launch", "percent"),
-    "effort_person_months": ("Effort (person-months)", "number"),
-    "impact": ("Impact", "number"),
-    "confidence": ("Confidence", "percent"),
-    "upfront_cost": ("Upfront cost", "money"),
-    "annual_cost": ("Annual cost", "money"),
-    "launch_months": ("Time to launch", "months"),
-    "revenue_per_task": ("Revenue per task", "price"),
-    "retry_rate": ("Retry rate", "percent"),
-    "embed_tokens_per_task": ("Embedding tokens per task", "count"),
-    "embed_price_mtok": ("Embedding price per M tokens", "price"),
-    "vector_queries_per_task": ("Vector queries per task", "number"),
-    "vector_price_per_1k": ("Vector price per 1k queries", "price"),
-    "tool_cost_per_task": ("Tool cost per task", "price"),
-    "escalation_rate": ("Escalation rate", "percent"),
-    "human_cost_per_escalation": ("Human cost per escalation", "price"),
-    "fixed_monthly": ("Fixed cost a month", "money"),
-    "volume_tasks_month": ("Tasks a month", "count"),
-    "variable_cost_per_task": ("Variable cost per task", "price"),
-    "annual_volume": ("Tasks a year", "count"),
-    "share": ("Traffic share", "percent"),
-    "price_in_mtok": ("Input price per M tokens", "price"),
-    "price_out_mtok": ("Output price per M tokens", "price"),
-    "price_cached_in_mtok": ("Cached input price per M tokens", "price"),
-    "input_tokens": ("Input tokens", "count"),
-    "output_tokens": ("Output tokens", "count"),
-    "cached_share": ("Cached share of input", "percent"),
-    "calls_per_task": ("Calls per task", "number"),
-}
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -164,10 +125,6 @@ def _count(value: float) -> str:
     if size >= 1e3:
         return f"{value / 1e3:.3g}k"
     return f"{value:.3g}"
-
-
-def field_label(field: str) -> str:
-    return FIELDS.get(field, (field.replace("_", " ").capitalize(), "number"))[0]
 
 
 def field_value(field: str, value: float, currency: str) -> str:

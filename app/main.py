@@ -86,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aiplan: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PlanInvalid as exc:
-        print(f"aiplan: cannot calculate: {exc}. Correct it and try again.", file=sys.stderr)
+        from app.labels import problem_text
+
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        print(f"aiplan: cannot calculate: {problem_text(exc.problems[0])}{more}. Correct it and "
+              "try again.", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into a program that stopped reading (head, less)
         import os

@@ -84,6 +84,5 @@ def plan_problems(plan: Plan) -> list[Problem]:
             total = sum(r.share.base for r in u.routes)
             if abs(total - 1) > SHARE_TOLERANCE:
                 found.append(Problem("unit_model", u.id, u.name, "routes.share",
-                                     f"route shares total {total:.4g} ({total * 100:.4g}%); "
-                                     "they must total 100%"))
+                                     f"total {total * 100:.4g}%; they must total 100%"))
     return found

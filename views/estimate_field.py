@@ -268,7 +268,7 @@ class EstimateDialog(QDialog):
         except ParseError as exc:
             self.message.setText(str(exc))
             return
-        rules = list(estimate_rules(est, "percent_field" if self.kind != "percent" else "share"))
+        rules = list(estimate_rules(est, "share" if self.kind == "percent" else "value"))
         self.message.setText(rules[0].capitalize() + "." if rules else "")
         if not rules:
             self.preview.set_figure(estimate_density(est, self.kind))

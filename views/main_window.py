@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app import interchange, paths
 from app.document import ProjectDocument
 from app.errors import ProjectFileError
+from app.labels import problem_text
 from app.project_state import ProjectState
 from app.projectfile import write_atomically
 from views import dialogs
@@ -218,7 +219,7 @@ class MainWindow(QMainWindow):
         if c is None:
             return
         if c.results is None:
-            self.recalc_label.setText(f"Not calculated: {c.problems[0]}" if c.problems else "")
+            self.recalc_label.setText(f"Not calculated: {problem_text(c.problems[0])}" if c.problems else "")
         else:
             self.recalc_label.setText(f"Recalculated in {c.recalc_ms:.0f} ms")
         self.mc_label.setText(c.mc_state_text())

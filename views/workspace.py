@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
+from app.labels import problem_text
 from views.controller import ProjectController
 
 
@@ -62,5 +63,5 @@ def show_problems(banner: QLabel, controller: ProjectController) -> None:
     problems = controller.problems
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        banner.setText(f"Results are on hold until this is fixed: {problems[0]}{more}.")
+        banner.setText(f"Results are on hold until this is fixed: {problem_text(problems[0])}{more}.")
     banner.setVisible(bool(problems))

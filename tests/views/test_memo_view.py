@@ -269,7 +269,7 @@ def test_invalid_plan_shows_the_problem_and_keeps_the_memo_editable(
     route = controller.state.data["unit_models"][0]["routes"][0]["id"]
     controller.set_value("route", route, "share", 0.5, "share")
     assert controller.results is None
-    assert workspace.banner.isVisible() and "route shares" in workspace.banner.text()
+    assert workspace.banner.isVisible() and "Route shares total 70%" in workspace.banner.text()
     workspace.update_preview()
     assert "on hold until this is fixed" in workspace.preview.toPlainText()
     assert workspace.body_edit.isEnabled()
