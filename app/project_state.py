@@ -8,6 +8,7 @@ version, for adding, removing and reordering objects). Both are what undo comman
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,13 @@ class ProjectState:
 
     def check_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         """Raise InvalidValueError with the plain rule when ``value`` may not be stored."""
+        if kind == "log" and field == "date" and value:
+            try:
+                datetime.date.fromisoformat(str(value))
+            except ValueError:
+                raise InvalidValueError("must be a date written YYYY-MM-DD") from None
+            if len(str(value)) != 10:
+                raise InvalidValueError("must be a date written YYYY-MM-DD")
         if isinstance(value, (int, float, dict)) and not isinstance(value, bool):
             name = field.split(".", 1)[1] if field.startswith("scores.") else field
             est = estimate_from_json(value)

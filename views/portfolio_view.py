@@ -224,7 +224,8 @@ class PortfolioWorkspace(Workspace):
 
     def refresh_data(self) -> None:
         budget = self.controller.state.data["project"].get("budget")
-        if not self.budget.hasFocus():
+        if not (self.budget.hasFocus() and self.budget.isModified()):  # never under the typist
+            self.budget.setModified(False)
             self.budget.setText("" if budget is None else format_number(budget, "money"))
 
     def refresh_results(self) -> None:
@@ -284,6 +285,7 @@ class PortfolioWorkspace(Workspace):
             self.budget_error.setText("The budget must not be negative.")
             return
         self.budget_error.setText("")
+        self.budget.setModified(False)
         if value is not None and value.is_integer():
             value = int(value)
         self.controller.set_value("project", "", "budget", value, "budget")

@@ -150,3 +150,31 @@ def test_self_test_prints_one_json_line(tmp_path: Path) -> None:
     line = json.loads(result.stdout.strip().splitlines()[-1])
     assert line["workspaces"] == [title for _, _, title in WORKSPACES]
     assert 0 < line["startup_s"] < 60 and line["results"] is True
+
+
+def test_ctrl_z_in_a_number_field_undoes_the_project_change(window: MainWindow, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt as QtKeys
+
+    from views.estimate_field import EstimateField
+
+    workspace = window.workspace("Opportunities")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    field = next(f for f in workspace.findChildren(EstimateField) if f.isEnabled() and f.isVisible())
+    assert window.controller is not None
+    before = window.controller.state.snapshot()
+    field.line.setFocus()
+    field.line.selectAll()
+    qtbot.keyClicks(field.line, "7")
+    assert window.controller.state.snapshot() != before
+    qtbot.keyClick(field.line, QtKeys.Key.Key_Z, QtKeys.KeyboardModifier.ControlModifier)
+    assert window.controller.state.snapshot() == before
+
+
+def test_undo_history_lists_the_changes(window: MainWindow) -> None:
+    _edit_name(window, "Agent assist")
+    window.show_undo_history()
+    assert window.undo_view is not None and window.undo_view.isVisible()
+    assert window.undo_view.stack().count() == 1
+    assert "name" in window.undo_view.stack().text(0)
+    window.undo_view.close()

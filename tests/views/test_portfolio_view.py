@@ -29,9 +29,19 @@ def test_rows_are_ranked_by_enpv_and_sortable(controller: Any, qtbot: Any) -> No
     assert first == best_rice.name
 
 
+def _subtitle(view: PortfolioWorkspace) -> str:
+    assert view.bubble.figure is not None
+    return " ".join(t.get_text() for t in view.bubble.figure.texts)
+
+
 def test_budget_edit_changes_selection_and_undo_restores(controller: Any, qtbot: Any) -> None:
     view = PortfolioWorkspace(controller)
     qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.bubble.figure is not None)
+    chart_before = _subtitle(view)
     before = numbers(controller.results)
     selected_before = list(controller.results.portfolio.selected)
     view.budget.clear()
@@ -44,8 +54,10 @@ def test_budget_edit_changes_selection_and_undo_restores(controller: Any, qtbot:
     assert highlighted == [i for i in (r["id"] for r in view.model.rows)
                            if i in controller.results.portfolio.selected]
     assert "300k" in view.summary.text() or "300,000" in view.summary.text()
+    assert "$300k build" in _subtitle(view)  # the chart outlines the new best set
     controller.undo_stack.undo()
     assert numbers(controller.results) == before
+    assert _subtitle(view) == chart_before
     assert view.budget.text().replace(",", "").replace("\u202f", "").startswith("900")
 
 
