@@ -178,3 +178,21 @@ def test_undo_history_lists_the_changes(window: MainWindow) -> None:
     assert window.undo_view.stack().count() == 1
     assert "name" in window.undo_view.stack().text(0)
     window.undo_view.close()
+
+
+def test_command_line_opens_a_project_a_json_export_or_the_sample(tmp_path: Path,
+                                                                  sample_json: dict) -> None:
+    from app.gui import open_document
+
+    source = tmp_path / "shared.json"
+    source.write_text(json.dumps(sample_json), encoding="utf-8")
+    project = tmp_path / "plan.aiplan"
+    with ProjectDocument.from_data(sample_json) as doc:
+        doc.save_as(project)
+    for path, saved in ((None, False), (source, False), (project, True)):
+        doc = open_document(path)
+        try:
+            assert doc.to_json() == sample_json
+            assert (doc.path is not None) is saved  # a JSON export opens as an unsaved plan
+        finally:
+            doc.close()
