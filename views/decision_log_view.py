@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from views.controller import InvalidValueError, ProjectController
 from views.memo_view import TextEditor, TypingBuffer, new_id, show_text
+from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -60,10 +60,11 @@ def date_rule(text: str) -> str | None:
     return None
 
 
-class DecisionLogModel(QAbstractTableModel):
+class DecisionLogModel(ObjectTableModel):
     """One row per log entry, in the order they were entered; every cell editable in place."""
 
     DATE, DECISION, RATIONALE, ALTERNATIVES, OWNER = range(5)
+    LIST = "decision_log"
     FIELDS = ("date", "decision", "rationale", "alternatives", "owner")
     HEADERS = ("Date", "Decision", "Rationale", "Alternatives", "Owner")
     LONG = (DECISION, RATIONALE, ALTERNATIVES)
@@ -72,39 +73,17 @@ class DecisionLogModel(QAbstractTableModel):
     rejected = Signal(str, str, str)
 
     def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.ids: list[str] = []
+        super().__init__(controller, parent)
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the log: a reset only when entries came or went (typing keeps the selection)."""
-        ids = [e["id"] for e in self.controller.state.data["decision_log"]]
-        if ids != self.ids:
-            self.beginResetModel()
-            self.ids = ids
-            self.endResetModel()
-        elif ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.FIELDS) - 1))
+        self.sync_ids()
 
     def entry(self, row: int) -> dict[str, Any] | None:
         try:
             return self.controller.state.object("log", self.ids[row])
         except (KeyError, IndexError):
             return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.FIELDS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -38,6 +37,7 @@ from models.decision import robustness_sentence
 from models.engine import PlanResults
 from models.problems import Problem
 from views.controller import InvalidValueError, ProjectController
+from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -368,47 +368,26 @@ def new_id(data: dict[str, Any], prefix: str) -> str:
 # --- the sections list --------------------------------------------------------------------
 
 
-class MemoSectionsModel(QAbstractTableModel):
+class MemoSectionsModel(ObjectTableModel):
     """The memo's sections in order; the title is editable in place."""
 
     TITLE = 0
+    LIST = "memo"
     HEADERS = ("Section",)
     ID_ROLE = Qt.ItemDataRole.UserRole
 
     def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.ids: list[str] = []
+        super().__init__(controller, parent)
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the sections: a reset only when sections came, went or moved (keeps selection)."""
-        ids = [m["id"] for m in self.controller.state.data["memo"]]
-        if ids != self.ids:
-            self.beginResetModel()
-            self.ids = ids
-            self.endResetModel()
-        elif ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, self.columnCount() - 1))
+        self.sync_ids()
 
     def _section(self, row: int) -> dict[str, Any] | None:
         try:
             return self.controller.state.object("memo", self.ids[row])
         except (KeyError, IndexError):
             return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

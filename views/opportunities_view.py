@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QItemSelection,
     QModelIndex,
@@ -44,6 +43,7 @@ from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
+from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -150,7 +150,7 @@ def format_value(value: float, kind: str, currency: str) -> str:
     return number(value, 0 if value == int(value) or abs(value) >= 100 else 2)
 
 
-class OpportunityListModel(QAbstractTableModel):
+class OpportunityListModel(ObjectTableModel):
     """One row per opportunity in entry order: its name (editable), status and eNPV."""
 
     NAME, STATUS, ENPV = range(3)
@@ -158,10 +158,11 @@ class OpportunityListModel(QAbstractTableModel):
     TIPS = ("The opportunity's name (double-click to rename)", "Where it stands",
             "Expected NPV: the NPV weighed by the chance it launches at all")
 
+    LIST = "opportunities"
+
     def __init__(self, controller: ProjectController) -> None:
-        super().__init__()
-        self.controller = controller
-        self.ids: list[str] = [o["id"] for o in controller.state.data["opportunities"]]
+        super().__init__(controller)
+        self.ids = self.current_ids()
         self._enpv: dict[str, float] = {}
         self._read_results()
 
@@ -169,13 +170,7 @@ class OpportunityListModel(QAbstractTableModel):
 
     def refresh_data(self) -> None:
         """Inputs changed: a reset when rows came or went, else repaint the rows in place."""
-        ids = [o["id"] for o in self.controller.state.data["opportunities"]]
-        if ids != self.ids:
-            self.beginResetModel()
-            self.ids = ids
-            self.endResetModel()
-        elif ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.HEADERS) - 1))
+        self.sync_ids()
 
     def refresh_results(self) -> None:
         self._read_results()
@@ -190,22 +185,6 @@ class OpportunityListModel(QAbstractTableModel):
         return self.ids.index(opportunity_id) if opportunity_id in self.ids else -1
 
     # --- QAbstractTableModel ---------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.TIPS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -56,6 +56,7 @@ from views.estimate_field import (
     format_estimate,
     parse_estimate,
 )
+from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -141,40 +142,19 @@ def _cost(value: float | None, currency: str) -> str:
 # --- item models ------------------------------------------------------------------------
 
 
-class UnitModelsModel(QAbstractTableModel):
+class UnitModelsModel(ObjectTableModel):
     """One row per unit model: its name, loaded cost per task and gross margin."""
 
     NAME, COST, MARGIN = range(3)
+    LIST = "unit_models"
     HEADERS = ("Unit model", "Cost per task", "Margin")
 
     def __init__(self, controller: ProjectController) -> None:
-        super().__init__()
-        self.controller = controller
-        self.ids: list[str] = []
+        super().__init__(controller)
         self.refresh()
 
     def refresh(self) -> None:
-        """Follow the project: reset when unit models come or go, else repaint in place."""
-        ids = [u["id"] for u in self.controller.state.data["unit_models"]]
-        if ids != self.ids:
-            self.beginResetModel()
-            self.ids = ids
-            self.endResetModel()
-        elif ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.HEADERS) - 1))
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+        self.sync_ids()
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)

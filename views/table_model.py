@@ -1,0 +1,54 @@
+"""The base of the item models whose rows are one list of the project's objects, by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from views.controller import ProjectController
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ObjectTableModel(QAbstractTableModel):
+    """Rows follow ``data[LIST]`` by id; columns are ``HEADERS`` (with optional ``TIPS``)."""
+
+    LIST = ""
+    HEADERS: tuple[str, ...] = ()
+    TIPS: tuple[str, ...] = ()
+
+    def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.ids: list[str] = []
+
+    def current_ids(self) -> list[str]:
+        return [o["id"] for o in self.controller.state.data[self.LIST]]
+
+    def sync_ids(self) -> None:
+        """Reset only when objects came, went or moved (so typing keeps the selection);
+        otherwise repaint every row in place."""
+        ids = self.current_ids()
+        if ids != self.ids:
+            self.beginResetModel()
+            self.ids = ids
+            self.endResetModel()
+        elif ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.HEADERS) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section < len(self.TIPS):
+            return self.TIPS[section]
+        return None
