@@ -1,0 +1,1 @@
+"""Exports for exec reviews: strategy memo, live workbook, deck."""

@@ -1,0 +1,144 @@
+"""The strategy memo PDF read back: names, ranges, Unicode, hostile text printed literally, no fetches."""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from app.exports import memo_pdf
+from app.formatting import money
+from app.interchange import sample_data
+from models.engine import PlanResults, calculate
+from models.plan import plan_from_json
+
+UNICODE = "Zoë Δέλτα Москва"
+HOSTILE = ['=HYPERLINK("http://example.invalid/x","click")', "<b>not bold</b>", "</i>", "R&D & more",
+           '<img src="x.png"/>']
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        _Recorder.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:  # keep the test output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+Memo = tuple[dict[str, Any], PlanResults, str, Path]
+
+
+@pytest.fixture(scope="module")
+def memo(server: int, tmp_path_factory: pytest.TempPathFactory) -> Memo:
+    data = copy.deepcopy(sample_data())
+    data["opportunities"][0]["name"] += f" {UNICODE}"
+    data["opportunities"][1]["name"] = HOSTILE[0]
+    data["opportunities"][2]["notes"]["build_cost"] = HOSTILE[1] + " " + HOSTILE[2]
+    data["memo"].append({"id": "memo-hostile",
+                         "title": f'Links & <i>tags</i> <img src="http://127.0.0.1:{server}/t.png"/>',
+                         "body": f"{HOSTILE[3]}\n\n{HOSTILE[4]}\n\n"
+                                 f'<img src="http://127.0.0.1:{server}/x.png"/>\n\n'
+                                 f'<a href="http://127.0.0.1:{server}/link">a link</a>\n\n'
+                                 f"**strong** and *leaning*"})
+    results = calculate(plan_from_json(data))
+    out = tmp_path_factory.mktemp("memo") / "memo.pdf"
+    warnings = memo_pdf.write_memo(data, results, out)
+    assert warnings == []
+    reader = pypdf.PdfReader(out)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return data, results, re.sub(r"\s+", " ", text), out
+
+
+def test_names_and_ranges_print(memo: Memo) -> None:
+    data, results, text, _ = memo
+    assert data["project"]["name"] in text
+    for o in data["opportunities"]:
+        assert o["name"] in text
+    currency = data["project"]["currency"]
+    for r in results.opportunities:
+        assert r.mc is not None
+        assert money(r.mc.p10, currency, short=True) in text
+        assert money(r.mc.p90, currency, short=True) in text
+    assert "chance of a positive NPV" in text
+    assert UNICODE in text
+    assert "Appendix: assumptions" in text and "Decision log" in text
+
+
+def test_hostile_text_is_literal_and_fetches_nothing(memo: Memo,
+                                                     server: int) -> None:
+    _, _, text, out = memo
+    for hostile in HOSTILE:
+        assert hostile in text
+    # Once as the heading and once in the table of contents, both literal.
+    title = f'Links & <i>tags</i> <img src="http://127.0.0.1:{server}/t.png"/>'
+    assert text.count(title) == 2
+    assert f'<img src="http://127.0.0.1:{server}/x.png"/>' in text
+    assert f'<a href="http://127.0.0.1:{server}/link">a link</a>' in text
+    assert "strong and leaning" in text  # light formatting still applies to the PM's own markup
+    assert _Recorder.requests == []
+    # No link annotations came from user text (the memo itself makes none).
+    assert all("/Annots" not in page for page in pypdf.PdfReader(out).pages)
+
+
+def test_metadata_is_the_projects(memo: Memo) -> None:
+    data, _, _, out = memo
+    meta = pypdf.PdfReader(out).metadata
+    assert meta is not None
+    assert meta.title == data["project"]["name"]
+    assert meta.author == data["project"]["author"]
+    assert meta.subject and meta.subject.startswith("Strategy memo")
+
+
+def test_page_count_and_no_temp_files(memo: Memo) -> None:
+    _, _, _, out = memo
+    assert len(pypdf.PdfReader(out).pages) > 5
+    assert [p.name for p in out.parent.iterdir()] == ["memo.pdf"]
+
+
+def test_characters_the_font_lacks_are_reported() -> None:
+    data = {"project": {"name": "Plan 🚀"}, "opportunities": [{"name": "漢字"}]}
+    warnings = memo_pdf.missing_glyphs(data)
+    assert any("U+1F680" in w for w in warnings)
+    assert any("U+6F22" in w for w in warnings)
+    assert memo_pdf.missing_glyphs({"project": {"name": UNICODE}}) == []
+
+
+def test_failed_export_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      memo: Memo) -> None:
+    data, results, _, _ = memo
+
+    def boom(*args: Any) -> list[Any]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(memo_pdf, "_story", boom)
+    out = tmp_path / "memo.pdf"
+    with pytest.raises(RuntimeError):
+        memo_pdf.write_memo(data, results, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_light_markup_escapes_before_formatting() -> None:
+    assert memo_pdf.inline_markup("**a** <b>x</b> & *i*") == "<b>a</b> &lt;b&gt;x&lt;/b&gt; &amp; <i>i</i>"
