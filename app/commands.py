@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
         "new": new,
         "check": check,
         "calc": calc,
+        "export": export,
         "export-json": export_json,
         "import-json": import_json,
     }[args.command]
@@ -77,6 +79,20 @@ def calc(args: argparse.Namespace) -> int:
                          indent=1))
     else:
         print(calculation.as_text(results, args.file), end="")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write the requested exports from one calculation of the project."""
+    from app.exports.run import EXPORTERS, NoExportRequestedError, write_exports
+
+    requested = {kind: getattr(args, kind) for kind in EXPORTERS if getattr(args, kind, None)}
+    if not requested:
+        raise NoExportRequestedError(args.file)
+    for path, warnings in write_exports(load_project(args.file), requested):
+        for warning in warnings:
+            print(f"aiplan: warning: {warning}", file=sys.stderr)
+        print(f"Wrote {path}")
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from app._version import __version__
 
-COMMANDS = ("new", "check", "calc", "export-json", "import-json")
+COMMANDS = ("new", "check", "calc", "export", "export-json", "import-json")
 EXIT_USAGE = 2
 EXIT_BUG = 1
 
@@ -42,6 +42,12 @@ def _build_parser() -> argparse.ArgumentParser:
     calc = commands.add_parser("calc", help="every result of the model, as a table or JSON")
     calc.add_argument("file", type=Path, metavar="FILE")
     calc.add_argument("--json", action="store_true", help="print one JSON object")
+
+    exports = commands.add_parser("export", help="write the strategy memo (PDF), workbook or deck")
+    exports.add_argument("file", type=Path, metavar="FILE")
+    exports.add_argument("--memo", type=Path, metavar="OUT.pdf", help="the strategy memo (PDF)")
+    exports.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="the live workbook (Excel)")
+    exports.add_argument("--deck", type=Path, metavar="OUT.pdf|OUT.pptx", help="the 16:9 deck")
 
     export = commands.add_parser("export-json", help="write a project as JSON")
     export.add_argument("file", type=Path, metavar="FILE")
