@@ -1,0 +1,111 @@
+"""The deck: one slide model written as PPTX and PDF, read back with python-pptx and pypdf."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pptx import Presentation
+from pptx.util import Inches
+from pypdf import PdfReader
+
+from app.exports.deck import Slide, build_slides, write_deck_pdf, write_deck_pptx
+from app.interchange import sample_data
+from models.engine import PlanResults, calculate
+from models.plan import plan_from_json
+
+HOSTILE = '<b>x</b> & =HYPERLINK("http://evil")'
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    data = copy.deepcopy(sample_data())
+    # The top opportunity by eNPV gets the hostile name, so it is in a title, a table and bullets.
+    data["opportunities"][0]["name"] = HOSTILE
+    results: PlanResults = calculate(plan_from_json(data))
+    slides = build_slides(data, results)
+    folder = tmp_path_factory.mktemp("deck")
+    pdf = write_deck_pdf(slides, folder / "deck.pdf", data)
+    pptx = write_deck_pptx(slides, folder / "deck.pptx", data)
+    return {"data": data, "results": results, "slides": slides, "pdf": pdf, "pptx": pptx, "folder": folder}
+
+
+def _flat(text: str) -> str:
+    """Text extraction breaks lines where the layout wrapped; compare with whitespace collapsed."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_slide_model_has_every_section(deck: dict[str, Any]) -> None:
+    slides: list[Slide] = deck["slides"]
+    results: PlanResults = deck["results"]
+    assert slides[0].kind == "title" and slides[0].title == deck["data"]["project"]["name"]
+    assert slides[-1].title.startswith("The ask")
+    top = sorted(results.opportunities, key=lambda o: -o.enpv)[:3]
+    for o in top:
+        assert any(s.title.startswith(o.name) for s in slides)
+    assert slides[2].title == f"{HOSTILE} leads: $1.7M risk-adjusted NPV"
+    assert len(slides) == 2 + 3 + len(results.plan.decisions) + 1 + 2
+    assert all(s.title for s in slides)
+
+
+def test_pptx_reads_back(deck: dict[str, Any]) -> None:
+    prs = Presentation(str(deck["pptx"]))
+    slides: list[Slide] = deck["slides"]
+    assert len(prs.slides) == len(slides)
+    assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
+    assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 1e-3
+    titles = [page.shapes.title.text_frame.text for page in prs.slides]
+    assert titles == [s.title for s in slides]
+    assert prs.core_properties.title == deck["data"]["project"]["name"]
+    assert prs.core_properties.author == deck["data"]["project"]["author"]
+    texts = []
+    for page in prs.slides:
+        for shape in page.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+    assert any(HOSTILE in t for t in texts)
+    assert HOSTILE in [t for t in texts if t.startswith(HOSTILE)][0]
+    # Editable: bullets are paragraphs, tables native, charts pictures, notes present.
+    opportunity = prs.slides[2]
+    assert any(s.shape_type == 13 for s in opportunity.shapes)  # 13 = picture
+    bodies = [s for s in opportunity.shapes if s.has_text_frame and s != opportunity.shapes.title]
+    assert max(len(b.text_frame.paragraphs) for b in bodies) == len(slides[2].bullets)
+    assert any(s.has_table for s in prs.slides[-1].shapes)
+    assert opportunity.notes_slide.notes_text_frame.text == slides[2].notes
+
+
+def test_pdf_reads_back(deck: dict[str, Any]) -> None:
+    reader = PdfReader(str(deck["pdf"]))
+    slides: list[Slide] = deck["slides"]
+    assert len(reader.pages) == len(slides)
+    page = reader.pages[0].mediabox
+    assert (float(page.width), float(page.height)) == pytest.approx((13.333 * 72, 7.5 * 72), abs=0.1)
+    for number, (pdf_page, slide) in enumerate(zip(reader.pages, slides, strict=True), start=1):
+        text = _flat(pdf_page.extract_text())
+        assert _flat(slide.title) in text
+        if slide.kind != "title":
+            assert f"{number} / {len(slides)}" in text
+    assert HOSTILE in _flat(reader.pages[2].extract_text())
+    assert reader.metadata.title == deck["data"]["project"]["name"]
+    assert reader.metadata.author == deck["data"]["project"]["author"]
+
+
+def test_writes_are_atomic_and_accept_a_built_figure(tmp_path: Path) -> None:
+    from app.charts import message_figure
+
+    slides = [Slide(title="Only a figure\x07", bullets=["a & b", "<i>c</i>"], chart=message_figure("hi"),
+                    notes="n")]
+    data = {"project": {"name": "P & <Q>", "author": "Zoë"}}
+    write_deck_pdf(slides, tmp_path / "d.pdf", data)
+    write_deck_pptx(slides, tmp_path / "d.pptx", data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.pdf", "d.pptx"]  # no temp files left
+    prs = Presentation(str(tmp_path / "d.pptx"))
+    assert prs.slides[0].shapes.title.text_frame.text == "Only a figure"  # bell stripped, XML-safe
+    reader = PdfReader(str(tmp_path / "d.pdf"))
+    assert "<i>c</i>" in reader.pages[0].extract_text()
+    assert reader.metadata.title == "P & <Q>" and reader.metadata.author == "Zoë"
