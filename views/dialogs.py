@@ -42,3 +42,20 @@ def show_error(parent: QWidget, text: str) -> None:
 
 def show_info(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def ask_export_path(parent: QWidget, title: str, suggested: str, file_filter: str,
+                    suffix: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
+    if not path:
+        return None
+    result = Path(path)
+    return result if result.suffix.lower() == suffix else result.with_name(result.name + suffix)
+
+
+def ask_open_export(parent: QWidget, path: Path, note: str = "") -> bool:
+    """After an export: open the file now?"""
+    answer = QMessageBox.question(parent, "Export finished", f"Wrote “{path.name}”.{note}\n\nOpen it now?",
+                                  QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
+                                  QMessageBox.StandardButton.Open)
+    return answer == QMessageBox.StandardButton.Open

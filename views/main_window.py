@@ -120,7 +120,16 @@ class MainWindow(QMainWindow):
                 title, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 1}"))
         self.view_menu.addSeparator()
         self.view_menu.addAction(self._action("Undo &History", self.show_undo_history, "Ctrl+H"))
+        from views.exports import EXPORTS, ExportRunner
+
+        self.exporter = ExportRunner(self)
         export_menu = self.menuBar().addMenu("E&xport")
+        self.export_actions: dict[str, QAction] = {}
+        for kind, (text, *_rest) in EXPORTS.items():
+            action = self._action(text, lambda _=False, k=kind: self.export(k))
+            export_menu.addAction(action)
+            self.export_actions[kind] = action
+        export_menu.addSeparator()
         export_menu.addAction(self.export_json_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.sample_action)
@@ -308,6 +317,13 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {path.name}", 4000)
 
+    def export(self, kind: str) -> None:
+        """Write the memo, workbook or deck of the project as it is now (off the UI thread)."""
+        assert self.controller is not None
+        stem = str(self.document.path.with_suffix("")) if self.document.path else str(
+            Path.home() / (self.controller.state.data["project"].get("name") or "plan"))
+        self.exporter.ask_and_run(kind, self.controller.state.snapshot(), stem)
+
     def close_project(self) -> None:
         """Close the file and show an empty plan (the window stays open)."""
         if self.maybe_save():
@@ -339,6 +355,7 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             if self.controller is not None:
                 self.controller.shutdown()
+            self.exporter.wait()
             event.accept()
         else:
             event.ignore()

@@ -48,3 +48,10 @@ def numbers(results: Any) -> Any:
 
 
 __all__ = ["dataclasses", "numbers"]
+
+
+@pytest.fixture(autouse=True)
+def no_open_after_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    from views import dialogs
+
+    monkeypatch.setattr(dialogs, "ask_open_export", lambda *_a, **_k: False)

@@ -196,3 +196,18 @@ def test_command_line_opens_a_project_a_json_export_or_the_sample(tmp_path: Path
             assert (doc.path is not None) is saved  # a JSON export opens as an unsaved plan
         finally:
             doc.close()
+
+
+@pytest.mark.parametrize(("kind", "suffix"), [("memo", ".pdf"), ("xlsx", ".xlsx"), ("pptx", ".pptx")])
+def test_export_menu_writes_the_file_off_the_ui_thread(window: MainWindow, qtbot: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, kind: str,
+                                                       suffix: str) -> None:
+    target = tmp_path / f"review{suffix}"
+    monkeypatch.setattr(dialogs, "ask_export_path", lambda *_a, **_k: target)
+    offered: list[Path] = []
+    monkeypatch.setattr(dialogs, "ask_open_export", lambda _p, path, _n="": offered.append(path) or False)
+    with qtbot.waitSignal(window.exporter.finished, timeout=120_000):
+        window.export_actions[kind].trigger()
+        assert window.exporter.busy  # the window stays responsive while it writes
+    assert target.exists() and target.stat().st_size > 1000
+    assert offered == [target]  # "open the file" is offered when done
