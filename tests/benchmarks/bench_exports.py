@@ -1,0 +1,53 @@
+"""Export benchmarks (DESIGN 7): memo, workbook and both decks for the sample and for a
+200-opportunity plan, beside the anchor of writing the same results as JSON.
+
+Run: uv run python -m tests.benchmarks.bench_exports [--quick]   (--quick: the sample only)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.exports import deck
+from app.exports.memo_pdf import write_memo
+from app.exports.workbook import write_workbook
+from app.interchange import sample_data
+from models.engine import calculate, results_json
+from models.plan import plan_from_json
+from tests.benchmarks.plans import scaled_sample
+
+
+def timed(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp())
+    plans = [("sample", sample_data())]
+    if "--quick" not in sys.argv:
+        plans.append(("200 opportunities", scaled_sample(200)))
+    print(f"{'what':<34} {'ours s':>7} {'json s':>7} {'ratio':>6}  budget")
+    for label, data in plans:
+        results = calculate(plan_from_json(data))
+        anchor = timed(lambda: (folder / "r.json").write_text(json.dumps(results_json(results))))
+        rows = [
+            ("memo PDF", timed(lambda: write_memo(data, results, folder / "m.pdf")), "<= 2 s"),
+            ("workbook", timed(lambda: write_workbook(data, results, folder / "w.xlsx")), "<= 1 s"),
+            ("deck PDF", timed(lambda: deck.write_deck_pdf(deck.build_slides(data, results),
+                                                           folder / "d.pdf", data)), "—"),
+            ("deck PPTX", timed(lambda: deck.write_deck_pptx(deck.build_slides(data, results),
+                                                             folder / "d.pptx", data)), "—"),
+        ]
+        for what, ours, budget in rows:
+            shown = budget if label == "sample" else "—"
+            print(f"{what + ', ' + label:<34} {ours:7.2f} {anchor:7.3f} {ours / anchor:6.0f}  {shown}")
+
+
+if __name__ == "__main__":
+    main()
