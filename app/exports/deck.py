@@ -453,6 +453,7 @@ def _lock_down_reportlab() -> None:
 
     rl_config.trustedSchemes = ["data"]
     rl_config.trustedHosts = ["localhost.invalid"]
+    rl_config.useA85 = 0  # binary image streams: the pure-Python ASCII85 encoder is slow
 
 
 def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: dict[str, Any]) -> Path:

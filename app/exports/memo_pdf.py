@@ -13,13 +13,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import matplotlib
-import matplotlib.pyplot as plt
 from reportlab import rl_config
 
 # User text must never fetch anything: only inline data URIs are trusted, and no host matches.
 # Set before any reportlab module builds its (cached) resource opener.
 rl_config.trustedSchemes = ["data"]
 rl_config.trustedHosts = ["no-host.invalid"]
+# Binary image streams: reportlab's ASCII85 encoder is pure Python here and took most of the time.
+rl_config.useA85 = 0
 
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.enums import TA_LEFT  # noqa: E402
@@ -197,11 +198,8 @@ def _table(rows: list[list[Any]], widths: list[float], styles: dict[str, Paragra
 
 def _chart(fig: Any, width: float = WIDTH) -> Image:
     """A chart as a 200-dpi PNG at a fixed width on the page (svglib is not available for vectors)."""
-    try:
-        png = charts.figure_png(fig, CHART_DPI)
-        w_in, h_in = fig.get_size_inches()
-    finally:
-        plt.close(fig)
+    png = charts.figure_png(fig, CHART_DPI)  # a plain Figure: nothing for pyplot to close
+    w_in, h_in = fig.get_size_inches()
     return Image(io.BytesIO(png), width=width, height=width * h_in / w_in)
 
 
