@@ -395,7 +395,23 @@ def bubble_value_vs_cost(plan: Plan, results: PlanResults, *, figsize: tuple[flo
         labels.append("Selected within budget")
     _legend(fig, handles, labels, loc="outside lower center")
 
-    _label_bubbles(fig, ax, rows, xs, ys, sizes)
+    # Past a dozen bubbles labels pile up (and placing them grows quadratically): name the
+    # opportunities with the largest risk-adjusted NPV either way, leave the rest to the legend.
+    if len(rows) > MAX_BUBBLE_LABELS:
+        span_x = float(np.ptp(xs)) or 1.0
+        span_y = float(np.ptp(ys)) or 1.0
+        keep: list[int] = []
+        for i in np.argsort([-abs(_finite(r.enpv)) for r in rows]):
+            clear = all(abs(xs[i] - xs[j]) > 0.01 * span_x or abs(ys[i] - ys[j]) > 0.01 * span_y
+                        for j in keep)  # one label per spot: duplicates would pile up
+            if clear:
+                keep.append(int(i))
+            if len(keep) == MAX_BUBBLE_LABELS:
+                break
+        keep.sort()
+        _label_bubbles(fig, ax, [rows[i] for i in keep], xs[keep], ys[keep], sizes[keep])
+    else:
+        _label_bubbles(fig, ax, rows, xs, ys, sizes)
     return _finish(fig)
 
 
@@ -409,6 +425,9 @@ def _text_width(text: str, size: float = TEXT_SIZE, bold: bool = False) -> float
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Area shared by two boxes (x0, y0, x1, y1)."""
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+MAX_BUBBLE_LABELS = 12
 
 
 def _label_bubbles(fig: Figure, ax: Axes, rows: Sequence[OpportunityResult], xs: np.ndarray,
