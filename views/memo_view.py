@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import money, percent
+from app.memo_text import blocks, inline_markup
 from models.decision import robustness_sentence
 from models.engine import PlanResults
 from models.problems import Problem
@@ -44,17 +45,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 # --- light formatting (Qt-free): what the PM types -> safe HTML --------------------------
 
-_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-# Single stars only around words, so "5 * 3 * 2" or a lone "*" stay as typed.
-_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
-
-
 def inline_markup_to_html(text: str) -> str:
     """One line: escaped first (user text is never markup), then **bold** and *italic*."""
-    out = html.escape(text, quote=True)
-    out = _BOLD.sub(r"<b>\1</b>", out)
-    return _ITALIC.sub(r"<i>\1</i>", out)
+    return inline_markup(text, quote=True)
 
 
 def light_markup_to_html(text: str) -> str:
@@ -63,30 +56,13 @@ def light_markup_to_html(text: str) -> str:
     Everything the user typed is escaped, so ``<script>``, ``<img src=…>`` or ``<a href=…>`` are
     shown as the characters typed and never become tags that run or fetch anything.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        return ""
-    parts: list[str] = []
-    for block in re.split(r"\n[ \t]*\n", text):
-        runs: list[tuple[str, list[str]]] = []  # ("p", lines of one paragraph) or ("ul", bullets)
-        for line in block.split("\n"):
-            bullet = _BULLET.match(line)
-            if bullet:
-                if not runs or runs[-1][0] != "ul":
-                    runs.append(("ul", []))
-                runs[-1][1].append(bullet.group(1).strip())
-            elif runs and runs[-1][0] == "ul" and line[:1] in (" ", "\t"):
-                runs[-1][1][-1] += " " + line.strip()  # an indented line continues the bullet
-            elif line.strip():
-                if not runs or runs[-1][0] != "p":
-                    runs.append(("p", []))
-                runs[-1][1].append(line.strip())
-        for kind, lines in runs:
-            if kind == "p":
-                parts.append("<p>" + "<br/>".join(inline_markup_to_html(x) for x in lines) + "</p>")
-            else:
-                parts.append("<ul>" + "".join(f"<li>{inline_markup_to_html(x)}</li>" for x in lines)
-                             + "</ul>")
+    parts = []
+    for kind, lines in blocks(text):
+        if kind == "p":
+            parts.append("<p>" + "<br/>".join(inline_markup_to_html(x) for x in lines) + "</p>")
+        else:
+            parts.append("<ul>" + "".join(f"<li>{inline_markup_to_html(x)}</li>" for x in lines)
+                         + "</ul>")
     return "\n".join(parts)
 
 

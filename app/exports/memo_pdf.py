@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from reportlab.platypus.tableofcontents import TableOfContents  # noqa: E402
 from app import charts  # noqa: E402
 from app.formatting import money, month, number, percent  # noqa: E402
 from app.labels import FIELDS, field_label  # noqa: E402
+from app.memo_text import blocks, inline_markup  # noqa: E402
 from models.decision import robustness_sentence  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
@@ -101,39 +101,14 @@ def e(text: Any) -> str:
 
 # --- light formatting: what the PM types -> Paragraph markup (escaped first) -----------------------
 
-_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
-
-
-def inline_markup(text: str) -> str:
-    """One line: escaped first (user text is never markup), then **bold** and *italic*."""
-    return _ITALIC.sub(r"<i>\1</i>", _BOLD.sub(r"<b>\1</b>", e(text)))
-
-
 def light_markup(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    """Blank lines split paragraphs; "- " lines are bullets; an indented line continues a bullet."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """The PM's text as paragraphs and bullet lists (see app/memo_text.py)."""
     out: list[Flowable] = []
-    for block in re.split(r"\n[ \t]*\n", text) if text else []:
-        runs: list[tuple[str, list[str]]] = []
-        for line in block.split("\n"):
-            bullet = _BULLET.match(line)
-            if bullet:
-                if not runs or runs[-1][0] != "ul":
-                    runs.append(("ul", []))
-                runs[-1][1].append(bullet.group(1).strip())
-            elif runs and runs[-1][0] == "ul" and line[:1] in (" ", "\t"):
-                runs[-1][1][-1] += " " + line.strip()
-            elif line.strip():
-                if not runs or runs[-1][0] != "p":
-                    runs.append(("p", []))
-                runs[-1][1].append(line.strip())
-        for kind, lines in runs:
-            if kind == "p":
-                out.append(Paragraph("<br/>".join(inline_markup(x) for x in lines), styles["body"]))
-            else:
-                out.append(_bullets([inline_markup(x) for x in lines], styles))
+    for kind, lines in blocks(text):
+        if kind == "p":
+            out.append(Paragraph("<br/>".join(inline_markup(x) for x in lines), styles["body"]))
+        else:
+            out.append(_bullets([inline_markup(x) for x in lines], styles))
     return out
 
 
