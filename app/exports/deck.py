@@ -103,6 +103,11 @@ class _Chart:
 _fixed = _Chart
 
 
+def _build(o: OpportunityResult) -> float:
+    """The build cost the budget counts (the effective input, not its present value)."""
+    return o.effective["build_cost"][0]
+
+
 def _title_slide(data: dict[str, Any], results: PlanResults) -> Slide:
     project = _project(data)
     plan = results.plan
@@ -134,7 +139,7 @@ def _portfolio_slide(results: PlanResults) -> Slide:
              f"risk-adjusted; {positive} add value")
     rows = [["Opportunity", "eNPV", "Build", "Chance NPV > 0"]]
     for o in ranked[:TABLE_ROWS]:
-        rows.append([_name(o), money(o.enpv, currency, short=True), money(o.pv_build, currency, short=True),
+        rows.append([_name(o), money(o.enpv, currency, short=True), money(_build(o), currency, short=True),
                      percent(o.mc.p_positive) if o.mc else "—"])
     if len(ranked) > TABLE_ROWS:
         rows.append([f"… and {len(ranked) - TABLE_ROWS} more", "", "", ""])
@@ -172,7 +177,7 @@ def _opportunity_slide(o: OpportunityResult, rank: int, results: PlanResults) ->
     bullets = [
         f"Value: {money(o.annual_benefit_ss, currency, short=True)} a year at full adoption; "
         f"{money(o.pv_benefit, currency, short=True)} present value",
-        f"Cost: {money(o.pv_build, currency, short=True)} to build, "
+        f"Cost: {money(_build(o), currency, short=True)} to build, "
         f"{money(o.annual_cost_ss, currency, short=True)} a year to run; pays back "
         f"{'in ' if o.payback_month else ''}{_month(o.payback_month)}",
         *_risk_words(o, plan),
@@ -285,7 +290,7 @@ def _asks_slide(results: PlanResults, bubble: ChartSpec | None = None) -> Slide:
                        f"{percent(pf.selected_mc.p_positive)} chance of a positive NPV")
     rows = [["Fund", "Build cost", "eNPV"]]
     for o in chosen[:TABLE_ROWS]:
-        rows.append([_name(o), money(o.pv_build, currency, short=True), money(o.enpv, currency, short=True)])
+        rows.append([_name(o), money(_build(o), currency, short=True), money(o.enpv, currency, short=True)])
     if len(chosen) > TABLE_ROWS:
         rows.append([f"… and {len(chosen) - TABLE_ROWS} more", "", ""])
     rows.append(["Total", money(pf.selected_build_cost, currency, short=True),
