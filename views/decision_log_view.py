@@ -65,6 +65,7 @@ class DecisionLogModel(ObjectTableModel):
 
     DATE, DECISION, RATIONALE, ALTERNATIVES, OWNER = range(5)
     LIST = "decision_log"
+    KIND = "log"
     FIELDS = ("date", "decision", "rationale", "alternatives", "owner")
     HEADERS = ("Date", "Decision", "Rationale", "Alternatives", "Owner")
     LONG = (DECISION, RATIONALE, ALTERNATIVES)
@@ -80,10 +81,7 @@ class DecisionLogModel(ObjectTableModel):
         self.sync_ids()
 
     def entry(self, row: int) -> dict[str, Any] | None:
-        try:
-            return self.controller.state.object("log", self.ids[row])
-        except (KeyError, IndexError):
-            return None
+        return self.object_at(row)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

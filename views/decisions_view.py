@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -58,7 +58,7 @@ from models.problems import Problem
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField, ParseError, format_estimate, parse_estimate
-from views.workspace import Workspace, heading, problems_banner, show_problems
+from views.workspace import Workspace, button, delete_key, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
 #: A cell's choices as (label, value) pairs, for the combo-box delegate.
@@ -1127,17 +1127,12 @@ class DecisionsWorkspace(Workspace):
             self.criteria_view.setColumnWidth(column, width)
         self.criteria_status = _status_label()
         self.criteria_model.message.connect(lambda text: _show(self.criteria_status, text))
-        self.add_criterion_button = QPushButton("Add criterion")
-        self.add_criterion_button.setToolTip("A new criterion with weight 0, so nothing moves until you "
-                                             "weigh it")
-        self.add_criterion_button.clicked.connect(self.add_criterion)
-        self.remove_criterion_button = QPushButton("Remove criterion")
-        self.remove_criterion_button.setToolTip("Remove the selected criterion (Delete)")
-        self.remove_criterion_button.clicked.connect(self.remove_criterion)
-
-        self.delete_criterion = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.criteria_view)
-        self.delete_criterion.setContext(Qt.ShortcutContext.WidgetShortcut)
-        self.delete_criterion.activated.connect(self.remove_criterion)
+        self.add_criterion_button = button(
+            "Add criterion", "A new criterion with weight 0, so nothing moves until you weigh it",
+            self.add_criterion)
+        self.remove_criterion_button = button(
+            "Remove criterion", "Remove the selected criterion (Delete)", self.remove_criterion)
+        self.delete_criterion = delete_key(self.criteria_view, self.remove_criterion)
 
         panel = QWidget()
         panel.setMinimumWidth(480)
@@ -1159,16 +1154,12 @@ class DecisionsWorkspace(Workspace):
         self.grid_status = _status_label()
         self.grid_model.message.connect(lambda text: _show(self.grid_status, text))
         self.grid_model.modelReset.connect(self._fit_grid_columns)
-        self.add_option_button = QPushButton("Add option")
-        self.add_option_button.setToolTip("A copy of the selected option, so nothing moves until you "
-                                          "change it")
-        self.add_option_button.clicked.connect(self.add_option)
-        self.remove_option_button = QPushButton("Remove option")
-        self.remove_option_button.setToolTip("Remove the selected option (Delete)")
-        self.remove_option_button.clicked.connect(self.remove_option)
-        self.delete_option = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.grid_view)
-        self.delete_option.setContext(Qt.ShortcutContext.WidgetShortcut)
-        self.delete_option.activated.connect(self.remove_option)
+        self.add_option_button = button(
+            "Add option", "A copy of the selected option, so nothing moves until you change it",
+            self.add_option)
+        self.remove_option_button = button(
+            "Remove option", "Remove the selected option (Delete)", self.remove_option)
+        self.delete_option = delete_key(self.grid_view, self.remove_option)
 
         panel = QWidget()
         layout = QVBoxLayout(panel)
@@ -1495,8 +1486,8 @@ def _figsize(view: ChartView) -> tuple[float, float]:
 
 def _buttons(*buttons: QPushButton) -> QHBoxLayout:
     row = QHBoxLayout()
-    for button in buttons:
-        row.addWidget(button)
+    for widget in buttons:
+        row.addWidget(widget)
     row.addStretch(1)
     return row
 

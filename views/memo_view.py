@@ -349,6 +349,7 @@ class MemoSectionsModel(ObjectTableModel):
 
     TITLE = 0
     LIST = "memo"
+    KIND = "memo"
     HEADERS = ("Section",)
     ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -360,10 +361,7 @@ class MemoSectionsModel(ObjectTableModel):
         self.sync_ids()
 
     def _section(self, row: int) -> dict[str, Any] | None:
-        try:
-            return self.controller.state.object("memo", self.ids[row])
-        except (KeyError, IndexError):
-            return None
+        return self.object_at(row)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

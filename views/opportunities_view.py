@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,7 +44,7 @@ from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
 from views.table_model import ObjectTableModel
-from views.workspace import Workspace, heading, problems_banner, show_problems
+from views.workspace import Workspace, delete_key, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -301,9 +301,7 @@ class OpportunitiesWorkspace(Workspace):
         header.setSectionResizeMode(OpportunityListModel.ENPV, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         # Delete removes the selected opportunity (undoable), but not while renaming a cell.
-        remove_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
-        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
-        remove_key.activated.connect(self.remove_current)
+        delete_key(self.table, self.remove_current)
 
         self.add_button = QPushButton("Add opportunity")
         self.add_button.setToolTip("Add a new opportunity with typical starting values")

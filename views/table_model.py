@@ -15,6 +15,7 @@ class ObjectTableModel(QAbstractTableModel):
     """Rows follow ``data[LIST]`` by id; columns are ``HEADERS`` (with optional ``TIPS``)."""
 
     LIST = ""
+    KIND = ""  # the object kind of ProjectState: "memo", "log", ...
     HEADERS: tuple[str, ...] = ()
     TIPS: tuple[str, ...] = ()
 
@@ -22,6 +23,12 @@ class ObjectTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.controller = controller
         self.ids: list[str] = []
+
+    def object_at(self, row: int) -> dict[str, Any] | None:
+        try:
+            return self.controller.state.object(self.KIND, self.ids[row])
+        except (KeyError, IndexError):
+            return None
 
     def current_ids(self) -> list[str]:
         return [o["id"] for o in self.controller.state.data[self.LIST]]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 
 from app.labels import problem_text
 from views.controller import ProjectController
@@ -65,3 +68,19 @@ def show_problems(banner: QLabel, controller: ProjectController) -> None:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         banner.setText(f"Results are on hold until this is fixed: {problem_text(problems[0])}{more}.")
     banner.setVisible(bool(problems))
+
+
+def button(text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
+    """A push button with its tooltip, connected to ``slot``."""
+    widget = QPushButton(text)
+    widget.setToolTip(tip)
+    widget.clicked.connect(slot)
+    return widget
+
+
+def delete_key(view: QWidget, slot: Callable[[], object]) -> QShortcut:
+    """Delete removes the selected row of ``view`` (only while it has focus, not while editing)."""
+    shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), view)
+    shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+    shortcut.activated.connect(slot)
+    return shortcut

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from app.exports import deck
 from app.exports.memo_pdf import write_memo
@@ -27,6 +28,22 @@ def timed(fn: object) -> float:
     return time.perf_counter() - start
 
 
+def measure(label: str, data: dict[str, Any], folder: Path) -> None:
+    results = calculate(plan_from_json(data))
+    anchor = timed(lambda: (folder / "r.json").write_text(json.dumps(results_json(results))))
+    rows = [
+        ("memo PDF", timed(lambda: write_memo(data, results, folder / "m.pdf")), "<= 2 s"),
+        ("workbook", timed(lambda: write_workbook(data, results, folder / "w.xlsx")), "<= 1 s"),
+        ("deck PDF", timed(lambda: deck.write_deck_pdf(deck.build_slides(data, results),
+                                                       folder / "d.pdf", data)), "—"),
+        ("deck PPTX", timed(lambda: deck.write_deck_pptx(deck.build_slides(data, results),
+                                                         folder / "d.pptx", data)), "—"),
+    ]
+    for what, ours, budget in rows:
+        shown = budget if label == "sample" else "—"
+        print(f"{what + ', ' + label:<34} {ours:7.2f} {anchor:7.3f} {ours / anchor:6.0f}  {shown}")
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp())
     plans = [("sample", sample_data())]
@@ -34,19 +51,7 @@ def main() -> None:
         plans.append(("200 opportunities", scaled_sample(200)))
     print(f"{'what':<34} {'ours s':>7} {'json s':>7} {'ratio':>6}  budget")
     for label, data in plans:
-        results = calculate(plan_from_json(data))
-        anchor = timed(lambda: (folder / "r.json").write_text(json.dumps(results_json(results))))
-        rows = [
-            ("memo PDF", timed(lambda: write_memo(data, results, folder / "m.pdf")), "<= 2 s"),
-            ("workbook", timed(lambda: write_workbook(data, results, folder / "w.xlsx")), "<= 1 s"),
-            ("deck PDF", timed(lambda: deck.write_deck_pdf(deck.build_slides(data, results),
-                                                           folder / "d.pdf", data)), "—"),
-            ("deck PPTX", timed(lambda: deck.write_deck_pptx(deck.build_slides(data, results),
-                                                             folder / "d.pptx", data)), "—"),
-        ]
-        for what, ours, budget in rows:
-            shown = budget if label == "sample" else "—"
-            print(f"{what + ', ' + label:<34} {ours:7.2f} {anchor:7.3f} {ours / anchor:6.0f}  {shown}")
+        measure(label, data, folder)
 
 
 if __name__ == "__main__":
