@@ -107,6 +107,51 @@ class WillNotReplaceError(ProjectFileError):
                 "overwrite it. Choose another file name.")
 
 
+
+class FileLockedError(ProjectFileError):
+    """Someone else has the file open for editing; ``lock`` says who, where and since when."""
+
+    def __init__(self, path: str | Path, lock: object) -> None:
+        self.lock = lock
+        super().__init__(path)
+
+    def sentence(self) -> str:
+        who = getattr(self.lock, "describe", lambda: "someone else")()
+        return (f"{self.name} is open for editing by {who}. Open it read-only, open a copy, "
+                "or open it anyway if you are sure they are not working on it.")
+
+
+class SaveConflictError(ProjectFileError):
+    """The file changed on disk since it was opened; the work went to ``conflict_path``."""
+
+    def __init__(self, path: str | Path, conflict_path: Path, summary: str = "") -> None:
+        self.conflict_path = conflict_path
+        self.summary = summary
+        super().__init__(path)
+
+    def sentence(self) -> str:
+        return (f"{self.name} changed on disk since you opened it, so it was not overwritten. "
+                f"Your work was saved beside it as “{self.conflict_path.name}”; compare the two "
+                "(File > Compare) and bring the changes together.")
+
+
+class SideFilesError(ProjectFileError):
+    """A ``-journal`` or ``-wal`` file lies beside the project: a write may be under way."""
+
+    def sentence(self) -> str:
+        return (f"{self.name} has “{self.detail}” beside it: another program may be writing the "
+                "file, or a write was interrupted. Close any other program using it and try "
+                "again, or open it anyway to use the file as it is.")
+
+
+class OversizedProjectFileError(ProjectFileError):
+    """Opening would take too long or too much memory (a huge value, or a crafted file)."""
+
+    def sentence(self) -> str:
+        return (f"{self.name} was not opened because {self.detail}; a project never needs that "
+                "much. It may be damaged or crafted; ask the sender for a JSON export.")
+
+
 _OS_REASONS = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
