@@ -1170,6 +1170,21 @@ def figure_png(fig: Figure, dpi: float = 200) -> bytes:
     return _render(fig, FigureCanvasAgg, "png", dpi=dpi, metadata={"Software": None})
 
 
+def figure_rgb(fig: Figure, dpi: float = 200) -> tuple[int, int, bytes]:
+    """(width, height, RGB bytes) of the figure on white at ``dpi``: pixels for a PDF, no PNG."""
+    previous = fig.canvas
+    buffer = io.BytesIO()
+    try:
+        canvas = FigureCanvasAgg(fig)
+        canvas.print_figure(buffer, format="rgba", dpi=dpi, facecolor="white")
+        width, height = int(canvas.renderer.width), int(canvas.renderer.height)
+    finally:
+        fig.set_canvas(previous)
+    rgba = np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+    # The face is opaque white, so dropping alpha loses nothing and saves a soft mask.
+    return width, height, np.ascontiguousarray(rgba[..., :3]).tobytes()
+
+
 def figure_svg(fig: Figure) -> bytes:
     """The figure as SVG bytes, text drawn as paths so it looks the same without the fonts."""
     return _render(fig, FigureCanvasSVG, "svg", metadata={"Date": None})

@@ -88,6 +88,7 @@ class _Chart:
         self._build, self._args, self._kwargs = build, args, kwargs
         self._figures: dict[tuple[float, float], Figure] = {}
         self._pngs: dict[tuple[tuple[float, float], float], bytes] = {}
+        self._rasters: dict[tuple[tuple[float, float], float], Any] = {}
 
     def __call__(self, size: tuple[float, float]) -> Figure:
         if size not in self._figures:
@@ -98,6 +99,13 @@ class _Chart:
         if (size, dpi) not in self._pngs:
             self._pngs[size, dpi] = charts.figure_png(self(size), dpi=dpi)
         return self._pngs[size, dpi]
+
+    def raster(self, size: tuple[float, float], dpi: float) -> Any:
+        from app.exports.pdf_images import RasterChart
+
+        if (size, dpi) not in self._rasters:
+            self._rasters[size, dpi] = RasterChart(self(size), dpi)
+        return self._rasters[size, dpi]
 
 
 _fixed = _Chart
@@ -430,6 +438,17 @@ def _chart_png(spec: ChartSpec, box: _Box) -> bytes:
     return charts.figure_png(fig, dpi=CHART_DPI)
 
 
+def _chart_raster(spec: ChartSpec, box: _Box) -> Any:
+    """The chart's pixels for the PDF deck (no PNG round trip; see app/exports/pdf_images.py)."""
+    from app.exports.pdf_images import RasterChart
+
+    size = (box.width, box.height)
+    if isinstance(spec, _Chart):
+        return spec.raster(size, CHART_DPI)
+    fig = spec if isinstance(spec, Figure) else spec(size)
+    return RasterChart(fig, CHART_DPI)
+
+
 def _meta(data: dict[str, Any]) -> tuple[str, str, str]:
     project = _project(data)
     name = _text(project.get("name")) or "AI portfolio"
@@ -466,7 +485,6 @@ def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: d
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
-    from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Paragraph, Table, TableStyle
 
@@ -500,7 +518,7 @@ def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: d
             if slide.kind == "title":
                 _pdf_title_page(canvas, slide, para, draw)
             else:
-                _pdf_content_page(canvas, slide, para, draw, Table, TableStyle, ImageReader)
+                _pdf_content_page(canvas, slide, para, draw, Table, TableStyle)
             # Footer: project name left, page number right, kept off the cover.
             if slide.kind != "title":
                 canvas.setFont(FONT, 9)
@@ -532,7 +550,7 @@ def _pdf_title_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw: C
 
 
 def _pdf_content_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw: Callable[..., float],
-                      table_cls: Any, style_cls: Any, image_reader: Any) -> None:
+                      table_cls: Any, style_cls: Any) -> None:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.units import inch
 
@@ -565,12 +583,10 @@ def _pdf_content_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw:
         draw(canvas, table, box)
     if "chart" in boxes and slide.chart is not None:
         box = boxes["chart"]
-        png = _chart_png(slide.chart, box)
-        image = image_reader(io.BytesIO(png))
-        iw, ih = image.getSize()
-        scale = min(box.width / iw, box.height / ih)
-        w, h = iw * scale, ih * scale
-        canvas.drawImage(image, box.left * inch, (SLIDE_H - box.top - h) * inch, w * inch, h * inch)
+        raster = _chart_raster(slide.chart, box)
+        w = min(box.width, box.height / raster.aspect)
+        h = w * raster.aspect
+        raster.draw(canvas, box.left * inch, (SLIDE_H - box.top - h) * inch, w * inch, h * inch)
 
 
 # --- PPTX -------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import os
 import tempfile
@@ -30,7 +29,6 @@ from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import (  # noqa: E402
     Flowable,
-    Image,
     KeepTogether,
     ListFlowable,
     ListItem,
@@ -44,6 +42,7 @@ from reportlab.platypus import (  # noqa: E402
 from reportlab.platypus.tableofcontents import TableOfContents  # noqa: E402
 
 from app import charts  # noqa: E402
+from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, month, number, percent  # noqa: E402
 from app.labels import FIELDS, field_label  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
@@ -171,11 +170,9 @@ def _table(rows: list[list[Any]], widths: list[float], styles: dict[str, Paragra
     return table
 
 
-def _chart(fig: Any, width: float = WIDTH) -> Image:
-    """A chart as a 200-dpi PNG at a fixed width on the page (svglib is not available for vectors)."""
-    png = charts.figure_png(fig, CHART_DPI)  # a plain Figure: nothing for pyplot to close
-    w_in, h_in = fig.get_size_inches()
-    return Image(io.BytesIO(png), width=width, height=width * h_in / w_in)
+def _chart(fig: Any, width: float = WIDTH) -> ChartFlowable:
+    """A chart at 200 dpi at a fixed width on the page (svglib is not available for vectors)."""
+    return ChartFlowable(fig, width, CHART_DPI)
 
 
 def uncertainty_words(summary: Any, currency: str) -> str:

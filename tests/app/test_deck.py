@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,27 @@ from app.exports.deck import Slide, build_slides, write_deck_pdf, write_deck_ppt
 from app.interchange import sample_data
 from models.engine import PlanResults, calculate
 from models.plan import plan_from_json
+from tests.app.recorder import recording_server
 
 HOSTILE = '<b>x</b> & =HYPERLINK("http://evil")'
 
 
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    data = copy.deepcopy(sample_data())
-    # The top opportunity by eNPV gets the hostile name, so it is in a title, a table and bullets.
-    data["opportunities"][0]["name"] = HOSTILE
-    results: PlanResults = calculate(plan_from_json(data))
-    slides = build_slides(data, results)
-    folder = tmp_path_factory.mktemp("deck")
-    pdf = write_deck_pdf(slides, folder / "deck.pdf", data)
-    pptx = write_deck_pptx(slides, folder / "deck.pptx", data)
-    return {"data": data, "results": results, "slides": slides, "pdf": pdf, "pptx": pptx, "folder": folder}
+def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with recording_server() as (port, requests):
+        data = copy.deepcopy(sample_data())
+        # The top opportunity by eNPV gets the hostile name, so it is in a title, a table and bullets.
+        data["opportunities"][0]["name"] = HOSTILE
+        fetch = (f'<img src="http://127.0.0.1:{port}/d.png"/> '
+                 f'<a href="http://127.0.0.1:{port}/link">link</a>')
+        data["decisions"][0]["name"] += " " + fetch
+        results: PlanResults = calculate(plan_from_json(data))
+        slides = build_slides(data, results)
+        folder = tmp_path_factory.mktemp("deck")
+        pdf = write_deck_pdf(slides, folder / "deck.pdf", data)
+        pptx = write_deck_pptx(slides, folder / "deck.pptx", data)
+        yield {"data": data, "results": results, "slides": slides, "pdf": pdf, "pptx": pptx,
+               "folder": folder, "fetch": fetch, "requests": requests}
 
 
 def _flat(text: str) -> str:
@@ -109,3 +116,21 @@ def test_writes_are_atomic_and_accept_a_built_figure(tmp_path: Path) -> None:
     reader = PdfReader(str(tmp_path / "d.pdf"))
     assert "<i>c</i>" in reader.pages[0].extract_text()
     assert reader.metadata.title == "P & <Q>" and reader.metadata.author == "Zoë"
+
+
+def test_markup_in_names_prints_literally_and_fetches_nothing(deck: dict[str, Any]) -> None:
+    text = _flat(" ".join(page.extract_text() for page in PdfReader(str(deck["pdf"])).pages))
+    assert deck["fetch"] in text
+    assert deck["requests"] == []
+    assert all("/Annots" not in page for page in PdfReader(str(deck["pdf"])).pages)
+
+
+def test_pdf_charts_are_drawn(deck: dict[str, Any]) -> None:
+    reader = PdfReader(str(deck["pdf"]))
+    slides: list[Slide] = deck["slides"]
+    for page, slide in zip(reader.pages, slides, strict=True):
+        images = page.images
+        assert len(images) == (slide.chart is not None)
+        for image in images:
+            low, high = image.image.convert("L").getextrema()
+            assert low < 100 and high > 240

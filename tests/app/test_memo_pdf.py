@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,50 +16,34 @@ from app.formatting import money
 from app.interchange import sample_data
 from models.engine import PlanResults, calculate
 from models.plan import plan_from_json
+from tests.app.recorder import recording_server
 
 UNICODE = "Zoë Δέλτα Москва"
 HOSTILE = ['=HYPERLINK("http://example.invalid/x","click")', "<b>not bold</b>", "</i>", "R&D & more",
            '<img src="x.png"/>']
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        _Recorder.requests.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:  # keep the test output quiet
-        pass
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[int]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield httpd.server_address[1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 Memo = tuple[dict[str, Any], PlanResults, str, Path]
 
 
 @pytest.fixture(scope="module")
-def memo(server: int, tmp_path_factory: pytest.TempPathFactory) -> Memo:
+def server() -> Iterator[tuple[int, list[str]]]:
+    with recording_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def memo(server: tuple[int, list[str]], tmp_path_factory: pytest.TempPathFactory) -> Memo:
+    port = server[0]
     data = copy.deepcopy(sample_data())
     data["opportunities"][0]["name"] += f" {UNICODE}"
     data["opportunities"][1]["name"] = HOSTILE[0]
     data["opportunities"][2]["notes"]["build_cost"] = HOSTILE[1] + " " + HOSTILE[2]
     data["memo"].append({"id": "memo-hostile",
-                         "title": f'Links & <i>tags</i> <img src="http://127.0.0.1:{server}/t.png"/>',
+                         "title": f'Links & <i>tags</i> <img src="http://127.0.0.1:{port}/t.png"/>',
                          "body": f"{HOSTILE[3]}\n\n{HOSTILE[4]}\n\n"
-                                 f'<img src="http://127.0.0.1:{server}/x.png"/>\n\n'
-                                 f'<a href="http://127.0.0.1:{server}/link">a link</a>\n\n'
+                                 f'<img src="http://127.0.0.1:{port}/x.png"/>\n\n'
+                                 f'<a href="http://127.0.0.1:{port}/link">a link</a>\n\n'
                                  f"**strong** and *leaning*"})
     results = calculate(plan_from_json(data))
     out = tmp_path_factory.mktemp("memo") / "memo.pdf"
@@ -88,17 +70,18 @@ def test_names_and_ranges_print(memo: Memo) -> None:
 
 
 def test_hostile_text_is_literal_and_fetches_nothing(memo: Memo,
-                                                     server: int) -> None:
+                                                     server: tuple[int, list[str]]) -> None:
     _, _, text, out = memo
+    port, requests = server
     for hostile in HOSTILE:
         assert hostile in text
     # Once as the heading and once in the table of contents, both literal.
-    title = f'Links & <i>tags</i> <img src="http://127.0.0.1:{server}/t.png"/>'
+    title = f'Links & <i>tags</i> <img src="http://127.0.0.1:{port}/t.png"/>'
     assert text.count(title) == 2
-    assert f'<img src="http://127.0.0.1:{server}/x.png"/>' in text
-    assert f'<a href="http://127.0.0.1:{server}/link">a link</a>' in text
+    assert f'<img src="http://127.0.0.1:{port}/x.png"/>' in text
+    assert f'<a href="http://127.0.0.1:{port}/link">a link</a>' in text
     assert "strong and leaning" in text  # light formatting still applies to the PM's own markup
-    assert _Recorder.requests == []
+    assert requests == []
     # No link annotations came from user text (the memo itself makes none).
     assert all("/Annots" not in page for page in pypdf.PdfReader(out).pages)
 
@@ -142,3 +125,18 @@ def test_failed_export_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_light_markup_escapes_before_formatting() -> None:
     assert memo_pdf.inline_markup("**a** <b>x</b> & *i*") == "<b>a</b> &lt;b&gt;x&lt;/b&gt; &amp; <i>i</i>"
+
+
+def test_charts_are_sharp_and_drawn(memo: Memo) -> None:
+    """Every chart is embedded at 200 dpi or more across the text width, and is not blank."""
+    data, results, _, out = memo
+    images = [image for page in pypdf.PdfReader(out).pages for image in page.images]
+    plan = results.plan
+    # Bubble, NPV distribution, the top opportunity's tornado, one TCO chart per decision and
+    # one cost-per-task chart per unit model.
+    assert len(images) == 3 + len(plan.decisions) + len(plan.unit_models)
+    for image in images:
+        pixels = image.image
+        assert pixels.width / (memo_pdf.WIDTH / 72) >= 199.5
+        colours = pixels.convert("L").getextrema()
+        assert colours[0] < 100 and colours[1] > 240  # dark ink on a white ground
