@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
         "export": export,
         "export-json": export_json,
         "import-json": import_json,
+        "diff": diff,
     }[args.command]
     return handler(args)
 
@@ -79,6 +80,19 @@ def calc(args: argparse.Namespace) -> int:
                          indent=1))
     else:
         print(calculation.as_text(results, args.file), end="")
+    return 0
+
+
+def diff(args: argparse.Namespace) -> int:
+    """What changed from plan A to plan B; exit 0 whether or not they differ."""
+    from app.diff import diff_plans
+
+    old, new = load_project(args.old), load_project(args.new)
+    result = diff_plans(old, new, old_label=args.old.name, new_label=args.new.name)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, indent=1))
+    else:
+        print(result.text(), end="")
     return 0
 
 

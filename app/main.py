@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from app._version import __version__
 
-COMMANDS = ("new", "check", "calc", "export", "export-json", "import-json")
+COMMANDS = ("new", "check", "calc", "diff", "export", "export-json", "import-json")
 EXIT_USAGE = 2
 EXIT_BUG = 1
 
@@ -42,6 +42,16 @@ def _build_parser() -> argparse.ArgumentParser:
     calc = commands.add_parser("calc", help="every result of the model, as a table or JSON")
     calc.add_argument("file", type=Path, metavar="FILE")
     calc.add_argument("--json", action="store_true", help="print one JSON object")
+
+    diff = commands.add_parser(
+        "diff", help="what changed from plan A to plan B (exit 0 whether or not they differ)",
+        description="List what changed from plan A to plan B (each a .aiplan file or a .json "
+        "export): objects added, removed or renamed, every input, setting and link that changed, "
+        "then how NPV, eNPV, decision winners, unit costs and the portfolio moved (base values, "
+        "no Monte Carlo). Exits 0 whether or not the plans differ; 2 when a file cannot be used.")
+    diff.add_argument("old", type=Path, metavar="A", help="the earlier plan")
+    diff.add_argument("new", type=Path, metavar="B", help="the later plan")
+    diff.add_argument("--json", action="store_true", help="print one JSON object")
 
     exports = commands.add_parser("export", help="write the strategy memo (PDF), workbook or deck")
     exports.add_argument("file", type=Path, metavar="FILE")
