@@ -101,9 +101,20 @@ def test_import_waits_for_a_pick_and_the_summary_counts_what_comes_along(
     assert dialog.picks() == set()
     assert not dialog.import_button.isEnabled()
 
-    # Ticking a group ticks every object in it.
-    dialog.groups["unit_model"].setCheckState(0, Qt.CheckState.Checked)
+    # Ticking a group ticks every object in it; its tick shows whether some or all are picked.
+    group = dialog.groups["unit_model"]
+    dialog.tree.setCurrentItem(group)
+    qtbot.keyClick(dialog.tree, Qt.Key.Key_Space)
     assert {kind for kind, _ in dialog.picks()} == {"unit_model"} and len(dialog.picks()) == 3
+    assert group.checkState(0) == Qt.CheckState.Checked
+    tick(qtbot, dialog, "unit_model", "um-ticket-triage")
+    assert len(dialog.picks()) == 2
+    assert group.checkState(0) == Qt.CheckState.PartiallyChecked
+    dialog.tree.setCurrentItem(group)
+    qtbot.keyClick(dialog.tree, Qt.Key.Key_Space)  # a part-ticked group picks all
+    assert len(dialog.picks()) == 3
+    qtbot.keyClick(dialog.tree, Qt.Key.Key_Space)
+    assert dialog.picks() == set() and not dialog.import_button.isEnabled()
 
 
 def test_two_objects_imported_from_a_saved_project_and_removed_by_one_undo(
