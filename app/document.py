@@ -6,8 +6,11 @@ copies it to a working copy; Save writes a complete copy beside the target and r
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -20,8 +23,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app import interchange, paths
-from app.errors import ProjectSaveError
+from app import interchange, locks, paths, recovery
+from app.errors import FileLockedError, ProjectFileError, ProjectSaveError, SaveConflictError
 from app.projectfile import (
     check_database,
     check_header,
@@ -35,6 +38,21 @@ from models.schema import APPLICATION_ID, SCHEMA_VERSION, Base, Project
 
 SUFFIX = ".aiplan"
 
+#: What Save compares to tell whether the file changed on disk: (size, mtime_ns, sha256).
+DiskState = tuple[int, int, str]
+
+
+def disk_state(path: Path) -> DiskState | None:
+    """The state of the file at ``path`` now, or None when there is no file."""
+    try:
+        data = path.read_bytes()
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return (-1, -1, "unreadable")  # compared as changed: never overwrite what we cannot read
+    return (len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
 
 class ProjectDocument:
     """One open project: its file on disk (if any) and its local working copy."""
@@ -45,6 +63,20 @@ class ProjectDocument:
         self.engine: Engine = make_engine(working_path)
         #: True when the working copy holds edits the file on disk does not.
         self.modified = False
+        #: Opened read-only: Save refuses (use Save As); see ``open(read_only=True)``.
+        self.read_only = False
+        #: True while this process holds the lock file on ``path``.
+        self.locked = False
+        #: The file whose lock this process holds (``path``, or None).
+        self.path_locked: Path | None = None
+        #: Why ``path`` is not locked although editing was asked for (a plain reason), else None.
+        self.lock_problem: str | None = None
+        #: Someone else's lock found on ``path`` (a document opened read-only because of it).
+        self.lock_holder: locks.LockInfo | None = None
+        #: The file this unsaved document was copied from (``open_copy``).
+        self.copied_from: Path | None = None
+        #: ``path`` as it was when opened or last saved; Save refuses to overwrite other states.
+        self.disk_state: DiskState | None = None
         self._write_info()
 
     # --- creating and opening ---------------------------------------------------------
@@ -91,20 +123,72 @@ class ProjectDocument:
         return cls.from_data(interchange.sample_data(), trusted=True)
 
     @classmethod
-    def open(cls, path: Path) -> ProjectDocument:
+    def open(cls, path: Path, *, for_editing: bool = False, force: bool = False,
+             read_only: bool = False) -> ProjectDocument:
         """Check ``path``, copy it to a working copy and migrate the copy if it is older.
 
-        Raises a ``ProjectFileError`` and leaves ``path`` untouched when it is not usable.
+        ``for_editing`` takes the lock file beside ``path`` and raises ``FileLockedError``
+        (before anything is copied) when someone else holds it, unless ``force``; a lock that
+        cannot be written leaves the document unlocked, with the reason in ``lock_problem``.
+        ``read_only`` takes no lock and makes Save refuse. Without either (the command line)
+        no lock is taken. Raises a ``ProjectFileError`` and leaves ``path`` untouched when it
+        is not usable.
         """
         path = Path(path).absolute()
+        recovery.remove_stray_temps(path)
+        lock = None
+        if for_editing and not read_only:
+            lock = cls._lock(path, force)
+        try:
+            doc = cls._open_unlocked(path)
+        except BaseException:
+            if lock is not None:
+                locks.release(path)
+            raise
+        doc.read_only = read_only
+        if read_only:
+            doc.lock_holder = locks.read_lock(path)
+        elif for_editing:
+            doc.locked = lock is not None
+            doc.path_locked = path if doc.locked else None
+            doc.lock_problem = None if doc.locked else _unwritable(path)
+        return doc
+
+    @classmethod
+    def open_copy(cls, path: Path) -> ProjectDocument:
+        """An unsaved document holding the content of ``path`` (Open a copy): no lock, no
+        path; ``copied_from`` names the file it came from."""
+        path = Path(path).absolute()
+        doc = cls._open_unlocked(path)
+        doc.path = None
+        doc.disk_state = None
+        doc.copied_from = path
+        doc._write_info()
+        return doc
+
+    @staticmethod
+    def _lock(path: Path, force: bool) -> locks.LockInfo | None:
+        if not path.exists():
+            return None  # the open below reports the missing file
+        return locks.acquire(path, force=force)
+
+    @classmethod
+    def _open_unlocked(cls, path: Path) -> ProjectDocument:
+        before = path.stat() if path.exists() else None
         working = cls._new_working_path()
         version = copy_checked(path, working)
+        # The working copy is, byte for byte, what was read: its hash is the file's.
+        opened = working.read_bytes()
+        state = (len(opened), before.st_mtime_ns if before else 0,
+                 hashlib.sha256(opened).hexdigest())
         if version < SCHEMA_VERSION:
             backup = paths.backup_dir() / (
                 f"{path.stem}-v{version}-{time.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
             )
             shutil.copyfile(working, backup)
         doc = cls(working, path)
+        doc.disk_state = state
+        doc._write_info()
         if version < SCHEMA_VERSION:
             with doc.engine.connect() as connection:
                 migrate.upgrade(connection)
@@ -137,7 +221,9 @@ class ProjectDocument:
 
     @property
     def display_name(self) -> str:
-        return self.path.name if self.path else "Untitled"
+        if self.path:
+            return self.path.name
+        return f"Copy of {self.copied_from.name}" if self.copied_from else "Untitled"
 
     # --- saving -----------------------------------------------------------------------
 
@@ -151,9 +237,47 @@ class ProjectDocument:
             connection.commit()
             return raw.serialize()
 
-    def save_as(self, path: Path) -> None:
-        """Write the whole project to ``path`` atomically; on error ``path`` is unchanged."""
+    def save_as(self, path: Path, *, force: bool = False) -> None:
+        """Write the whole project to ``path`` atomically; on error ``path`` is unchanged.
+
+        The document then edits ``path``: the lock moves there (``FileLockedError`` if
+        someone else holds it, unless ``force``), and it is no longer read-only. Saving to
+        the file the document already edits is ``save()``, with its conflict check.
+        """
         path = Path(path).absolute()
+        if path == self.path:
+            self.read_only = False
+            self.save()
+            return
+        new_lock = locks.acquire(path, force=force) if path.exists() else None
+        try:
+            self._write(path)
+        except BaseException:
+            if new_lock is not None:
+                locks.release(path)
+            raise
+        self._move_lock(path, new_lock)
+        self.read_only = False
+        self.copied_from = None
+
+    def save(self) -> None:
+        """Write the project over its file, unless the file changed on disk since it was
+        opened or last saved: then the work goes to a conflict copy beside it, the document
+        edits that copy from now on, and ``SaveConflictError`` says so."""
+        if self.path is None:
+            raise ProjectSaveError(None, "it has no file name yet; use Save As")
+        if self.read_only:
+            raise ProjectSaveError(
+                self.path, "it is open read-only; use Save As to save your changes under another name"
+            )
+        now = disk_state(self.path)
+        # A vanished file is simply written again: nobody's work is overwritten by that.
+        if now is not None and not _same(now, self.disk_state):
+            self._save_conflict_copy()
+        self._write(self.path)
+
+    def _write(self, path: Path) -> None:
+        recovery.remove_stray_temps(path)
         data = self.snapshot()
         if data[18:20] != b"\x01\x01":
             raise ProjectSaveError(path, "the working copy is not in rollback-journal mode")
@@ -165,19 +289,48 @@ class ProjectDocument:
             check_database(path, temp, check_header(path, written))
 
         write_atomically(path, data, verify)
+        try:
+            stat = path.stat()
+            state: DiskState | None = (len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+        except OSError:
+            state = None
         self.path = path
+        self.disk_state = state
         self.modified = False
         self._write_info()
 
-    def save(self) -> None:
-        if self.path is None:
-            raise ProjectSaveError(None, "it has no file name yet; use Save As")
-        self.save_as(self.path)
+    def _move_lock(self, path: Path, new_lock: locks.LockInfo | None) -> None:
+        """Hold the lock on ``path`` (just written) instead of the old file's."""
+        old = self.path_locked
+        if new_lock is None:
+            try:
+                new_lock = locks.acquire(path)
+            except FileLockedError:
+                new_lock = None  # taken in the instant since our write: theirs stays
+        if old is not None and old != path:
+            locks.release(old)
+        self.locked = new_lock is not None
+        self.lock_problem = None if self.locked else _unwritable(path)
+        self.lock_holder = None
+        self.path_locked = path if self.locked else None
+
+    def _save_conflict_copy(self) -> None:
+        assert self.path is not None
+        original = self.path
+        theirs = _read_project(original)
+        conflict = conflict_path(original)
+        self._write(conflict)  # sets path: further saves go to the conflict copy
+        self._move_lock(conflict, None)
+        raise SaveConflictError(original, conflict, _difference(theirs, self.to_json()))
 
     # --- closing ----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the working copy (the file on disk is not touched)."""
+        """Release the working copy and our lock (the file on disk is not touched)."""
+        if self.path_locked is not None:
+            locks.release(self.path_locked)
+            self.path_locked = None
+            self.locked = False
         self.engine.dispose()
         for leftover in (self.working_path, self._info_path,
                          self.working_path.with_name(self.working_path.name + "-journal")):
@@ -191,9 +344,14 @@ class ProjectDocument:
         return self.working_path.with_suffix(".json")
 
     def _write_info(self) -> None:
-        # Lets a later start find which file a working copy belongs to (crash recovery).
+        # Lets a later start find which file a working copy belongs to and what that file
+        # held when last seen (crash recovery, app/recovery.py).
+        state = self.disk_state
         info = {"source": str(self.path) if self.path else None, "pid": os.getpid(),
-                "opened": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "host": locks.this_host(),
+                "opened": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "name": self.display_name,
+                "source_state": list(state) if state else None}
         try:
             self._info_path.write_text(json.dumps(info), encoding="utf-8")
         except OSError:
@@ -204,3 +362,56 @@ class ProjectDocument:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _same(now: DiskState, remembered: DiskState | None) -> bool:
+    # The hash decides; size and time only tell a change the cheap way.
+    return remembered is not None and now[0] == remembered[0] and now[2] == remembered[2]
+
+
+def _unwritable(path: Path) -> str:
+    return (f"the lock file could not be written in {path.parent} (the folder may be "
+            "read-only), so others are not told that you are editing it")
+
+
+def conflict_path(path: Path, when: dt.datetime | None = None) -> Path:
+    """``NAME (conflict USER YYYY-MM-DD HHMM).aiplan`` beside ``path``; -2, -3… if taken."""
+    when = when or dt.datetime.now()
+    user = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", locks.this_user()).strip(" .") or "someone"
+    base = f"{path.stem} (conflict {user} {when:%Y-%m-%d %H%M}"
+    for n in range(1, 1000):
+        candidate = path.with_name(f"{base}{'' if n == 1 else f'-{n}'}){path.suffix}")
+        if not candidate.exists() and not locks.lock_path(candidate).exists():
+            return candidate
+    raise ProjectSaveError(path, "no free name was left for a conflict copy beside it")
+
+
+def _read_project(path: Path) -> dict[str, Any] | None:
+    """The project now in ``path`` as interchange JSON, or None if it cannot be read."""
+    try:
+        with ProjectDocument._open_unlocked(path) as other:
+            return other.to_json()
+    except (ProjectFileError, OSError):
+        return None
+
+
+def _difference(theirs: dict[str, Any] | None, ours: dict[str, Any]) -> str:
+    """A short text of how the file on disk and our work differ."""
+    if theirs is None:
+        return "The file on disk could not be read to compare it."
+    try:
+        from app.diff import summary  # written alongside; optional until it exists
+    except ImportError:
+        summary = None
+    if summary is not None:
+        try:
+            return str(summary(theirs, ours, limit=8))
+        except Exception:  # a failing comparison must not lose the conflict report
+            pass
+
+    def counts(data: dict[str, Any]) -> str:
+        return ", ".join(f"{len(data.get(key) or [])} {label}" for key, label in (
+            ("opportunities", "opportunities"), ("decisions", "decisions"),
+            ("unit_models", "unit models")))
+
+    return f"On disk: {counts(theirs)}. Yours: {counts(ours)}."

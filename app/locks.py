@@ -1,0 +1,253 @@
+"""Lock files beside project files: who has a file open for editing, where and since when.
+
+The lock for ``NAME.aiplan`` is ``.~lock.NAME.aiplan#`` in the same folder (LibreOffice's
+naming, so people who know it recognise it). It holds one line of JSON::
+
+    {"user": "dana", "host": "laptop-7", "pid": 4242, "time": "2026-11-27T09:14:03+01:00"}
+
+A lock is advisory: it lets the app tell the second person who opens a file that someone is
+already working on it. A lock that cannot be written (a read-only folder) never stops anyone
+from opening the file; the document is then simply not locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import FileLockedError
+
+#: Who a lock that cannot be read is attributed to.
+SOMEONE = "someone"
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """One lock: the user, the computer, the process and when it was taken."""
+
+    user: str
+    host: str
+    pid: int | None
+    time: dt.datetime | None
+
+    def describe(self, now: dt.datetime | None = None) -> str:
+        """``dana on host laptop-7 since 09:14 today`` (or ``since 24 Nov 2026 09:14``)."""
+        text = self.user or SOMEONE
+        if self.host:
+            text += f" on host {self.host}"
+        if self.time is not None:
+            local = self.time.astimezone() if self.time.tzinfo else self.time
+            today = (now or dt.datetime.now()).date()
+            if local.date() == today:
+                text += f" since {local:%H:%M} today"
+            else:
+                text += f" since {local.day} {local:%b %Y %H:%M}"
+        return text
+
+    @property
+    def is_ours(self) -> bool:
+        """Taken by this very process."""
+        return self.pid == os.getpid() and self.host == this_host()
+
+    @property
+    def is_stale(self) -> bool:
+        """Left by a process of this computer that has ended, so nobody holds it any more.
+
+        A lock from another computer is never stale: its process cannot be checked from here.
+        """
+        return (self.pid is not None and self.host == this_host()
+                and not process_alive(self.pid, self.time))
+
+
+def lock_path(path: Path) -> Path:
+    path = Path(path).absolute()
+    return path.with_name(f".~lock.{path.name}#")
+
+
+def this_user() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # getpass raises OSError or KeyError when no name is configured
+        user = ""
+    return user or os.environ.get("USERNAME") or os.environ.get("USER") or SOMEONE
+
+
+def this_host() -> str:
+    try:
+        return socket.gethostname() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def read_lock(path: Path) -> LockInfo | None:
+    """The lock on ``path``, or None when there is none.
+
+    A lock that cannot be read or parsed still counts as held, by "someone": the safe
+    reading of a half-written or foreign lock file is that somebody may be working.
+    """
+    lock = lock_path(path)
+    try:
+        raw = lock.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _someone(lock)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        user, host, pid = data["user"], data["host"], data["pid"]
+        if not isinstance(user, str) or not isinstance(host, str):
+            raise TypeError("user and host must be text")
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            raise TypeError("pid must be a number")
+        stamp = data.get("time")
+        time = dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return _someone(lock)
+    return LockInfo(user[:100], host[:100], pid, time)
+
+
+def _someone(lock: Path) -> LockInfo:
+    try:
+        time: dt.datetime | None = dt.datetime.fromtimestamp(lock.stat().st_mtime).astimezone()
+    except (OSError, ValueError, OverflowError):
+        time = None
+    return LockInfo(SOMEONE, "", None, time)
+
+
+def acquire(path: Path, force: bool = False) -> LockInfo | None:
+    """Take the lock on ``path`` for this process; return it, or None if it could not be written.
+
+    Raises ``FileLockedError`` when another live process holds it and ``force`` is False. A
+    lock left by an ended process of this computer is replaced silently.
+    """
+    path = Path(path).absolute()
+    current = read_lock(path)
+    replace = False
+    if current is not None:
+        if not (current.is_ours or current.is_stale or force):
+            raise FileLockedError(path, current)
+        replace = True
+    mine = LockInfo(this_user(), this_host(), os.getpid(),
+                    dt.datetime.now().astimezone().replace(microsecond=0))
+    try:
+        won = _write(path, mine, replace)
+    except OSError:
+        return None  # a read-only folder or share: the file opens, unlocked
+    if not won:  # another process took it between our read and our write
+        holder = read_lock(path)
+        raise FileLockedError(path, holder or LockInfo(SOMEONE, "", None, None))
+    return mine
+
+
+def release(path: Path) -> None:
+    """Remove the lock on ``path`` if this process holds it; anyone else's stays."""
+    current = read_lock(path)
+    if current is not None and current.is_ours:
+        with contextlib.suppress(OSError):
+            lock_path(path).unlink()
+
+
+def _write(path: Path, info: LockInfo, replace: bool) -> bool:
+    """Write the lock through a temp file, so nobody ever reads half a lock.
+
+    Without ``replace`` the temp file is hard-linked into place, which fails if a lock
+    appeared meanwhile (two people opening at the same moment): only one of them wins.
+    Returns False when someone else won.
+    """
+    lock = lock_path(path)
+    temp = lock.with_name(f"{lock.name}.{uuid.uuid4().hex[:8]}.tmp")
+    line = json.dumps({"user": info.user, "host": info.host, "pid": info.pid,
+                       "time": info.time.isoformat() if info.time else None})
+    try:
+        with open(temp, "x", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        _hide(temp)
+        if replace:
+            os.replace(temp, lock)
+            return True
+        try:
+            os.link(temp, lock)
+        except FileExistsError:
+            return False
+        except OSError:
+            # Some file systems (FAT, some network shares) have no hard links.
+            if lock.exists():
+                return False
+            os.replace(temp, lock)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+def _hide(file: Path) -> None:
+    # The dot hides the lock elsewhere; Windows needs the hidden attribute.
+    if sys.platform == "win32":
+        import ctypes
+
+        ctypes.windll.kernel32.SetFileAttributesW(str(file), 0x02)  # type: ignore[attr-defined]
+
+
+# --- is a process still running? ---------------------------------------------------------
+
+
+def process_alive(pid: int, since: dt.datetime | None = None) -> bool:
+    """Whether process ``pid`` of this computer is running (and, where the system tells,
+    was already running at ``since``, so a recycled pid does not keep a lock alive)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":
+        return _windows_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    except OSError:
+        return True  # cannot tell: the safe answer keeps the lock
+    if since is not None:
+        started = _linux_start_time(pid)
+        # A process started after the lock was taken cannot have taken it (2 s for rounding).
+        if started is not None and started > since.timestamp() + 2:
+            return False
+    return True
+
+
+def _linux_start_time(pid: int) -> float | None:
+    """When ``pid`` started, in seconds since the epoch (Linux only; None elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        return int(boot.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _windows_alive(pid: int) -> bool:
+    # os.kill(pid, 0) would terminate the process on Windows; ask for its exit code instead.
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return bool(kernel32.GetLastError() == 5)  # access denied: it exists, under another user
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
