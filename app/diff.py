@@ -746,9 +746,12 @@ def diff_plans(old: Json, new: Json, *, old_label: str | None = None, new_label:
     differ = _Differ(old, new)
     differ.project()
     differ.lists()
+    old_name = _text(old.get("project") or {}, "name") or "Untitled plan"
+    new_name = _text(new.get("project") or {}, "name") or "Untitled plan"
+    if old_name == new_name:
+        old_name, new_name = f"{old_name} (first)", f"{new_name} (second)"
     diff = PlanDiff(
-        old_label=old_label or _q(_text(old.get("project") or {}, "name") or "Untitled plan"),
-        new_label=new_label or _q(_text(new.get("project") or {}, "name") or "Untitled plan"),
+        old_label=old_label or _q(old_name), new_label=new_label or _q(new_name),
         changes=differ.changes, old_currency=differ.old_currency, new_currency=differ.new_currency,
     )
     if not results or not diff.changes:
