@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,11 @@ def importable(other: Json) -> list[Item]:
 def with_links(other: Json, picks: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """The picks plus the decisions and unit models the picked opportunities link: copying an
     opportunity without them would either break its link or silently change its numbers."""
-    items = {(i.kind, i.id): i for i in importable(other)}
+    return _with_links({(i.kind, i.id): i for i in importable(other)}, picks)
+
+
+def _with_links(items: dict[tuple[str, str], Item], picks: Iterable[tuple[str, str]]
+                ) -> set[tuple[str, str]]:
     out = set(picks)
     for key in list(out):
         if key in items:
@@ -161,9 +166,9 @@ class _Names:
         taken = self.taken[kind]
         result = name
         if name.strip() and _key(name) in taken:
-            candidates = [f"{name} (from {self.source})"] if self.source else []
-            candidates += (f"{name} ({n})" for n in range(2, len(taken) + 3))
-            result = next(c for c in candidates if _key(c) not in taken)
+            numbered = (f"{name} ({n})" for n in itertools.count(2))
+            first = [f"{name} (from {self.source})"] if self.source else []
+            result = next(c for c in itertools.chain(first, numbered) if _key(c) not in taken)
         taken.add(_key(result))
         return result
 
@@ -255,7 +260,7 @@ def merge(current: Json, other: Json, picks: set[tuple[str, str]], *,
         raise ValueError(f"the other project has no {WORDS.get(kind, (kind,))[0]} “{object_id}”")
     source = (source_name if source_name is not None
               else (other.get("project") or {}).get("name") or "").strip()
-    copying = with_links(other, picks)
+    copying = _with_links(items, picks)
     data = copy.deepcopy(current)
     for key in KINDS.values():
         data[key] = list(data.get(key) or [])
