@@ -325,10 +325,6 @@ class PlanDiff:
         group: tuple[str, str] | None = None
         for r in self.results:
             key = (r.kind, "" if r.kind == "portfolio" else r.id)
-            if r.kind == "decision":
-                lines.append((1, f"Decision {_q(r.name)}: {r.text}"))
-                group = None
-                continue
             if key != group:
                 title = (_q(r.name) if r.kind == "opportunity" else
                          "Portfolio" if r.kind == "portfolio" else f"{KIND_WORDS[r.kind]} {_q(r.name)}")
@@ -675,7 +671,7 @@ def _result_changes(old: Any, new: Any, old_currency: str, new_currency: str) ->
         b_name = new_names.get(d.winner, d.winner)
         out.append(ResultChange(_path("results", "decisions", d.decision_id, "winner"), "decision",
                                 d.decision_id, name, "winner", before.winner, d.winner, None,
-                                f"winner {_q(a_name)} → {_q(b_name)}"))
+                                f"Winner: {_q(a_name)} → {_q(b_name)}"))
     old_units = {u.id: u for u in old.unit_models}
     for u in new.unit_models:
         before = old_units.get(u.id)

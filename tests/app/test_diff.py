@@ -126,8 +126,8 @@ def test_results_are_the_engines_numbers(sample: Json) -> None:
     winner = next(r for r in diff.results if r.measure == "winner")
     assert (winner.id, winner.old, winner.new) == ("dec-copilot", "opt-copilot-partner",
                                                    "opt-copilot-build")
-    assert ("Decision “How do we get the support copilot?”: winner “Partner: cloud AI platform plus "
-            "implementation partner” → “Build in-house on model APIs”") in diff.text()
+    assert ("  Decision “How do we get the support copilot?”\n    Winner: “Partner: cloud AI platform "
+            "plus implementation partner” → “Build in-house on model APIs”\n") in diff.text()
 
     # A plain number becoming a range with the same base moves no deterministic result.
     assert not any("opp-ticket-triage" in r.path for r in diff.results)
