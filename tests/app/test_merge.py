@@ -108,6 +108,8 @@ def test_the_sample_copied_into_itself_gets_new_ids_and_links_to_the_copies(samp
         assert new["chosen_option_id"] == (ids_of[d["chosen_option_id"]]
                                            if d["chosen_option_id"] else None)
         criteria = {c["id"] for c in new["criteria"]}
+        # Every note kept, the ones on scores now keyed by the copied criteria.
+        assert [len(o["notes"]) for o in new["options"]] == [len(o["notes"]) for o in d["options"]]
         for option in new["options"]:
             assert set(option["scores"]) <= criteria
             score_notes = [k.split(".", 1)[1] for k in option["notes"] if k.startswith("scores.")]
