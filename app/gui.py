@@ -65,7 +65,7 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
         return 2
     from views.main_window import MainWindow
 
-    window = MainWindow(document)
+    window = MainWindow(document, sample=path is None)
     window.show()
     if self_test:
         return _self_test(app, window)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QUndoView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -25,6 +28,7 @@ from app.project_state import ProjectState
 from app.projectfile import write_atomically
 from views import dialogs
 from views.controller import ProjectController
+from views.message_bar import MessageBar
 from views.workspace import Workspace
 
 #: The workspaces, in sidebar order: (module, class, title).
@@ -48,7 +52,7 @@ def settings() -> QSettings:
 class MainWindow(QMainWindow):
     document_replaced = Signal()
 
-    def __init__(self, document: ProjectDocument) -> None:
+    def __init__(self, document: ProjectDocument, *, sample: bool = False) -> None:
         super().__init__()
         self.setAcceptDrops(True)
         self.resize(1360, 860)
@@ -63,7 +67,14 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setCollapsible(0, False)
         splitter.setSizes([190, 1170])
-        self.setCentralWidget(splitter)
+        self.messages = MessageBar()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.messages)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         self.recalc_label = QLabel()
         self.mc_label = QLabel()
         self.statusBar().addWidget(self.recalc_label)
@@ -72,8 +83,9 @@ class MainWindow(QMainWindow):
         self.controller: ProjectController | None = None
         self.workspaces: dict[int, Workspace] = {}
         self.sidebar.currentRowChanged.connect(self.show_workspace)
+        self.help_windows: dict[str, QWidget] = {}
         self._build_actions()
-        self.set_document(document)
+        self.set_document(document, sample=sample)
 
     # --- actions ----------------------------------------------------------------------
 
@@ -132,9 +144,12 @@ class MainWindow(QMainWindow):
         export_menu.addSeparator()
         export_menu.addAction(self.export_json_action)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&How the Numbers Are Computed", self.show_numbers, "F1"))
+        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/"))
+        help_menu.addSeparator()
         help_menu.addAction(self.sample_action)
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"))
-        help_menu.addAction(self._action("&About", self.show_about))
+        help_menu.addSeparator()
+        help_menu.addAction(self._action("&About AI Product Planner", self.show_about))
 
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("mainToolbar")
@@ -170,7 +185,7 @@ class MainWindow(QMainWindow):
         assert self.controller is not None
         return self.controller.state.document
 
-    def set_document(self, document: ProjectDocument) -> None:
+    def set_document(self, document: ProjectDocument, *, sample: bool = False) -> None:
         """Show ``document``; the previous one is closed (its working copy released)."""
         old = self.controller
         self.controller = ProjectController(ProjectState(document), self)
@@ -194,7 +209,17 @@ class MainWindow(QMainWindow):
         self.show_workspace(row)
         self._update_title()
         self._update_status()
+        self._show_notices(sample)
         self.document_replaced.emit()
+
+    def _show_notices(self, sample: bool) -> None:
+        """The notices that belong to the document now shown (others go with the old one)."""
+        for key in self.messages.keys():
+            self.messages.remove(key)
+        if sample:
+            self.messages.show_message(
+                "sample", "This is a sample plan. Save As to keep your own, or start a new plan.",
+                [("Save As…", self.save_as), ("New Plan", self.new_project)])
 
     def show_workspace(self, row: int) -> None:
         if row < 0 or self.controller is None:
@@ -250,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def open_sample(self) -> None:
         if self.maybe_save():
-            self.set_document(ProjectDocument.sample())
+            self.set_document(ProjectDocument.sample(), sample=True)
 
     def open_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -298,6 +323,7 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, str(exc))
             return False
         self.controller.undo_stack.setClean()
+        self.messages.remove("sample")  # saved under its own name: no longer the sample
         self._remember(path)
         self._update_title()
         self.statusBar().showMessage(f"Saved {path.name}", 4000)
@@ -384,18 +410,35 @@ class MainWindow(QMainWindow):
         self.undo_view.show()
         self.undo_view.raise_()
 
-    def show_shortcuts(self) -> None:
-        lines = ["Ctrl+N  new plan", "Ctrl+O  open", "Ctrl+S  save", "Ctrl+Shift+S  save as",
-                 "Ctrl+W  close", "Ctrl+Z  undo", "Ctrl+Shift+Z or Ctrl+Y  redo",
-                 "Ctrl+H  undo history"]
-        lines += [f"Ctrl+{i + 1}  {title}" for i, (_, _, title) in enumerate(WORKSPACES)]
-        lines += ["", "In any number field: type 1200, a range 900 – 1500, 30%, or 250k;",
-                  "the … button opens the full estimate (base, low, high, distribution)."]
-        dialogs.show_info(self, "Keyboard shortcuts", "\n".join(lines))
+    def _help_window(self, key: str, make: Callable[[], QWidget]) -> QWidget:
+        """One window per help page: shown again (not rebuilt) on the next request."""
+        window = self.help_windows.get(key)
+        if window is None:
+            window = self.help_windows[key] = make()
+        window.show()
+        window.raise_()
+        return window
 
-    def show_about(self) -> None:
-        from app._version import __version__
+    def show_numbers(self) -> QWidget:
+        from views.help import numbers_page
 
-        dialogs.show_info(self, "About AI Product Planner",
-                          f"AI Product Planner {__version__}\nPlan AI products: which to build, how to "
-                          "get them, what each costs per task, and how to argue for it.")
+        return self._help_window("numbers", lambda: numbers_page(self))
+
+    def show_shortcuts(self) -> QWidget:
+        from views.help import shortcuts_page
+
+        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        if self.undo_action is not None and self.redo_action is not None:
+            actions += [self.undo_action, self.redo_action]
+        seen: set[int] = set()
+        unique = [a for a in actions if not (id(a) in seen or seen.add(id(a)))]
+        extra = ["Tab and Shift+Tab move between fields; Enter commits a value; Escape undoes "
+                 "the typing in a field; Delete removes the selected row.",
+                 "In any number field: type 1200, a range 900 – 1500, 30%, or 250k; the … "
+                 "button opens the full estimate (base, low, high, distribution)."]
+        return self._help_window("shortcuts", lambda: shortcuts_page(self, unique, extra))
+
+    def show_about(self) -> QWidget:
+        from views.help import about_page
+
+        return self._help_window("about", lambda: about_page(self))
