@@ -41,8 +41,7 @@ _WORKING_NAME = re.compile(r"^[0-9a-f]{32}\.aiplan$")
 _SAVE_TEMP = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.saving$")
 _LOCK_TEMP = re.compile(r"^\.~lock\.(?P<name>.+)#\.[0-9a-f]{8}\.tmp$")
 
-_COUNTED = (("opportunities", "opportunity"), ("decisions", "decision"),
-            ("unit_models", "unit_model"))
+_COUNTED = ("opportunities", "decisions", "unit_models")  # keys and table names alike
 
 
 @dataclass(frozen=True)
@@ -163,8 +162,8 @@ def _peek(working: Path) -> tuple[str | None, dict[str, int]]:
         return None, {}
     try:
         row = connection.execute("SELECT name FROM project").fetchone()
-        counts = {key: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                  for key, table in _COUNTED}
+        counts = {table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                  for table in _COUNTED}
         return (str(row[0]) if row else None), counts
     except (sqlite3.Error, TypeError, ValueError):
         return None, {}

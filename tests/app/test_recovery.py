@@ -1,0 +1,194 @@
+"""Crash recovery: working copies whose app ended are found, recovered or discarded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import locks, paths, recovery
+from app.document import ProjectDocument
+from app.errors import DamagedProjectFileError, SaveConflictError
+from models.schema import Project
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def _rename(doc: ProjectDocument, name: str) -> None:
+    with doc.edit() as session:
+        session.get(Project, 1).name = name  # type: ignore[union-attr]
+
+
+def _crash_after_editing(source: Path | None, name: str) -> int:
+    """A real process opens ``source`` for editing (or starts a new project), renames the
+    project, and ends without closing anything, as a crash would. Returns its pid."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            doc = (ProjectDocument.open(source, for_editing=True) if source
+                   else ProjectDocument.new("Never saved"))
+            _rename(doc, name)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+def test_orphan_of_a_crashed_app_is_found_and_recovered(sample_file: Path, sample: dict[str, Any]) -> None:
+    before = sample_file.read_bytes()
+    pid = _crash_after_editing(sample_file, "Edited before the crash")
+    assert locks.read_lock(sample_file).pid == pid  # type: ignore[union-attr]
+    assert sample_file.read_bytes() == before  # the crash never touched the file
+
+    [orphan] = recovery.find_orphans()
+    assert orphan.source == sample_file and orphan.title == "plan.aiplan"
+    assert orphan.name == "Edited before the crash"
+    assert orphan.counts == {"opportunities": len(sample["opportunities"]),
+                             "decisions": len(sample["decisions"]),
+                             "unit_models": len(sample["unit_models"])}
+    assert abs(orphan.last_edit.timestamp() - time.time()) < 60
+
+    with recovery.recover(orphan) as doc:
+        assert doc.path == sample_file and doc.modified
+        assert doc.project().name == "Edited before the crash"
+        assert doc.locked and locks.read_lock(sample_file).is_ours  # type: ignore[union-attr]
+        assert recovery.find_orphans() == []  # adopted by this (running) app
+        doc.save()
+    assert not list(paths.working_dir().iterdir())
+    assert not locks.lock_path(sample_file).exists()
+    with ProjectDocument.open(sample_file) as reopened:
+        assert reopened.project().name == "Edited before the crash"
+
+
+def test_running_apps_are_not_orphans(sample_file: Path) -> None:
+    with ProjectDocument.open(sample_file, for_editing=True):
+        assert recovery.find_orphans() == []  # this process's own document
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from app.document import ProjectDocument as D;"
+         "d = D.new('Busy'); print('ready', flush=True); time.sleep(60)"],
+        cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        assert recovery.find_orphans() == []
+        child.kill()
+        child.wait()
+        [orphan] = recovery.find_orphans()
+        assert orphan.source is None and orphan.name == "Busy"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_never_saved_project_is_recovered_without_a_path() -> None:
+    _crash_after_editing(None, "Draft")
+    [orphan] = recovery.find_orphans()
+    assert orphan.source is None and orphan.title == "Draft"
+    with recovery.recover(orphan) as doc:
+        assert doc.path is None and doc.modified and doc.project().name == "Draft"
+
+
+def test_file_changed_after_the_crash_gets_a_conflict_copy(sample_file: Path, sample: dict[str, Any]) -> None:
+    _crash_after_editing(sample_file, "Ours, recovered")
+    # A colleague saved the file after the crash; the stale lock of the dead app is theirs to clear.
+    with ProjectDocument.from_data(dict(sample, project=dict(sample["project"], name="Theirs"))) as other:
+        other.save_as(sample_file)
+    theirs = sample_file.read_bytes()
+    [orphan] = recovery.find_orphans()
+    with recovery.recover(orphan) as doc:
+        with pytest.raises(SaveConflictError) as caught:
+            doc.save()
+        assert sample_file.read_bytes() == theirs
+    with ProjectDocument.open(caught.value.conflict_path) as ours:
+        assert ours.project().name == "Ours, recovered"
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_info_without_the_files_state_compares_checksums(sample_file: Path, sample: dict[str, Any],
+                                                         changed: bool) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    [orphan] = recovery.find_orphans()
+    info = json.loads(recovery._info_path(orphan.working_path).read_text())
+    del info["source_state"], info["host"]  # as an older version wrote it
+    recovery._info_path(orphan.working_path).write_text(json.dumps(info))
+    if changed:
+        with ProjectDocument.from_data(dict(sample, project=dict(sample["project"], name="Theirs"))) as other:
+            other.save_as(sample_file, force=True)
+    [orphan] = recovery.find_orphans()
+    with recovery.recover(orphan) as doc:
+        if changed:
+            with pytest.raises(SaveConflictError):
+                doc.save()
+        else:
+            doc.save()
+            assert doc.path == sample_file
+
+
+def test_working_copy_without_info_is_an_orphan_once_old(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    working = next(paths.working_dir().glob("*.aiplan"))
+    recovery._info_path(working).write_text("{not json")
+    assert recovery.find_orphans() == []  # it may be a document being opened right now
+    old = time.time() - 2 * recovery.NO_INFO_GRACE
+    os.utime(working, (old, old))
+    [orphan] = recovery.find_orphans()
+    assert orphan.source is None and orphan.name == "Ours"
+
+
+def test_damaged_working_copy_is_refused_with_a_sentence(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    [orphan] = recovery.find_orphans()
+    data = bytearray(orphan.working_path.read_bytes())
+    page = 4096
+    data[page * 2:page * 6] = os.urandom(page * 4)
+    orphan.working_path.write_bytes(bytes(data))
+    with pytest.raises(DamagedProjectFileError) as caught:
+        recovery.recover(orphan)
+    assert str(caught.value).startswith("“Unsaved work on plan.aiplan” is damaged (")
+    recovery.discard(orphan)
+    assert not list(paths.working_dir().iterdir())
+
+
+def test_discard_removes_the_working_copy_and_its_files(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    [orphan] = recovery.find_orphans()
+    recovery.discard(orphan)
+    assert recovery.find_orphans() == []
+    assert not list(paths.working_dir().iterdir())
+
+
+def test_stray_temps_go_only_when_ours_and_old(tmp_path: Path) -> None:
+    target = tmp_path / "plan.aiplan"
+    target.write_bytes(b"")
+    ours = [tmp_path / ".plan.aiplan.0123abcd.saving", tmp_path / ".~lock.plan.aiplan#.0123abcd.tmp"]
+    other_file = tmp_path / ".other.aiplan.89abcdef.saving"
+    not_ours = [tmp_path / ".plan.aiplan.notes.saving", tmp_path / "plan.aiplan.0123abcd.saving",
+                tmp_path / ".plan.aiplan.0123abcd.saving.bak"]
+    young = tmp_path / ".plan.aiplan.fedcba98.saving"
+    old = time.time() - 2 * recovery.STRAY_AGE
+    for file in [*ours, other_file, *not_ours, young]:
+        file.write_bytes(b"x")
+        if file is not young:
+            os.utime(file, (old, old))
+    link = tmp_path / ".plan.aiplan.aaaaaaaa.saving"
+    link.symlink_to(target)
+    os.utime(link, (old, old), follow_symlinks=False)
+
+    assert sorted(recovery.remove_stray_temps(target)) == sorted(ours)
+    assert other_file.exists() and young.exists() and link.is_symlink()
+    assert all(file.exists() for file in not_ours)
+    assert recovery.remove_stray_temps(tmp_path) == [other_file]
+
+
+def test_opening_removes_old_stray_temps(sample_file: Path) -> None:
+    stray = sample_file.with_name(".plan.aiplan.0123abcd.saving")
+    stray.write_bytes(b"half a save")
+    old = time.time() - 2 * recovery.STRAY_AGE
+    os.utime(stray, (old, old))
+    with ProjectDocument.open(sample_file):
+        assert not stray.exists()
