@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -209,16 +210,49 @@ def loads(text: str, source: Path | None = None) -> Json:
     return data
 
 
+# Bounds on a .json import: a 2,000-opportunity export is about 4 MB and nests 6 levels.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than ``MAX_JSON_DEPTH`` (strings skipped)."""
+    depth = 0
+    # Only the brackets are walked: a 2,000-opportunity export has about 30,000.
+    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
 def read_json(path: Path) -> Json:
     from app.projectfile import read_file  # the same plain errors for a missing file
 
-    raw = read_file(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_file names the problem
+    raw = b"" if size > MAX_JSON_BYTES else read_file(path)
+    if max(size, len(raw)) > MAX_JSON_BYTES:
+        raise InvalidProjectDataError(path, [
+            f"(file): it is {max(size, len(raw)) // (1024 * 1024)} MB, and no project export "
+            f"is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB"
+        ])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidProjectDataError(
             path, [f"byte {exc.start}: the file is not UTF-8 text"]
         ) from None
+    # Checked on the text, before parsing: deep nesting would exhaust the parser's recursion.
+    if _too_deep(text):
+        raise InvalidProjectDataError(path, [
+            f"(file): its values are nested more than {MAX_JSON_DEPTH} levels deep, "
+            "and a project nests only a few"
+        ])
     return loads(text, path)
 
 

@@ -11,10 +11,13 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import struct
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -25,6 +28,7 @@ from app.errors import (
     ForeignDatabaseError,
     NewerVersionError,
     NotAProjectFileError,
+    OversizedProjectFileError,
     ProjectFileError,
     ProjectFileMissingError,
     ProjectSaveError,
@@ -32,6 +36,7 @@ from app.errors import (
     UnreadableProjectFileError,
     os_reason,
 )
+from app.places import check_side_files
 from models import migrate
 from models.schema import APPLICATION_ID, SCHEMA_VERSION, Base
 
@@ -45,6 +50,26 @@ HARDENING_PRAGMAS = (
     "PRAGMA cell_size_check = ON",
     "PRAGMA mmap_size = 0",
     "PRAGMA foreign_keys = ON",
+)
+
+# Bounds on opening a received file. A 2,000-opportunity project is under 3 MB and its checks
+# take a tenth of a second, so these stop only damaged or crafted files, each with a sentence.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_VALUE_BYTES = 16 * 1024 * 1024  # no project text comes near it
+CHECK_SECONDS = 10.0
+# How often (in SQLite VM steps) the checks look at the clock: about every millisecond.
+_PROGRESS_STEPS = 20_000
+# Limits on the connections that check a received file: SQL and schema text a project never
+# needs cannot make the checks build huge values, parse huge statements or recurse deeply.
+CHECK_LIMITS = (
+    (sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES),
+    (sqlite3.SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    (sqlite3.SQLITE_LIMIT_EXPR_DEPTH, 100),
+    (sqlite3.SQLITE_LIMIT_COMPOUND_SELECT, 20),
+    (sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1_000),
+    (sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 10),
+    (sqlite3.SQLITE_LIMIT_ATTACHED, 0),
+    (sqlite3.SQLITE_LIMIT_VDBE_OP, 250_000),
 )
 
 _SNIFFS = (
@@ -117,25 +142,30 @@ def _sniff(data: bytes) -> str:
     return "a text file" if head else ""
 
 
-def check_header(path: Path, data: bytes) -> int:
-    """Check the SQLite header of a would-be project file; return its ``user_version``."""
-    if not data:
+def check_header(path: Path, data: bytes, size: int | None = None) -> int:
+    """Check the SQLite header of a would-be project file; return its ``user_version``.
+
+    ``data`` is the file or its first bytes (a few kilobytes name what a stray file is);
+    ``size`` is the whole file's length when ``data`` is only its start.
+    """
+    size = len(data) if size is None else size
+    if not size:
         raise EmptyProjectFileError(path)
     if not data.startswith(SQLITE_MAGIC):
         if SQLITE_MAGIC.startswith(data):
             raise DamagedProjectFileError(path, "it is cut short after a few bytes")
         raise NotAProjectFileError(path, _sniff(data))
-    if len(data) < HEADER_SIZE:
+    if size < HEADER_SIZE:
         raise DamagedProjectFileError(path, "it is cut short inside its header")
     page_size = struct.unpack(">H", data[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
         raise DamagedProjectFileError(path, "its header gives an impossible page size")
-    if len(data) % page_size:
+    if size % page_size:
         raise DamagedProjectFileError(path, "it is cut short in the middle of a page")
     change_counter, header_pages = struct.unpack(">II", data[24:32])
     valid_for = struct.unpack(">I", data[92:96])[0]
-    if change_counter == valid_for and header_pages * page_size > len(data):
+    if change_counter == valid_for and header_pages * page_size > size:
         raise DamagedProjectFileError(path, "it is shorter than its header says")
     user_version, _incremental, application_id = struct.unpack(">III", data[60:72])
     if application_id != APPLICATION_ID:
@@ -223,12 +253,68 @@ def _hash_rows(connection: sqlite3.Connection, digest: hashlib._Hash) -> None:
         digest.update(json.dumps([table, columns, rows], ensure_ascii=False).encode("utf-8"))
 
 
+class _Budget:
+    """A progress handler that stops SQLite once the checks have run for ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.spent = False
+
+    def __call__(self) -> int:
+        if time.monotonic() > self.deadline:
+            self.spent = True
+        return int(self.spent)
+
+
+def bound(connection: sqlite3.Connection, seconds: float | None = None) -> _Budget:
+    """Limit what SQL on ``connection`` may build or parse, and for how long it may run."""
+    for category, limit in CHECK_LIMITS:
+        connection.setlimit(category, limit)
+    budget = _Budget(CHECK_SECONDS if seconds is None else seconds)
+    connection.set_progress_handler(budget, _PROGRESS_STEPS)
+    return budget
+
+
+def _hidden_columns(connection: sqlite3.Connection) -> set[tuple[str, str, str]]:
+    """Generated columns: ``table_info`` (and so ``schema_objects``) does not list them."""
+    found = set()
+    tables = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    for (table,) in tables:
+        for column in connection.execute(f"PRAGMA table_xinfo({_quoted(table)})").fetchall():
+            if column[6]:
+                found.add(("column", f"{table}.{column[1]}", ""))
+    return found
+
+
+def _bound_exceeded(path: Path, exc: sqlite3.Error, budget: _Budget) -> ProjectFileError | None:
+    """The plain error for a check stopped by one of our bounds, if that is what stopped it."""
+    if budget.spent:
+        return OversizedProjectFileError(
+            path, f"checking it took longer than {CHECK_SECONDS:g} seconds"
+        )
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_TOOBIG:
+        return OversizedProjectFileError(
+            path, f"it holds a value larger than {MAX_VALUE_BYTES // (1024 * 1024)} MB"
+        )
+    if code == sqlite3.SQLITE_NOMEM:
+        return OversizedProjectFileError(path, "checking it needed more memory than is free")
+    return None
+
+
 def check_database(path: Path, db_path: Path, header_version: int) -> int:
-    """SQL checks of a copy at ``db_path`` (``path`` names the user's file in messages)."""
+    """SQL checks of a copy at ``db_path`` (``path`` names the user's file in messages).
+
+    The checks run within ``CHECK_LIMITS`` and ``CHECK_SECONDS``; a file that needs more is
+    refused with ``OversizedProjectFileError``.
+    """
     try:
         connection = connect_raw(db_path, readonly=True)
     except sqlite3.Error as exc:
         raise DamagedProjectFileError(path, f"SQLite cannot open it: {exc}") from None
+    budget = bound(connection)
     try:
         # integrity_check rather than quick_check: it also proves each index matches its table.
         result = [r[0] for r in connection.execute("PRAGMA integrity_check(20)").fetchall()]
@@ -247,7 +333,7 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
             raise NewerVersionError(path, file_version, SCHEMA_VERSION)
         found = schema_objects(connection)
         expected = expected_schema(file_version)
-        extra = set(found - expected)
+        extra = set(found - expected) | _hidden_columns(connection)
         if extra:
             raise UnexpectedSchemaError(path, _describe(extra))
         if found != expected:
@@ -259,28 +345,87 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
             )
         return file_version
     except sqlite3.DatabaseError as exc:
+        bounded = _bound_exceeded(path, exc, budget)
+        if bounded is not None:
+            raise bounded from None
         raise DamagedProjectFileError(path, f"SQLite reports: {exc}") from None
     except UnicodeDecodeError:
         raise DamagedProjectFileError(path, "it holds text that is not valid UTF-8") from None
+    except MemoryError:
+        raise OversizedProjectFileError(path, "checking it needed more memory than is free") from None
     finally:
         connection.close()
 
 
-def copy_checked(path: Path, dest: Path) -> int:
+def _size_text(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size // 1024**2} MB"
+
+
+def _open_source(path: Path) -> tuple[BinaryIO, int]:
+    """Open a received file for reading, with its size: a regular file of bounded size."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device would block or never end; no project is one.
+            raise UnreadableProjectFileError(path, "it is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise OversizedProjectFileError(path, f"it is {_size_text(info.st_size)}")
+        source = path.open("rb")
+    except FileNotFoundError:
+        raise ProjectFileMissingError(path) from None
+    except IsADirectoryError:
+        raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableProjectFileError(path, os_reason(exc)) from None
+    return source, info.st_size
+
+
+def _copy_bounded(path: Path, source: BinaryIO, size: int, head: bytes, dest: Path) -> None:
+    """Copy ``source`` to ``dest``; refuse a file that grows past the cap or changes size."""
+    copied = 0
+    try:
+        with dest.open("wb") as out:
+            out.write(head)
+            copied = len(head)
+            while chunk := source.read(1024 * 1024):
+                copied += len(chunk)
+                if copied > MAX_FILE_BYTES:
+                    raise OversizedProjectFileError(path, f"it is over {_size_text(copied)}")
+                out.write(chunk)
+    except OSError as exc:
+        reason = os_reason(exc)
+        raise UnreadableProjectFileError(
+            path, f"its working copy could not be written ({reason})"
+        ) from None
+    if copied != size:
+        raise DamagedProjectFileError(path, "it changed while it was being read")
+
+
+def copy_checked(path: Path, dest: Path, *, allow_side_files: bool = False) -> int:
     """Check the file at ``path`` and copy it to ``dest``; return its schema version.
 
-    On any failure ``dest`` is removed and ``path`` was only ever read.
+    A ``-journal``, ``-wal`` or ``-shm`` file beside ``path`` raises ``SideFilesError``
+    unless ``allow_side_files`` (the user chose to open the file as it is). On any failure
+    ``dest`` is removed and ``path`` was only ever read.
     """
-    data = read_file(path)
-    header_version = check_header(path, data)
-    if header_version > SCHEMA_VERSION:
-        raise NewerVersionError(path, header_version, SCHEMA_VERSION)
-    try:
-        dest.write_bytes(data)
-    except OSError as exc:
-        raise UnreadableProjectFileError(
-            path, f"its working copy could not be written ({os_reason(exc)})"
-        ) from None
+    source, size = _open_source(path)
+    with source:
+        if not allow_side_files:
+            check_side_files(path)
+        try:
+            head = source.read(4096)
+        except OSError as exc:
+            raise UnreadableProjectFileError(path, os_reason(exc)) from None
+        header_version = check_header(path, head, size)
+        if header_version > SCHEMA_VERSION:
+            raise NewerVersionError(path, header_version, SCHEMA_VERSION)
+        try:
+            _copy_bounded(path, source, size, head, dest)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
     try:
         return check_database(path, dest, header_version)
     except BaseException:
@@ -288,11 +433,11 @@ def copy_checked(path: Path, dest: Path) -> int:
         raise
 
 
-def check_file(path: Path, scratch_dir: Path) -> int:
+def check_file(path: Path, scratch_dir: Path, *, allow_side_files: bool = False) -> int:
     """Run every open check on ``path`` without keeping a copy; return its schema version."""
     scratch = scratch_dir / f"check-{uuid.uuid4().hex}.aiplan"
     try:
-        return copy_checked(path, scratch)
+        return copy_checked(path, scratch, allow_side_files=allow_side_files)
     finally:
         scratch.unlink(missing_ok=True)
 
