@@ -41,6 +41,9 @@ OWN_LABELS = {"description": "Description", "status": "Status", "title": "Title"
 #: Results compared, with their labels and how they are written.
 UNIT_RESULTS = {"variable_cost_per_task": "Variable cost per task",
                 "loaded_cost_per_task": "Loaded cost per task", "gross_margin": "Gross margin"}
+#: Fields whose change moves no deterministic result: words, and the Monte Carlo settings.
+WORDS_ONLY = frozenset({"name", "title", "description", "status", "author", "model", "provider",
+                        "price_date", "unit", "currency", "mc_samples", "mc_seed"})
 #: Text longer than this is shown as an excerpt around the edit.
 SHORT_TEXT = 60
 
@@ -238,6 +241,8 @@ class Change:
     owner_id: str = ""  # the top-level object it belongs to ("" for the project)
     owner_name: str = ""
     sub: str = ""  # the criterion, option or route changed inside the owner, in words
+    #: True when the change cannot move a deterministic result (words, notes, Monte Carlo settings).
+    words_only: bool = False
 
     def sentence(self) -> str:
         """The change in one line that stands on its own."""
@@ -418,9 +423,10 @@ class _Differ:
         self.owner: tuple[str, str] = ("", "")
 
     def add(self, path: str, change: str, kind: str, oid: str, name: str, fld: str | None,
-            old: Any, new: Any, text: str, sub: str = "") -> None:
+            old: Any, new: Any, text: str, sub: str = "", words_only: bool = False) -> None:
+        words_only = words_only or self.section in ("memo", "decision_log")
         self.changes.append(Change(path, change, kind, oid, name, fld, old, new, text,
-                                   self.section, *self.owner, sub))
+                                   self.section, *self.owner, sub, words_only))
 
     # -- project ------------------------------------------------------------------------
 
@@ -432,7 +438,7 @@ class _Differ:
             a, b = _text(old, name), _text(new, name)
             if a != b:
                 self.add(_path("project", name), "changed", "project", "", _text(new, "name"), name,
-                         a, b, f"{_label(name)}: {_text_change(a, b)}")
+                         a, b, f"{_label(name)}: {_text_change(a, b)}", words_only=True)
         for name, default in PROJECT_SETTINGS.items():
             a = default if old.get(name) is None else old[name]
             b = default if new.get(name) is None else new[name]
@@ -440,7 +446,7 @@ class _Differ:
                 continue
             self.add(_path("project", name), "changed", "project", "", _text(new, "name"), name, a, b,
                      f"{_label(name)}: {self._setting(name, a, self.old_currency)} → "
-                     f"{self._setting(name, b, self.new_currency)}")
+                     f"{self._setting(name, b, self.new_currency)}", words_only=name in WORDS_ONLY)
 
     def _setting(self, name: str, value: Any, currency: str) -> str:
         if value is None:
@@ -496,8 +502,10 @@ class _Differ:
                parent: str) -> None:
         oid, name = new["id"], display_name(shape, new)
 
-        def add(fld: str, change: str, a: Any, b: Any, words: str, path: str | None = None) -> None:
-            self.add(path or _path(*where, fld), change, shape.kind, oid, name, fld, a, b, words, sub)
+        def add(fld: str, change: str, a: Any, b: Any, words: str, path: str | None = None,
+                note: bool = False) -> None:
+            self.add(path or _path(*where, fld), change, shape.kind, oid, name, fld, a, b, words, sub,
+                     note or fld in WORDS_ONLY)
 
         if shape.name_field:
             a, b = _text(old, shape.name_field), _text(new, shape.name_field)
@@ -530,7 +538,7 @@ class _Differ:
                     continue
                 what = "added" if not a else "removed" if not b else "edited"
                 add(key, "changed", a, b, f"Note on {self._field_words(key, parent)} {what}",
-                    _path(*where, "notes", key))
+                    _path(*where, "notes", key), note=True)
         for key, child in shape.children:
             self.objects(old.get(key) or [], new.get(key) or [], child, (*where, key), top=False,
                          parent=oid if shape.kind == "decision" else parent)
@@ -750,8 +758,9 @@ def diff_plans(old: Json, new: Json, *, old_label: str | None = None, new_label:
         old_label=old_label or _q(old_name), new_label=new_label or _q(new_name),
         changes=differ.changes, old_currency=differ.old_currency, new_currency=differ.new_currency,
     )
-    if not results or not diff.changes:
-        diff.results_compared = results  # nothing changed in the data, so no result moved
+    if not results or all(c.words_only for c in diff.changes):
+        # Only words changed (or nothing): the engine would read the same inputs twice.
+        diff.results_compared = results
         return diff
     from models.problems import PlanInvalid
 

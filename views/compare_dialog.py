@@ -60,6 +60,7 @@ class CompareDialog(QDialog):
         self.resize(760, 640)
         self.sides = [(old, old_name), (new, new_name)]
         self.diff: PlanDiff | None = None
+        self._diffs: dict[int, PlanDiff] = {}  # by the first side: Swap back is instant
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.PlainText)  # file and project names as typed
@@ -105,11 +106,13 @@ class CompareDialog(QDialog):
 
     def refresh(self) -> None:
         (old, old_name), (new, new_name) = self.sides
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.diff = diff_plans(old, new, old_label=old_name, new_label=new_name)
-        finally:
-            QApplication.restoreOverrideCursor()
+        if id(old) not in self._diffs:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self._diffs[id(old)] = diff_plans(old, new, old_label=old_name, new_label=new_name)
+            finally:
+                QApplication.restoreOverrideCursor()
+        self.diff = self._diffs[id(old)]
         self.heading.setText(f"Changes from “{old_name}” to “{new_name}”")
         self.subtitle.setText(_subtitle(self.diff))
         self.view.setHtml(diff_html(self.diff))

@@ -277,3 +277,18 @@ def test_cli_identical_and_bad_files(two_files: tuple[Path, Path], tmp_path: Pat
     assert "broken.aiplan" in line
     line = _one_line_error(aiplan("diff", tmp_path / "missing.json", old))
     assert "missing.json" in line
+
+
+def test_words_only_move_no_result(sample: Json) -> None:
+    """Names, notes, memo and log edits leave every deterministic result where it was."""
+    new = copy.deepcopy(sample)
+    new["opportunities"][0]["name"] = "Agent assist"
+    new["opportunities"][1]["notes"]["build_cost"] = "Re-estimated, Dec 2026."
+    new["project"]["mc_seed"] = 7
+    new["memo"][0]["title"] = "Summary"
+    new["decision_log"].pop()
+    diff = diff_plans(sample, new)
+    assert len(diff.changes) == 5 and diff.results_compared and diff.results == []
+    assert diff.text().endswith("Results (base values)\n  No change in NPV, eNPV, decision winners, "
+                                "unit costs or the portfolio selection.\n")
+    assert engine(new).portfolio.total_enpv == engine(sample).portfolio.total_enpv

@@ -59,6 +59,10 @@ def test_shows_the_changes_and_swaps(qtbot: Any, sample: Json, reviewed: Path,
     assert copied.startswith("Changes from today.aiplan to reviewed.json\n")
     assert "Weight: 40 → 20" in copied
 
+    qtbot.mouseClick(dialog.swap_button, Qt.MouseButton.LeftButton)  # and back again
+    assert dialog.heading.text() == "Changes from “reviewed.json” to “today.aiplan”"
+    assert "+ “Voice agent” added" in dialog.view.toPlainText()
+
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 
