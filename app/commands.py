@@ -88,7 +88,7 @@ def diff(args: argparse.Namespace) -> int:
     from app.diff import diff_plans
 
     old, new = load_project(args.old), load_project(args.new)
-    result = diff_plans(old, new, old_label=args.old.name, new_label=args.new.name)
+    result = diff_plans(old, new, old_label=str(args.old), new_label=str(args.new))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, indent=1))
     else:

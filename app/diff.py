@@ -351,6 +351,7 @@ class PlanDiff:
     def to_json(self) -> Json:
         return {
             "format": "aiplan-diff",
+            "version": 1,
             "old": {"label": self.old_label, "currency": self.old_currency},
             "new": {"label": self.new_label, "currency": self.new_currency},
             "identical": self.is_empty,

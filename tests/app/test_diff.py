@@ -250,7 +250,7 @@ def two_files(tmp_path: Path, sample: Json) -> tuple[Path, Path]:
 
 def test_cli_prints_the_diff(two_files: tuple[Path, Path], sample: Json) -> None:
     old, new = two_files
-    result = aiplan("diff", old, new)
+    result = aiplan("diff", old.name, new.name, cwd=old.parent)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout == diff_plans(sample, reviewed_changes(sample), old_label=old.name,
