@@ -89,6 +89,10 @@ def test_lists_exactly_the_changes_made(sample: Json) -> None:
     diff = diff_plans(sample, new)
     data_paths = {c["path"] for c in diff.to_json()["changes"]}
     assert data_paths == CHANGED_PATHS
+    backwards = {c.path: c.change for c in diff_plans(new, sample, results=False).changes}
+    assert backwards.keys() == CHANGED_PATHS
+    assert (backwards["/opportunities/opp-voice"], backwards["/decision_log/log-2026-10-meetings-paused"]
+            ) == ("removed", "added")
     kinds = {c["path"]: c["change"] for c in diff.to_json()["changes"]}
     assert kinds["/opportunities/opp-sales-email/name"] == "renamed"
     assert kinds["/opportunities/opp-voice"] == "added"
