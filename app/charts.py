@@ -185,6 +185,10 @@ def _label(ax: Axes, x: str | None = None, y: str | None = None) -> None:
         ax.set_ylabel(y, **style)
 
 
+#: Figures shorter than this (inches) keep one line of subtitle.
+SHORT_FIGURE = 3.6
+
+
 def _header(fig: Figure, title: str, subtitle: str = "") -> None:
     """The message as a bold title and, below it, a muted line saying what is shown.
 
@@ -201,6 +205,10 @@ def _header(fig: Figure, title: str, subtitle: str = "") -> None:
     blanks = 0
     if subtitle:
         subtitle = _wrap(subtitle, _chars(usable, TEXT_SIZE))
+        if fig.get_figheight() < SHORT_FIGURE and "\n" in subtitle:
+            # A short pane (the portfolio's charts under a long table): the plot needs the room
+            # more than the explanation does, so keep its first line.
+            subtitle = subtitle.split("\n", 1)[0].rstrip(" ,;:") + " …"
         lines = subtitle.count("\n") + 1
         needed = 4 + TEXT_SIZE * (1 + 1.4 * (lines - 1))
         blanks = math.ceil(needed / (TITLE_SIZE * 1.3))
@@ -250,8 +258,11 @@ def _legend(target: Figure | Axes, handles: Sequence[Any], labels: Sequence[str]
         widths = [_text_width(label) + 2.6 * TEXT_SIZE for label in labels]  # text, handle and its pad
         options["ncol"] = 1
         for ncol in range(len(labels), 1, -1):
-            rows = math.ceil(len(labels) / ncol)  # matplotlib fills the columns top to bottom
-            columns = [max(widths[c * rows:(c + 1) * rows], default=0.0) for c in range(ncol)]
+            # matplotlib fills columns top to bottom, the first len % ncol of them one longer.
+            rows, longer = divmod(len(labels), ncol)
+            heights = [rows + 1] * longer + [rows] * (ncol - longer)
+            starts = np.cumsum([0, *heights])
+            columns = [max(widths[a:b], default=0.0) for a, b in zip(starts[:-1], starts[1:], strict=True)]
             if sum(columns) + 1.4 * TEXT_SIZE * (ncol - 1) <= available:
                 options["ncol"] = ncol
                 break
@@ -479,6 +490,10 @@ def _label_bubbles(fig: Figure, ax: Axes, rows: Sequence[OpportunityResult], xs:
                     + (50 * height * sum(crossings(other, [leader]) for other in placed) if leader is not None
                        else 0.0)
                     + sum(_overlap(spot, b) for j, b in enumerate(bubbles) if j != i)
+                    # Hiding another bubble's centre hides that opportunity: worse than any overlap.
+                    + 20 * height * height * sum(
+                        1 for j, (cx, cy) in enumerate(points)
+                        if j != i and spot[0] <= cx <= spot[2] and spot[1] <= cy <= spot[3])
                     + 10 * (width * height - inside) + 1e-6 * frame_area * abs(dy))
             if best is None or cost < best[0]:
                 best = (cost, dx, dy, ha, spot)
@@ -490,12 +505,15 @@ def _label_bubbles(fig: Figure, ax: Axes, rows: Sequence[OpportunityResult], xs:
         moved = abs(dy) > radii[i] and ha != "center"
         if moved:
             leaders.append(np.linspace(np.array([px, py]), np.array([px + dx, py + dy]), 12)[2:-1])
-        ax.annotate(text, xy=(xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points", ha=ha,
+        label = ax.annotate(text, xy=(xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points", ha=ha,
                     va="center", fontsize=TEXT_SIZE, color=INK, fontfamily=FONT, zorder=4,
                     bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none",
                           "alpha": 0.75},
                     arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 1,
                                 "shrinkB": radii[i]} if moved else None)
+        # Placed after the layout settled: a label reaching past the frame must not shrink the
+        # plot (on a small canvas that squeezed the axes to a sliver under their own labels).
+        label.set_in_layout(False)
 
 
 # --- 2. NPV distribution ----------------------------------------------------------------------

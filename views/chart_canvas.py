@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:  # matplotlib loads on the first chart, not at start-up
@@ -14,10 +17,21 @@ if TYPE_CHECKING:  # matplotlib loads on the first chart, not at start-up
 class ChartView(QWidget):
     """Holds one figure at a time; ``set_figure`` swaps in a freshly built one."""
 
-    def __init__(self, height: int = 260, parent: QWidget | None = None) -> None:
+    #: A figure more than this far (as a fraction) from the widget's size is built again.
+    RESIZE_TOLERANCE = 0.06
+
+    def __init__(self, height: int = 260, parent: QWidget | None = None,
+                 redraw: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.figure: Figure | None = None
         self.canvas: FigureCanvasQTAgg | None = None
+        # Builders lay out titles and labels in points for one size; a canvas stretched to
+        # another size misplaces them, so after a resize settles the owner builds it again.
+        self.redraw = redraw
+        self._resize_timer = QTimer(self)
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(150)
+        self._resize_timer.timeout.connect(self._resized)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.setMinimumHeight(height)
@@ -44,3 +58,18 @@ class ChartView(QWidget):
             self._layout.addWidget(canvas)
         self.canvas = canvas
         canvas.draw_idle()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.redraw is not None and self.figure is not None:
+            self._resize_timer.start()
+
+    def _resized(self) -> None:
+        if self.figure is None or self.redraw is None or not self.isVisible():
+            return
+        built_w, built_h = self.figure.get_size_inches() * self.figure.dpi
+        want_w, want_h = self.figsize(dpi=self.figure.dpi)
+        want_w, want_h = want_w * self.figure.dpi, want_h * self.figure.dpi
+        if (abs(want_w - built_w) > self.RESIZE_TOLERANCE * built_w
+                or abs(want_h - built_h) > self.RESIZE_TOLERANCE * built_h):
+            self.redraw()

@@ -182,8 +182,8 @@ class PortfolioWorkspace(Workspace):
         self.summary.setObjectName("portfolioSummary")
         self.summary.setWordWrap(True)
         self.banner = problems_banner()
-        self.bubble = ChartView(height=280)
-        self.distribution = ChartView(height=280)
+        self.bubble = ChartView(height=280, redraw=lambda: self._draw_bubble())
+        self.distribution = ChartView(height=280, redraw=lambda: self._draw_distribution())
 
         budget_row = QHBoxLayout()
         budget_row.addWidget(QLabel("Build budget:"))
@@ -204,8 +204,9 @@ class PortfolioWorkspace(Workspace):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(charts)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([360, 400])  # scaled to the room there is
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -232,6 +233,9 @@ class PortfolioWorkspace(Workspace):
         self.model.refresh()
         show_problems(self.banner, self.controller)
         self._summary()
+        self._draw_bubble()
+
+    def _draw_bubble(self) -> None:
         results = self.controller.results
         if results is None or not self.isVisible():
             return  # charts are drawn for the size they are shown at, when shown
@@ -243,6 +247,9 @@ class PortfolioWorkspace(Workspace):
     def refresh_mc(self) -> None:
         self.model.refresh()
         self._summary()
+        self._draw_distribution()
+
+    def _draw_distribution(self) -> None:
         mc = self.controller.mc_results
         if mc is None or self.controller.mc_stale or not self.isVisible():
             return
