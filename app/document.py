@@ -174,7 +174,10 @@ class ProjectDocument:
 
     @classmethod
     def _open_unlocked(cls, path: Path) -> ProjectDocument:
-        before = path.stat() if path.exists() else None
+        try:
+            before: os.stat_result | None = path.stat()
+        except OSError:
+            before = None  # copy_checked reports a missing or unreadable file in a sentence
         working = cls._new_working_path()
         version = copy_checked(path, working)
         # The working copy is, byte for byte, what was read: its hash is the file's.
@@ -246,6 +249,11 @@ class ProjectDocument:
         """
         path = Path(path).absolute()
         if path == self.path:
+            if self.path_locked != path and path.exists():
+                # A read-only document (someone else's lock) must not replace their file unasked.
+                lock = locks.acquire(path, force=force)
+                self.locked, self.path_locked = lock is not None, path if lock else None
+                self.lock_holder = None
             self.read_only = False
             self.save()
             return

@@ -58,6 +58,11 @@ class LockInfo:
         return self.pid == os.getpid() and self.host == this_host()
 
     @property
+    def by_me(self) -> bool:
+        """Taken by this user on this computer (perhaps in another window of the app)."""
+        return self.user == this_user() and self.host == this_host()
+
+    @property
     def is_stale(self) -> bool:
         """Left by a process of this computer that has ended, so nobody holds it any more.
 
@@ -111,7 +116,12 @@ def read_lock(path: Path) -> LockInfo | None:
         time = dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         return _someone(lock)
-    return LockInfo(user[:100], host[:100], pid, time)
+    return LockInfo(_plain(user), _plain(host), pid, time)
+
+
+def _plain(text: str) -> str:
+    # The names go into a sentence on screen: no control characters, no novel.
+    return "".join(c if c.isprintable() else " " for c in text)[:80].strip()
 
 
 def _someone(lock: Path) -> LockInfo:
@@ -141,8 +151,9 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
         won = _write(path, mine, replace)
     except OSError:
         return None  # a read-only folder or share: the file opens, unlocked
-    if not won:  # another process took it between our read and our write
-        holder = read_lock(path)
+    holder = read_lock(path)
+    # Read back: of two apps replacing a dead lock at the same moment, only one finds its own.
+    if not won or (holder is not None and not holder.is_ours):
         raise FileLockedError(path, holder or LockInfo(SOMEONE, "", None, None))
     return mine
 

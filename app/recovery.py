@@ -57,6 +57,9 @@ class Orphan:
     #: when the working copy can be read (else None and an empty dict).
     name: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    #: False when the working copy holds exactly what it held when last opened or saved
+    #: (nothing to lose if the source file still exists); True when unknown.
+    unsaved: bool = True
     #: The info file's content (may be empty when it was missing or unreadable).
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -137,36 +140,38 @@ def find_orphans() -> list[Orphan]:
             _remove_working(working)
             continue
         source = info.get("source") if info else None
-        name, counts = _peek(working)
+        name, counts, unsaved = _peek(working)
         found.append(Orphan(
             working_path=working,
             source=Path(source) if isinstance(source, str) and source else None,
             last_edit=dt.datetime.fromtimestamp(last).astimezone(),
-            name=name, counts=counts, info=info or {},
+            name=name, counts=counts, unsaved=unsaved, info=info or {},
         ))
     found.sort(key=lambda orphan: orphan.last_edit, reverse=True)
     return found
 
 
-def _peek(working: Path) -> tuple[str | None, dict[str, int]]:
-    """The project's name and counts, read from the working copy (None if unreadable).
+def _peek(working: Path) -> tuple[str | None, dict[str, int], bool]:
+    """The project's name and counts, read from the working copy (None if unreadable), and
+    whether it holds edits: the checksum stored at the last open or save no longer matches.
 
     A read-write connection, because SQLite rolls back a hot journal left by the crash
     before reading, which is exactly what recovering would do anyway.
     """
-    from app.projectfile import connect_raw
+    from app.projectfile import connect_raw, content_digest
 
     try:
         connection = connect_raw(working)
     except sqlite3.Error:
-        return None, {}
+        return None, {}, True
     try:
-        row = connection.execute("SELECT name FROM project").fetchone()
+        row = connection.execute("SELECT name, content_digest FROM project").fetchone()
         counts = {table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
                   for table in _COUNTED}
-        return (str(row[0]) if row else None), counts
+        unsaved = not (row and row[1] and row[1] == content_digest(connection))
+        return (str(row[0]) if row else None), counts, unsaved
     except (sqlite3.Error, TypeError, ValueError):
-        return None, {}
+        return None, {}, True
     finally:
         connection.close()
 

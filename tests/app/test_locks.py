@@ -177,3 +177,53 @@ def test_describe_today_and_another_day() -> None:
     assert today.describe(now) == "dana on host laptop-7 since 09:14 today"
     earlier = locks.LockInfo("dana", "laptop-7", 1, dt.datetime(2026, 11, 24, 9, 14).astimezone())
     assert earlier.describe(now) == "dana on host laptop-7 since 24 Nov 2026 09:14"
+
+
+def test_read_only_save_as_onto_the_same_file_respects_the_lock(sample_file: Path) -> None:
+    _write_lock(sample_file, "dana", "laptop-7", 4242)
+    before = sample_file.read_bytes()
+    with ProjectDocument.open(sample_file, read_only=True) as doc:
+        _rename(doc, "Mine")
+        with pytest.raises(FileLockedError, match="dana"):
+            doc.save_as(sample_file)
+        assert sample_file.read_bytes() == before and doc.read_only
+
+
+def test_open_a_copy(sample_file: Path) -> None:
+    _write_lock(sample_file, "dana", "laptop-7", 4242)
+    with ProjectDocument.open_copy(sample_file) as doc:
+        assert doc.path is None and doc.copied_from == sample_file and not doc.locked
+        assert doc.display_name == "Copy of plan.aiplan"
+        assert doc.project().name == "Larkspur FY2027 AI portfolio"
+        with pytest.raises(ProjectSaveError, match="use Save As"):
+            doc.save()
+        doc.save_as(sample_file.with_name("copy.aiplan"))
+        assert doc.display_name == "copy.aiplan" and doc.copied_from is None
+    assert locks.read_lock(sample_file).user == "dana"  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times from /proc")
+def test_recycled_pid_does_not_keep_a_lock(sample_file: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        # Taken an hour before this (live) process started: it cannot be its lock.
+        an_hour_ago = (dt.datetime.now() - dt.timedelta(hours=1)).astimezone().isoformat()
+        _write_lock(sample_file, "dana", locks.this_host(), child.pid, an_hour_ago)
+        with ProjectDocument.open(sample_file, for_editing=True) as doc:
+            assert doc.locked
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_lock_of_mine_elsewhere_says_so(sample_file: Path) -> None:
+    now = dt.datetime.now().astimezone().isoformat()
+    _write_lock(sample_file, locks.this_user(), locks.this_host(), os.getppid(), now)  # a live app
+    info = locks.read_lock(sample_file)
+    assert info is not None and info.by_me and not info.is_ours and not info.is_stale
+
+
+def test_names_in_a_lock_are_plain_text(sample_file: Path) -> None:
+    _write_lock(sample_file, "dana\n\x1b[31mroot", "x" * 500, 4242)
+    info = locks.read_lock(sample_file)
+    assert info is not None and info.user == "dana  [31mroot" and len(info.host) == 80

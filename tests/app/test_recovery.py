@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -25,15 +26,17 @@ def _rename(doc: ProjectDocument, name: str) -> None:
         session.get(Project, 1).name = name  # type: ignore[union-attr]
 
 
-def _crash_after_editing(source: Path | None, name: str) -> int:
+def _crash_after_editing(source: Path | None, name: str | None) -> int:
     """A real process opens ``source`` for editing (or starts a new project), renames the
-    project, and ends without closing anything, as a crash would. Returns its pid."""
+    project (unless ``name`` is None), and ends without closing anything, as a crash would.
+    Returns its pid."""
     pid = os.fork()
     if pid == 0:
         try:
             doc = (ProjectDocument.open(source, for_editing=True) if source
                    else ProjectDocument.new("Never saved"))
-            _rename(doc, name)
+            if name is not None:
+                _rename(doc, name)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
@@ -53,6 +56,7 @@ def test_orphan_of_a_crashed_app_is_found_and_recovered(sample_file: Path, sampl
                              "decisions": len(sample["decisions"]),
                              "unit_models": len(sample["unit_models"])}
     assert abs(orphan.last_edit.timestamp() - time.time()) < 60
+    assert orphan.unsaved
 
     with recovery.recover(orphan) as doc:
         assert doc.path == sample_file and doc.modified
@@ -192,3 +196,29 @@ def test_opening_removes_old_stray_temps(sample_file: Path) -> None:
     os.utime(stray, (old, old))
     with ProjectDocument.open(sample_file):
         assert not stray.exists()
+
+
+def test_crash_without_edits_is_marked_as_nothing_unsaved(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, None)
+    [orphan] = recovery.find_orphans()
+    assert not orphan.unsaved and orphan.name == "Larkspur FY2027 AI portfolio"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times from /proc")
+def test_recycled_pid_does_not_keep_a_working_copy_alive(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    [orphan] = recovery.find_orphans()
+    info_path = recovery._info_path(orphan.working_path)
+    info = json.loads(info_path.read_text())
+    # The crashed app's pid now belongs to a process started after it opened the file.
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        info["pid"], info["opened"] = child.pid, "2026-01-01T09:00:00+00:00"
+        info_path.write_text(json.dumps(info))
+        assert [o.working_path for o in recovery.find_orphans()] == [orphan.working_path]
+        info["opened"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        info_path.write_text(json.dumps(info))
+        assert recovery.find_orphans() == []  # the same process: alive
+    finally:
+        child.kill()
+        child.wait()
