@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -159,16 +161,55 @@ def test_close_leaves_someone_elses_lock(sample_file: Path) -> None:
     assert locks.read_lock(sample_file).user == "dana"  # type: ignore[union-attr]
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_folder_opens_unlocked(sample_file: Path) -> None:
-    folder = sample_file.parent
-    folder.chmod(0o555)
+def _open_in_read_only_folder(sample_file: Path) -> tuple[bool, str | None, bool]:
+    """Open a copy of the sample for editing in a folder the user may not write to.
+
+    Root may write anywhere, so as root a forked process drops to user "nobody" first.
+    Returns (locked, lock_problem, the project opened).
+    """
+    folder = Path(tempfile.mkdtemp())
+    data = Path(tempfile.mkdtemp())
     try:
-        with ProjectDocument.open(sample_file, for_editing=True) as doc:
-            assert not doc.locked
-            assert doc.lock_problem is not None and "could not be written" in doc.lock_problem
+        shutil.copyfile(sample_file, folder / "plan.aiplan")
+        for place in (folder, data):
+            place.chmod(0o777 if place == data else 0o555)
+        (folder / "plan.aiplan").chmod(0o444)
+        report_r, report_w = os.pipe()
+
+        def open_there() -> None:
+            os.environ["AIPLAN_DATA_DIR"] = str(data)
+            with ProjectDocument.open(folder / "plan.aiplan", for_editing=True) as doc:
+                result = [doc.locked, doc.lock_problem, doc.project().name == "Larkspur FY2027 AI portfolio"]
+            os.write(report_w, json.dumps(result).encode())
+
+        if os.geteuid() == 0:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    open_there()
+                finally:
+                    os._exit(0)
+            os.waitpid(pid, 0)
+        else:
+            open_there()
+        os.close(report_w)
+        answer = json.loads(os.read(report_r, 65536) or b"null")
+        os.close(report_r)
+        assert answer is not None, "the process in the read-only folder failed"
+        return answer[0], answer[1], answer[2]
     finally:
         folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_read_only_folder_opens_unlocked(sample_file: Path) -> None:
+    locked, problem, opened = _open_in_read_only_folder(sample_file)
+    assert opened and not locked
+    assert problem is not None and "could not be written" in problem and "read-only" in problem
 
 
 def test_describe_today_and_another_day() -> None:
