@@ -124,15 +124,16 @@ class ProjectDocument:
 
     @classmethod
     def open(cls, path: Path, *, for_editing: bool = False, force: bool = False,
-             read_only: bool = False) -> ProjectDocument:
+             read_only: bool = False, allow_side_files: bool = False) -> ProjectDocument:
         """Check ``path``, copy it to a working copy and migrate the copy if it is older.
 
         ``for_editing`` takes the lock file beside ``path`` and raises ``FileLockedError``
         (before anything is copied) when someone else holds it, unless ``force``; a lock that
         cannot be written leaves the document unlocked, with the reason in ``lock_problem``.
         ``read_only`` takes no lock and makes Save refuse. Without either (the command line)
-        no lock is taken. Raises a ``ProjectFileError`` and leaves ``path`` untouched when it
-        is not usable.
+        no lock is taken. A ``-journal`` or ``-wal`` file beside ``path`` raises
+        ``SideFilesError`` unless ``allow_side_files`` (the user chose to open it as it is).
+        Raises a ``ProjectFileError`` and leaves ``path`` untouched when it is not usable.
         """
         path = Path(path).absolute()
         recovery.remove_stray_temps(path)
@@ -140,7 +141,7 @@ class ProjectDocument:
         if for_editing and not read_only:
             lock = cls._lock(path, force)
         try:
-            doc = cls._open_unlocked(path)
+            doc = cls._open_unlocked(path, allow_side_files)
         except BaseException:
             if lock is not None:
                 locks.release(path)
@@ -155,11 +156,11 @@ class ProjectDocument:
         return doc
 
     @classmethod
-    def open_copy(cls, path: Path) -> ProjectDocument:
+    def open_copy(cls, path: Path, *, allow_side_files: bool = False) -> ProjectDocument:
         """An unsaved document holding the content of ``path`` (Open a copy): no lock, no
         path; ``copied_from`` names the file it came from."""
         path = Path(path).absolute()
-        doc = cls._open_unlocked(path)
+        doc = cls._open_unlocked(path, allow_side_files)
         doc.path = None
         doc.disk_state = None
         doc.copied_from = path
@@ -173,13 +174,13 @@ class ProjectDocument:
         return locks.acquire(path, force=force)
 
     @classmethod
-    def _open_unlocked(cls, path: Path) -> ProjectDocument:
+    def _open_unlocked(cls, path: Path, allow_side_files: bool = False) -> ProjectDocument:
         try:
             before: os.stat_result | None = path.stat()
         except OSError:
             before = None  # copy_checked reports a missing or unreadable file in a sentence
         working = cls._new_working_path()
-        version = copy_checked(path, working)
+        version = copy_checked(path, working, allow_side_files=allow_side_files)
         # The working copy is, byte for byte, what was read: its hash is the file's.
         opened = working.read_bytes()
         state = (len(opened), before.st_mtime_ns if before else 0,
@@ -298,12 +299,11 @@ class ProjectDocument:
 
         write_atomically(path, data, verify)
         try:
-            stat = path.stat()
-            state: DiskState | None = (len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+            mtime = path.stat().st_mtime_ns
         except OSError:
-            state = None
+            mtime = 0  # only size and hash decide a conflict
         self.path = path
-        self.disk_state = state
+        self.disk_state = (len(data), mtime, hashlib.sha256(data).hexdigest())
         self.modified = False
         self._write_info()
 
