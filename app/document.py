@@ -340,7 +340,7 @@ class ProjectDocument:
             self.path_locked = None
             self.locked = False
         self.engine.dispose()
-        for leftover in (self.working_path, self._info_path,
+        for leftover in (self.working_path, self._info_path, self._info_path.with_suffix(".json.tmp"),
                          self.working_path.with_name(self.working_path.name + "-journal")):
             try:
                 leftover.unlink(missing_ok=True)
@@ -360,8 +360,12 @@ class ProjectDocument:
                 "opened": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                 "name": self.display_name,
                 "source_state": list(state) if state else None}
+        # Through a temp file: a crash while writing must not leave half an info file, which
+        # would cut the working copy off from its source.
+        temp = self._info_path.with_suffix(".json.tmp")
         try:
-            self._info_path.write_text(json.dumps(info), encoding="utf-8")
+            temp.write_text(json.dumps(info), encoding="utf-8")
+            os.replace(temp, self._info_path)
         except OSError:
             pass
 

@@ -37,6 +37,7 @@ OTHER_HOST_GRACE = 24 * 3600.0
 STRAY_AGE = 60.0
 
 _WORKING_NAME = re.compile(r"^[0-9a-f]{32}\.aiplan$")
+_INFO_NAME = re.compile(r"^[0-9a-f]{32}\.json(\.tmp)?$")
 # The temp names of app.projectfile.write_atomically and of app.locks: ours alone.
 _SAVE_TEMP = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.saving$")
 _LOCK_TEMP = re.compile(r"^\.~lock\.(?P<name>.+)#\.[0-9a-f]{8}\.tmp$")
@@ -126,6 +127,9 @@ def find_orphans() -> list[Orphan]:
     found = []
     now = time.time()
     for working in paths.working_dir().iterdir():
+        if _INFO_NAME.match(working.name):
+            _remove_lone_info(working, now)
+            continue
         if not _WORKING_NAME.match(working.name) or not working.is_file():
             continue
         info = _read_info(working)
@@ -149,6 +153,14 @@ def find_orphans() -> list[Orphan]:
         ))
     found.sort(key=lambda orphan: orphan.last_edit, reverse=True)
     return found
+
+
+def _remove_lone_info(info: Path, now: float) -> None:
+    """An info file whose working copy is gone: a close or discard was cut short."""
+    working = info.with_name(info.name.split(".")[0] + ".aiplan")
+    with contextlib.suppress(OSError):
+        if not working.exists() and now - info.stat().st_mtime > NO_INFO_GRACE:
+            info.unlink()
 
 
 def _peek(working: Path) -> tuple[str | None, dict[str, int], bool]:
@@ -285,7 +297,8 @@ def discard(orphan: Orphan) -> None:
 
 
 def _remove_working(working: Path) -> None:
-    for file in (working, _journal(working), _info_path(working)):
+    for file in (working, _journal(working), _info_path(working),
+                 _info_path(working).with_suffix(".json.tmp")):
         with contextlib.suppress(OSError):
             file.unlink(missing_ok=True)
 

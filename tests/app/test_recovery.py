@@ -222,3 +222,17 @@ def test_recycled_pid_does_not_keep_a_working_copy_alive(sample_file: Path) -> N
     finally:
         child.kill()
         child.wait()
+
+
+def test_lone_info_files_are_tidied_once_old() -> None:
+    folder = paths.working_dir()
+    lone = [folder / f"{'a' * 32}.json", folder / f"{'b' * 32}.json.tmp"]
+    young = folder / f"{'c' * 32}.json"
+    unrelated = folder / "settings.json"
+    old = time.time() - 2 * recovery.NO_INFO_GRACE
+    for file in [*lone, young, unrelated]:
+        file.write_text("{}")
+        if file is not young:
+            os.utime(file, (old, old))
+    assert recovery.find_orphans() == []
+    assert sorted(p.name for p in folder.iterdir()) == sorted([young.name, unrelated.name])
