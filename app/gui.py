@@ -57,7 +57,15 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
     try:
-        document = open_document(path)
+        if path is None or self_test:
+            document = open_document(path)
+        else:  # for editing: a lock or a side file beside it asks its question first
+            from views.opening import open_document as open_for_editing
+
+            opened = open_for_editing(None, path)  # type: ignore[arg-type]
+            if opened is None:
+                return 0  # the user chose not to open it after all
+            document = opened
     except ProjectFileError as exc:
         print(f"aiplan: {exc}", file=sys.stderr)
         if not self_test:
@@ -69,6 +77,9 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
     window.show()
     if self_test:
         return _self_test(app, window)
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, window.offer_recovery)  # once the window is up, never before it
     try:
         return app.exec()
     finally:

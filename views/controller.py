@@ -21,6 +21,7 @@ from models.problems import PlanInvalid, Problem
 from views.commands import ReplaceProjectCommand, SetValueCommand
 
 MC_DELAY_MS = 400
+READ_ONLY_REFUSAL = "This project is open read-only: use Save As to edit a copy of your own."
 
 
 def _monte_carlo(plan: Plan) -> tuple[object, float]:
@@ -45,6 +46,8 @@ class ProjectController(QObject):
         super().__init__(parent)
         self.state = state
         self.undo_stack = QUndoStack(self)
+        #: Work the document held when it was opened and that is not in its file yet.
+        self.unsaved_since_open = False
         self.results: PlanResults | None = None
         self.problems: list[Problem] = []
         self.mc_results: PlanResults | None = None
@@ -70,17 +73,28 @@ class ProjectController(QObject):
 
     # --- edits ------------------------------------------------------------------------
 
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only (someone else's lock): every edit is refused until Save As."""
+        return self.state.document.read_only
+
     def set_value(self, kind: str, object_id: str, field: str, value: Any, label: str = "") -> None:
         """Push an undoable change of one field; InvalidValueError when it may not be stored."""
         old = copy.deepcopy(self.state.value(kind, object_id, field))
         if old == value:
             return
+        if self.read_only:
+            self.status.emit(READ_ONLY_REFUSAL)
+            raise InvalidValueError(READ_ONLY_REFUSAL)
         self.state.check_value(kind, object_id, field, value)
         self.undo_stack.push(SetValueCommand(self, kind, object_id, field, old, value,
                                              label or field.replace("_", " ")))
 
     def change_project(self, after: dict[str, Any], label: str) -> None:
         """Push an undoable structural change given as the whole project after it."""
+        if self.read_only:
+            self.status.emit(READ_ONLY_REFUSAL)
+            return
         self.undo_stack.push(ReplaceProjectCommand(self, self.state.snapshot(), after, label))
 
     def apply_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
@@ -103,8 +117,14 @@ class ProjectController(QObject):
 
     @property
     def modified(self) -> bool:
-        """Unsaved edits: the undo stack is away from where it was last saved."""
-        return not self.undo_stack.isClean()
+        """Unsaved edits: the undo stack is away from where it was last saved, or the project
+        came with work never saved to its file (recovered after a crash)."""
+        return self.unsaved_since_open or not self.undo_stack.isClean()
+
+    def mark_saved(self) -> None:
+        self.unsaved_since_open = False
+        self.undo_stack.setClean()
+        self.document_changed.emit()
 
     # --- results ----------------------------------------------------------------------
 

@@ -59,3 +59,57 @@ def ask_open_export(parent: QWidget, path: Path, note: str = "") -> bool:
                                   QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
                                   QMessageBox.StandardButton.Open)
     return answer == QMessageBox.StandardButton.Open
+
+
+def ask_locked(parent: QWidget, sentence: str) -> str:
+    """Someone else has the file open: 'read_only', 'copy', 'anyway' or 'cancel'."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "The project is open elsewhere", sentence,
+                      QMessageBox.StandardButton.Cancel, parent)
+    choices = {
+        box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole): "read_only",
+        box.addButton("Open a Copy", QMessageBox.ButtonRole.AcceptRole): "copy",
+        box.addButton("Open Anyway", QMessageBox.ButtonRole.DestructiveRole): "anyway",
+    }
+    box.setDefaultButton(next(iter(choices)))  # type: ignore[arg-type]
+    box.exec()
+    return choices.get(box.clickedButton(), "cancel")  # type: ignore[call-overload]
+
+
+def ask_open_anyway(parent: QWidget, sentence: str) -> bool:
+    """A warning about the file (a side file beside it): open it as it is?"""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Open this project?", sentence,
+                      QMessageBox.StandardButton.Cancel, parent)
+    anyway = box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is anyway
+
+
+def ask_conflict(parent: QWidget, sentence: str, summary: str) -> bool:
+    """Save went to a conflict copy: True when the user wants to compare the two now."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Saved as a conflict copy", sentence,
+                      QMessageBox.StandardButton.Close, parent)
+    if summary:
+        box.setInformativeText(f"How the file on disk differs from your work:\n{summary}")
+    compare = box.addButton("Compare…", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+    return box.clickedButton() is compare
+
+
+def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
+    """A yes/no question whose yes is ``action`` (a verb such as "Discard")."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def ask_compare_path(parent: QWidget, start: str = "") -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Compare with another plan", start, PROJECT_FILTER)
+    return Path(path) if path else None
+
+
+def ask_import_path(parent: QWidget, start: str = "") -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Import from another project", start, PROJECT_FILTER)
+    return Path(path) if path else None

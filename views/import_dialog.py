@@ -261,7 +261,7 @@ def import_from_file(parent: QWidget, controller: ProjectController, path: Path)
 
 def ask_and_import(parent: QWidget, controller: ProjectController, start: str = "") -> bool:
     """Ask which project file to import from, then ``import_from_file``."""
-    path = dialogs.ask_open_path(parent, start)
+    path = dialogs.ask_import_path(parent, start)
     return path is not None and import_from_file(parent, controller, path)
 
 

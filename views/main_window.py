@@ -22,13 +22,15 @@ from PySide6.QtWidgets import (
 
 from app import interchange, paths
 from app.document import ProjectDocument
-from app.errors import ProjectFileError
+from app.errors import FileLockedError, ProjectFileError, SaveConflictError
 from app.labels import problem_text
 from app.project_state import ProjectState
 from app.projectfile import write_atomically
 from views import dialogs
 from views.controller import ProjectController
 from views.message_bar import MessageBar
+from views.opening import notices, open_document
+from views.read_only import make_read_only
 from views.workspace import Workspace
 
 #: The workspaces, in sidebar order: (module, class, title).
@@ -108,6 +110,12 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.save, key.Save, "Save the project")
         self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
         self.import_action = self._action("&Import JSON…", self.import_json)
+        self.import_objects_action = self._action(
+            "Import from Another &Project…", self.import_from_project, "Ctrl+Shift+I",
+            "Copy opportunities, decisions or unit models from another project into this one")
+        self.compare_action = self._action(
+            "Co&mpare with Another Plan…", self.compare_with_file, "Ctrl+Shift+D",
+            "What changed between this plan and another file (inputs and results)")
         self.export_json_action = self._action("Export as &JSON…", self.export_json)
         self.close_action = self._action("&Close", self.close_project, key.Close)
         self.quit_action = self._action("&Quit", self.close, key.Quit)
@@ -120,7 +128,9 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.import_objects_action)
         file_menu.addAction(self.export_json_action)
+        file_menu.addAction(self.compare_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_action)
         file_menu.addAction(self.quit_action)
@@ -192,6 +202,7 @@ class MainWindow(QMainWindow):
         self.controller.document_changed.connect(self._update_title)
         self.controller.results_changed.connect(self._update_status)
         self.controller.mc_changed.connect(self._update_status)
+        self.controller.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self._connect_undo(self.controller)
         while self.stack.count():
             widget = self.stack.widget(0)
@@ -220,6 +231,22 @@ class MainWindow(QMainWindow):
             self.messages.show_message(
                 "sample", "This is a sample plan. Save As to keep your own, or start a new plan.",
                 [("Save As…", self.save_as), ("New Plan", self.new_project)])
+        for notice in notices(self.document):
+            self.messages.show_message(notice.key, notice.text,
+                                       [("Save As…", self.save_as)] if notice.save_as else [],
+                                       kind=notice.kind, closable=notice.key != "read_only")
+        self.save_action.setEnabled(not self.document.read_only)
+        self.import_objects_action.setEnabled(not self.document.read_only)
+
+    def _rebuild_workspaces(self) -> None:
+        """Build the workspaces afresh (after read-only mode ends), keeping the one shown."""
+        row = max(self.sidebar.currentRow(), 0)
+        for index in list(self.workspaces):
+            workspace = self.workspaces.pop(index)
+            self.stack.insertWidget(index, QWidget())
+            self.stack.removeWidget(workspace)
+            workspace.deleteLater()
+        self.show_workspace(row)
 
     def show_workspace(self, row: int) -> None:
         if row < 0 or self.controller is None:
@@ -233,6 +260,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self.workspaces[row] = workspace
+            if self.controller.read_only:
+                make_read_only(workspace)
         self.stack.setCurrentIndex(row)
 
     def workspace(self, title: str) -> Workspace:
@@ -245,7 +274,8 @@ class MainWindow(QMainWindow):
         if self.controller is None:
             return
         name = self.controller.state.data["project"].get("name") or "Untitled plan"
-        self.setWindowTitle(f"{name} — {self.document.display_name}[*] — AI Product Planner")
+        mode = " (read-only)" if self.document.read_only else ""
+        self.setWindowTitle(f"{name} — {self.document.display_name}{mode}[*] — AI Product Planner")
         self.setWindowModified(self.controller.modified)
 
     def _update_status(self) -> None:
@@ -287,12 +317,11 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         try:
-            if path.suffix.lower() == ".json":
-                document = ProjectDocument.from_data(interchange.read_json(path), path)
-            else:
-                document = ProjectDocument.open(path)
+            document = open_document(self, path)
         except ProjectFileError as exc:
             dialogs.show_error(self, str(exc))
+            return False
+        if document is None:
             return False
         self.set_document(document)
         if path.suffix.lower() != ".json":
@@ -317,17 +346,39 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         assert self.controller is not None
-        try:
-            self.document.save_as(path)
-        except ProjectFileError as exc:
-            dialogs.show_error(self, str(exc))
-            return False
-        self.controller.undo_stack.setClean()
-        self.messages.remove("sample")  # saved under its own name: no longer the sample
-        self._remember(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        was_read_only = self.document.read_only
+        force = False
+        while True:
+            try:
+                self.document.save_as(path, force=force)
+                break
+            except FileLockedError as exc:
+                if force or not dialogs.ask_confirm(
+                        self, "The file is open elsewhere", f"{exc}\n\nReplace it with your plan?",
+                        "Replace"):
+                    return False
+                force = True
+            except SaveConflictError as exc:
+                self._saved(was_read_only)
+                if dialogs.ask_conflict(self, str(exc), exc.summary) and exc.path is not None:
+                    self._compare(exc.path)
+                return True
+            except ProjectFileError as exc:
+                dialogs.show_error(self, str(exc))
+                return False
+        self._saved(was_read_only)
         return True
+
+    def _saved(self, was_read_only: bool) -> None:
+        """After a save (to the file asked for, or to a conflict copy beside it)."""
+        assert self.controller is not None and self.document.path is not None
+        self.controller.mark_saved()
+        self._show_notices(sample=False)  # saved under its own name: no longer the sample
+        if was_read_only and not self.document.read_only:
+            self._rebuild_workspaces()
+        self._remember(self.document.path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {self.document.path.name}", 4000)
 
     def export_json(self) -> None:
         assert self.controller is not None
@@ -349,6 +400,43 @@ class MainWindow(QMainWindow):
         stem = str(self.document.path.with_suffix("")) if self.document.path else str(
             Path.home() / (self.controller.state.data["project"].get("name") or "plan"))
         self.exporter.ask_and_run(kind, self.controller.state.snapshot(), stem)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offer work a crashed app left unsaved; True when one was recovered."""
+        from views.recovery_dialog import let_go, offer_recovery
+
+        document = offer_recovery(self)
+        if document is None:
+            return False
+        if not self.maybe_save():
+            let_go(document)  # still a working copy: offered again at the next start
+            return False
+        self.set_document(document)
+        assert self.controller is not None
+        self.controller.unsaved_since_open = True
+        self._update_title()
+        self.statusBar().showMessage("Recovered your unsaved work: save it to keep it", 8000)
+        return True
+
+    def compare_with_file(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        path = dialogs.ask_compare_path(self, start)
+        if path is not None:
+            self._compare(path)
+
+    def _compare(self, other: Path) -> None:
+        from views.compare_dialog import compare_with_file
+
+        assert self.controller is not None
+        self.compare_dialog = compare_with_file(self, self.controller.state.data,
+                                                self.document.display_name, other)
+
+    def import_from_project(self) -> None:
+        from views.import_dialog import ask_and_import
+
+        assert self.controller is not None
+        start = str(self.document.path.parent) if self.document.path else ""
+        ask_and_import(self, self.controller, start)
 
     def close_project(self) -> None:
         """Close the file and show an empty plan (the window stays open)."""
