@@ -10,9 +10,11 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 import struct
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -254,38 +256,106 @@ def _hash_rows(connection: sqlite3.Connection, digest: hashlib._Hash) -> None:
 
 
 class _Budget:
-    """A progress handler that stops SQLite once the checks have run for ``seconds``."""
+    """Stops SQL on a connection once it has run for ``seconds``.
 
-    def __init__(self, seconds: float) -> None:
+    A progress handler reads the clock every ``_PROGRESS_STEPS`` VM steps; a timer also
+    interrupts the connection at the deadline, because a crafted expression can spend seconds
+    in a single step (up to ``MAX_VALUE_BYTES`` of string work) where no handler runs.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
         self.spent = False
+        self._connection = connection
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+        connection.set_progress_handler(self._progress, _PROGRESS_STEPS)
+        self._timer.start()
 
-    def __call__(self) -> int:
+    def _progress(self) -> int:
         if time.monotonic() > self.deadline:
             self.spent = True
         return int(self.spent)
 
+    def _expire(self) -> None:
+        self.spent = True
+        try:
+            self._connection.interrupt()
+        except sqlite3.Error:
+            pass  # already closed: the checks ended just now
+
+    def cancel(self) -> None:
+        """Stop the timer; call before closing the connection."""
+        self._timer.cancel()
+
 
 def bound(connection: sqlite3.Connection, seconds: float | None = None) -> _Budget:
-    """Limit what SQL on ``connection`` may build or parse, and for how long it may run."""
+    """Limit what SQL on ``connection`` may build or parse, and for how long it may run.
+
+    The caller must ``cancel()`` the returned budget when done with the connection.
+    """
     for category, limit in CHECK_LIMITS:
         connection.setlimit(category, limit)
-    budget = _Budget(CHECK_SECONDS if seconds is None else seconds)
-    connection.set_progress_handler(budget, _PROGRESS_STEPS)
-    return budget
+    return _Budget(connection, CHECK_SECONDS if seconds is None else seconds)
 
 
-def _hidden_columns(connection: sqlite3.Connection) -> set[tuple[str, str, str]]:
-    """Generated columns: ``table_info`` (and so ``schema_objects``) does not list them."""
-    found = set()
+# SQL text with its string literals and quoted names removed, to find a keyword in it.
+_SQL_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\[[^\]]*\]")
+_CHECK_KEYWORD = re.compile(r"\bCHECK\b", re.IGNORECASE)
+
+
+def schema_shape(connection: sqlite3.Connection) -> frozenset[tuple[str, str, str]]:
+    """How each table and index is defined, beyond the names ``schema_objects`` compares.
+
+    Column constraints and defaults, generated columns, foreign keys, index columns and
+    expressions, and CHECK constraints: a file edited to run costly expressions on every
+    write, or to let a required value be missing, differs here. Built from SQLite's own
+    reading of the schema, so files migrated or created alike compare equal.
+    """
+    shape: set[tuple[str, str, str]] = set()
     tables = connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
-    for (table,) in tables:
-        for column in connection.execute(f"PRAGMA table_xinfo({_quoted(table)})").fetchall():
-            if column[6]:
-                found.add(("column", f"{table}.{column[1]}", ""))
-    return found
+    for table, sql in tables:
+        quoted = _quoted(table)
+        for _cid, name, kind, notnull, default, pk, hidden in connection.execute(
+                f"PRAGMA table_xinfo({quoted})"):
+            shape.add(("column definition", f"{table}.{name}",
+                       f"{str(kind).upper()} {notnull} {default} {pk} {hidden}"))
+        for row in connection.execute(f"PRAGMA foreign_key_list({quoted})"):
+            shape.add(("foreign key", f"{table}.{row[3]}", f"{row[2]}.{row[4]} {row[5]} {row[6]}"))
+        if _CHECK_KEYWORD.search(_SQL_QUOTED.sub(" ", str(sql or ""))):
+            shape.add(("CHECK constraint on", table, ""))
+        for _seq, index, unique, origin, partial in connection.execute(
+                f"PRAGMA index_list({quoted})"):
+            keys = [
+                f"{name if cid >= 0 else ('rowid' if cid == -1 else 'an expression')} "
+                f"{desc} {collation}"
+                for _n, cid, name, desc, collation, key in connection.execute(
+                    f"PRAGMA index_xinfo({_quoted(index)})")
+                if key
+            ]
+            shape.add(("index definition", index,
+                       f"{table} {unique} {origin} {partial} {', '.join(keys)}"))
+    return frozenset(shape)
+
+
+@functools.cache
+def expected_shape(version: int) -> frozenset[tuple[str, str, str]]:
+    """The ``schema_shape`` of a file at ``version``, built as ``expected_schema`` is."""
+    engine = create_engine("sqlite://", poolclass=None)
+    with engine.connect() as connection:
+        if version == SCHEMA_VERSION:
+            Base.metadata.create_all(connection)
+            connection.commit()
+            migrate.stamp(connection, version)
+        else:
+            migrate.upgrade(connection, version)
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        shape = schema_shape(raw)
+    engine.dispose()
+    return shape
 
 
 def _bound_exceeded(path: Path, exc: sqlite3.Error, budget: _Budget) -> ProjectFileError | None:
@@ -333,11 +403,14 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
             raise NewerVersionError(path, file_version, SCHEMA_VERSION)
         found = schema_objects(connection)
         expected = expected_schema(file_version)
-        extra = set(found - expected) | _hidden_columns(connection)
+        extra = set(found - expected)
         if extra:
             raise UnexpectedSchemaError(path, _describe(extra))
         if found != expected:
             raise DamagedProjectFileError(path, f"it lacks {_describe(set(expected - found))}")
+        reshaped = set(schema_shape(connection) - expected_shape(file_version))
+        if reshaped:
+            raise UnexpectedSchemaError(path, _describe(reshaped))
         stored = connection.execute("SELECT content_digest FROM project").fetchall()
         if len(stored) != 1 or stored[0][0] != content_digest(connection):
             raise DamagedProjectFileError(
@@ -354,6 +427,7 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
     except MemoryError:
         raise OversizedProjectFileError(path, "checking it needed more memory than is free") from None
     finally:
+        budget.cancel()
         connection.close()
 
 
