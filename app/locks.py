@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from app.errors import FileLockedError
 
 #: Who a lock that cannot be read is attributed to.
 SOMEONE = "someone"
+#: The pause before reading back a lock that replaced another (see ``acquire``).
+SETTLE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,10 @@ def read_lock(path: Path) -> LockInfo | None:
         if not isinstance(pid, int) or isinstance(pid, bool):
             raise TypeError("pid must be a number")
         stamp = data.get("time")
-        time = dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+        taken = dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         return _someone(lock)
-    return LockInfo(_plain(user), _plain(host), pid, time)
+    return LockInfo(_plain(user), _plain(host), pid, taken)
 
 
 def _plain(text: str) -> str:
@@ -126,10 +129,10 @@ def _plain(text: str) -> str:
 
 def _someone(lock: Path) -> LockInfo:
     try:
-        time: dt.datetime | None = dt.datetime.fromtimestamp(lock.stat().st_mtime).astimezone()
+        taken: dt.datetime | None = dt.datetime.fromtimestamp(lock.stat().st_mtime).astimezone()
     except (OSError, ValueError, OverflowError):
-        time = None
-    return LockInfo(SOMEONE, "", None, time)
+        taken = None
+    return LockInfo(SOMEONE, "", None, taken)
 
 
 def acquire(path: Path, force: bool = False) -> LockInfo | None:
@@ -151,8 +154,12 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
         won = _write(path, mine, replace)
     except OSError:
         return None  # a read-only folder or share: the file opens, unlocked
+    if won and replace and not current.is_ours:  # type: ignore[union-attr]
+        # Apps replacing the same dead lock at the same moment each read it before the first
+        # replaced it, so all their replaces land within moments: after a pause, the read-back
+        # below shows every one of them the same, last, winner.
+        time.sleep(SETTLE_SECONDS)
     holder = read_lock(path)
-    # Read back: of two apps replacing a dead lock at the same moment, only one finds its own.
     if not won or (holder is not None and not holder.is_ours):
         raise FileLockedError(path, holder or LockInfo(SOMEONE, "", None, None))
     return mine

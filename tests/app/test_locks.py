@@ -268,3 +268,48 @@ def test_names_in_a_lock_are_plain_text(sample_file: Path) -> None:
     _write_lock(sample_file, "dana\n\x1b[31mroot", "x" * 500, 4242)
     info = locks.read_lock(sample_file)
     assert info is not None and info.user == "dana  [31mroot" and len(info.host) == 80
+
+
+def _race_for_the_lock(file: Path, contenders: int) -> list[bool]:
+    """``contenders`` processes try to take the lock on ``file`` at the same moment; each
+    stays alive until all have tried. Returns who won."""
+    go_r, go_w = os.pipe()
+    done_r, done_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    pids = []
+    for _ in range(contenders):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.read(go_r, 1)
+                try:
+                    won = locks.acquire(file) is not None
+                except FileLockedError:
+                    won = False
+                os.write(answers_w, b"1" if won else b"0")
+                os.read(done_r, 1)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    os.write(go_w, b"g" * contenders)
+    answers = b""
+    while len(answers) < contenders:
+        answers += os.read(answers_r, contenders)
+    holder = locks.read_lock(file)
+    os.write(done_w, b"d" * contenders)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    for fd in (go_r, go_w, done_r, done_w, answers_r, answers_w):
+        os.close(fd)
+    assert holder is not None and holder.pid in pids
+    return [a == ord("1") for a in answers]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("before", ["none", "dead"])
+def test_of_apps_opening_at_the_same_moment_one_wins(sample_file: Path, before: str) -> None:
+    for _ in range(6):
+        locks.lock_path(sample_file).unlink(missing_ok=True)
+        if before == "dead":
+            _write_lock(sample_file, "dana", locks.this_host(), _dead_pid())
+        assert sum(_race_for_the_lock(sample_file, 6)) == 1
