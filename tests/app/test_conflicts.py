@@ -107,3 +107,15 @@ def test_second_conflict_in_the_same_minute_gets_a_number(tmp_path: Path) -> Non
     first.write_bytes(b"")
     second = conflict_path(target, when)
     assert second != first and second.name.endswith("-2).aiplan")
+
+
+def test_file_replaced_by_something_else_is_not_overwritten(sample_file: Path) -> None:
+    with ProjectDocument.open(sample_file, for_editing=True) as doc:
+        sample_file.write_bytes(b"%PDF-1.7 someone saved a PDF under this name")
+        _rename(doc, "Ours")
+        with pytest.raises(SaveConflictError) as caught:
+            doc.save()
+    assert sample_file.read_bytes().startswith(b"%PDF")
+    assert caught.value.summary == "The file on disk could not be read to compare it."
+    with ProjectDocument.open(caught.value.conflict_path) as ours:
+        assert ours.project().name == "Ours"
