@@ -185,8 +185,8 @@ def _label(ax: Axes, x: str | None = None, y: str | None = None) -> None:
         ax.set_ylabel(y, **style)
 
 
-#: Figures shorter than this (inches) keep one line of subtitle.
-SHORT_FIGURE = 3.6
+#: A title and subtitle taller than this share of the figure keep one line of subtitle.
+MAX_HEADER_SHARE = 0.22
 
 
 def _header(fig: Figure, title: str, subtitle: str = "") -> None:
@@ -205,11 +205,13 @@ def _header(fig: Figure, title: str, subtitle: str = "") -> None:
     blanks = 0
     if subtitle:
         subtitle = _wrap(subtitle, _chars(usable, TEXT_SIZE))
-        if fig.get_figheight() < SHORT_FIGURE and "\n" in subtitle:
-            # A short pane (the portfolio's charts under a long table): the plot needs the room
-            # more than the explanation does, so keep its first line.
-            subtitle = subtitle.split("\n", 1)[0].rstrip(" ,;:") + " …"
         lines = subtitle.count("\n") + 1
+        header = title_height + 4 + TEXT_SIZE * (1 + 1.4 * (lines - 1))
+        if lines > 1 and header > MAX_HEADER_SHARE * fig.get_figheight() * 72:
+            # A short pane (the portfolio's charts under a long table): the plot needs the room
+            # more than the explanation does, so keep the subtitle's first line.
+            subtitle = subtitle.split("\n", 1)[0].rstrip(" ,;:") + " …"
+            lines = 1
         needed = 4 + TEXT_SIZE * (1 + 1.4 * (lines - 1))
         blanks = math.ceil(needed / (TITLE_SIZE * 1.3))
         fig.text(LEFT, 1.0, subtitle, ha="left", va="top", fontsize=TEXT_SIZE, color=MUTED, fontfamily=FONT,

@@ -351,3 +351,29 @@ def test_a_chart_with_nothing_to_show_says_why(plan: Plan, results: PlanResults)
     assert message.get_text().startswith("No ranged inputs")  # type: ignore[attr-defined]
     empty = charts.bubble_value_vs_cost(Plan(Settings()), calculate(Plan(Settings()), samples=1000))
     assert by_gid(empty, "message") and not empty.axes
+
+
+def test_a_short_pane_keeps_one_line_of_subtitle_and_every_label_near_its_bubble(
+        results: PlanResults) -> None:
+    def subtitle(fig: Figure) -> str:
+        return next(t.get_text() for t in fig.texts if t.get_gid() == "subtitle")
+
+    tall = charts.bubble_value_vs_cost(results.plan, results, figsize=(8.0, 5.2))
+    short = charts.bubble_value_vs_cost(results.plan, results, figsize=(5.7, 3.8))
+    assert "\n" in subtitle(tall) and not subtitle(tall).endswith("…")
+    assert "\n" not in subtitle(short) and subtitle(short).endswith("…")
+    # No label hides the centre of another opportunity's bubble.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(short)
+    canvas.draw()
+    ax = short.axes[0]
+    renderer = canvas.get_renderer()
+    centres = ax.transData.transform(np.array(ax.collections[0].get_offsets()))
+    for label in ax.texts:
+        box = label.get_window_extent(renderer)
+        own = ax.transData.transform(label.xy)
+        for centre in centres:
+            if np.allclose(centre, own):
+                continue
+            assert not box.contains(*centre), label.get_text()
