@@ -333,13 +333,20 @@ class ProjectDocument:
 
     # --- closing ----------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Release the working copy and our lock (the file on disk is not touched)."""
+    def close(self, *, keep_working_copy: bool = False) -> None:
+        """Release the working copy and our lock (the file on disk is not touched).
+
+        ``keep_working_copy`` leaves the working copy for recovery at the next start (a
+        recovered document the user did not keep after all).
+        """
         if self.path_locked is not None:
             locks.release(self.path_locked)
             self.path_locked = None
             self.locked = False
         self.engine.dispose()
+        if keep_working_copy:
+            self._write_info(owned=False)  # no process of ours: an orphan from now on
+            return
         for leftover in (self.working_path, self._info_path, self._info_path.with_suffix(".json.tmp"),
                          self.working_path.with_name(self.working_path.name + "-journal")):
             try:
@@ -351,11 +358,11 @@ class ProjectDocument:
     def _info_path(self) -> Path:
         return self.working_path.with_suffix(".json")
 
-    def _write_info(self) -> None:
+    def _write_info(self, owned: bool = True) -> None:
         # Lets a later start find which file a working copy belongs to and what that file
         # held when last seen (crash recovery, app/recovery.py).
         state = self.disk_state
-        info = {"source": str(self.path) if self.path else None, "pid": os.getpid(),
+        info = {"source": str(self.path) if self.path else None, "pid": os.getpid() if owned else 0,
                 "host": locks.this_host(),
                 "opened": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                 "name": self.display_name,
@@ -382,8 +389,8 @@ def _same(now: DiskState, remembered: DiskState | None) -> bool:
 
 
 def _unwritable(path: Path) -> str:
-    return (f"the lock file could not be written in {path.parent} (the folder may be "
-            "read-only), so others are not told that you are editing it")
+    # A reason, said inside the window's own sentence about the missing lock.
+    return "its folder does not let the app write a lock file there; it may be read-only"
 
 
 def conflict_path(path: Path, when: dt.datetime | None = None) -> Path:

@@ -236,3 +236,13 @@ def test_lone_info_files_are_tidied_once_old() -> None:
             os.utime(file, (old, old))
     assert recovery.find_orphans() == []
     assert sorted(p.name for p in folder.iterdir()) == sorted([young.name, unrelated.name])
+
+
+def test_a_recovered_document_let_go_is_offered_again(sample_file: Path) -> None:
+    _crash_after_editing(sample_file, "Ours")
+    [orphan] = recovery.find_orphans()
+    doc = recovery.recover(orphan)
+    doc.close(keep_working_copy=True)
+    assert not locks.lock_path(sample_file).exists()
+    assert doc.working_path.exists()
+    assert [o.working_path for o in recovery.find_orphans()] == [orphan.working_path]
