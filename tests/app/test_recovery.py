@@ -246,3 +246,21 @@ def test_a_recovered_document_let_go_is_offered_again(sample_file: Path) -> None
     assert not locks.lock_path(sample_file).exists()
     assert doc.working_path.exists()
     assert [o.working_path for o in recovery.find_orphans()] == [orphan.working_path]
+
+
+def test_recovered_work_on_a_file_someone_now_edits_is_read_only(sample_file: Path) -> None:
+    from app.errors import ProjectSaveError
+
+    _crash_after_editing(sample_file, "Ours")
+    locks.lock_path(sample_file).write_text(json.dumps(
+        {"user": "dana", "host": "laptop-7", "pid": 4242, "time": "2026-11-27T09:14:00+00:00"}))
+    before = sample_file.read_bytes()
+    [orphan] = recovery.find_orphans()
+    with recovery.recover(orphan) as doc:
+        assert doc.read_only and doc.lock_holder is not None and doc.lock_holder.user == "dana"
+        with pytest.raises(ProjectSaveError, match="read-only"):
+            doc.save()
+        doc.save_as(sample_file.with_name("mine.aiplan"))
+    assert sample_file.read_bytes() == before
+    with ProjectDocument.open(sample_file.with_name("mine.aiplan")) as mine:
+        assert mine.project().name == "Ours"
