@@ -151,10 +151,10 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
     mine = LockInfo(this_user(), this_host(), os.getpid(),
                     dt.datetime.now().astimezone().replace(microsecond=0))
     try:
-        won = _write(path, mine, replace)
+        won, exclusive = _write(path, mine, replace)
     except OSError:
         return None  # a read-only folder or share: the file opens, unlocked
-    if won and replace and not current.is_ours:  # type: ignore[union-attr]
+    if won and not exclusive and not (current is not None and current.is_ours):
         # Apps replacing the same dead lock at the same moment each read it before the first
         # replaced it, so all their replaces land within moments: after a pause, the read-back
         # below shows every one of them the same, last, winner.
@@ -173,12 +173,12 @@ def release(path: Path) -> None:
             lock_path(path).unlink()
 
 
-def _write(path: Path, info: LockInfo, replace: bool) -> bool:
+def _write(path: Path, info: LockInfo, replace: bool) -> tuple[bool, bool]:
     """Write the lock through a temp file, so nobody ever reads half a lock.
 
     Without ``replace`` the temp file is hard-linked into place, which fails if a lock
     appeared meanwhile (two people opening at the same moment): only one of them wins.
-    Returns False when someone else won.
+    Returns whether we won, and whether that was decided exclusively (by the link).
     """
     lock = lock_path(path)
     temp = lock.with_name(f"{lock.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -187,31 +187,23 @@ def _write(path: Path, info: LockInfo, replace: bool) -> bool:
     try:
         with open(temp, "x", encoding="utf-8") as handle:
             handle.write(line + "\n")
-        _hide(temp)
         if replace:
             os.replace(temp, lock)
-            return True
+            return True, False
         try:
             os.link(temp, lock)
         except FileExistsError:
-            return False
+            return False, True
         except OSError:
             # Some file systems (FAT, some network shares) have no hard links.
             if lock.exists():
-                return False
+                return False, False
             os.replace(temp, lock)
-        return True
+            return True, False
+        return True, True
     finally:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
-
-
-def _hide(file: Path) -> None:
-    # The dot hides the lock elsewhere; Windows needs the hidden attribute.
-    if sys.platform == "win32":
-        import ctypes
-
-        ctypes.windll.kernel32.SetFileAttributesW(str(file), 0x02)  # type: ignore[attr-defined]
 
 
 # --- is a process still running? ---------------------------------------------------------
