@@ -22,6 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from app import locks, paths
 from app.errors import DamagedProjectFileError, FileLockedError, NewerVersionError
+from app.projectfile import (
+    check_header,
+    connect_raw,
+    content_digest,
+    expected_schema,
+    schema_objects,
+)
+from models import migrate
+from models.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from app.document import ProjectDocument
@@ -170,8 +179,6 @@ def _peek(working: Path) -> tuple[str | None, dict[str, int], bool]:
     A read-write connection, because SQLite rolls back a hot journal left by the crash
     before reading, which is exactly what recovering would do anyway.
     """
-    from app.projectfile import connect_raw, content_digest
-
     try:
         connection = connect_raw(working)
     except sqlite3.Error:
@@ -196,15 +203,12 @@ def recover(orphan: Orphan) -> ProjectDocument:
     (it writes a conflict copy instead), so recovering never silently drops anyone's later
     work. Raises ``DamagedProjectFileError`` when the working copy cannot be trusted.
     """
-    from app.document import ProjectDocument, disk_state
+    from app.document import ProjectDocument, disk_state  # the document imports this module
 
     working = orphan.working_path
     label = Path(f"Unsaved work on {orphan.title}")
     version = _check_working_copy(working, label)
     doc = ProjectDocument(working, orphan.source)  # rewrites the info: this process owns it now
-    from models import migrate
-    from models.schema import SCHEMA_VERSION
-
     if version < SCHEMA_VERSION:  # the app was updated since the crash
         with doc.engine.connect() as connection:
             migrate.upgrade(connection)
@@ -262,9 +266,6 @@ def _stored_digest(file: Path) -> str | None:
 
 def _check_working_copy(working: Path, label: Path) -> int:
     """Roll back what the crash left half-done, then check the working copy; its version."""
-    from app.projectfile import check_header, connect_raw, expected_schema, schema_objects
-    from models.schema import SCHEMA_VERSION
-
     try:
         connection = connect_raw(working)
     except sqlite3.Error as exc:
