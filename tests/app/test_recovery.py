@@ -264,3 +264,22 @@ def test_recovered_work_on_a_file_someone_now_edits_is_read_only(sample_file: Pa
     assert sample_file.read_bytes() == before
     with ProjectDocument.open(sample_file.with_name("mine.aiplan")) as mine:
         assert mine.project().name == "Ours"
+
+
+def test_working_copy_of_an_older_app_is_migrated_on_recovery() -> None:
+    from models.schema import SCHEMA_VERSION
+    from tests.models.test_migrations import make_version_1_file
+
+    working = paths.working_dir() / f"{'d' * 32}.aiplan"
+    make_version_1_file(working)  # the app was updated between the crash and this start
+    dead = _crash_after_editing(None, None)
+    for leftover in paths.working_dir().iterdir():  # only the old working copy stays
+        if not leftover.name.startswith("d"):
+            leftover.unlink()
+    recovery._info_path(working).write_text(json.dumps({"source": None, "pid": dead}))
+    [orphan] = recovery.find_orphans()
+    assert orphan.name == "Legacy plan"
+    with recovery.recover(orphan) as doc:
+        with doc.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+        assert doc.to_json()["opportunities"][0]["name"] == "Support copilot"
