@@ -419,10 +419,10 @@ def _difference(theirs: dict[str, Any] | None, ours: dict[str, Any]) -> str:
     if theirs is None:
         return "The file on disk could not be read to compare it."
     try:
-        from app.diff import summary  # written alongside; optional until it exists
+        from app.diff import summary  # the words of File > Compare, when it is there
     except ImportError:
-        summary = None
-    if summary is not None:
+        pass
+    else:
         try:
             return str(summary(theirs, ours, limit=8))
         except Exception:  # a failing comparison must not lose the conflict report

@@ -316,7 +316,7 @@ def remove_stray_temps(folder_or_target: Path, older_than: float = STRAY_AGE) ->
     """
     where = Path(folder_or_target)
     folder, only = (where, None) if where.is_dir() else (where.parent, where.name)
-    removed = []
+    removed: list[Path] = []
     now = time.time()
     try:
         entries = list(os.scandir(folder))
