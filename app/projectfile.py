@@ -374,6 +374,81 @@ def _bound_exceeded(path: Path, exc: sqlite3.Error, budget: _Budget) -> ProjectF
     return None
 
 
+# What each declared column type may hold, as SQLite's typeof() names it. SQLite stores
+# whatever it is given, so a crafted file could hold text where the engine does arithmetic.
+# Comparisons rather than typeof() calls, for speed: SQLite orders numbers < text < blobs,
+# so a finite number lies between the largest floats and text lies between '' and x''.
+_KINDS = {
+    "FLOAT": ("{c} BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308", "a number"),
+    "INTEGER": ("nullif(typeof({c}), 'null') = 'integer'", "a whole number"),
+    "BOOLEAN": ("{c} IN (0, 1)", "yes or no"),
+    "TEXT": ("{c} >= '' AND {c} < x''", "text"),
+}
+
+
+def _kind_rules(version: int) -> dict[str, list[tuple[str, str, str]]]:
+    """Per table: (column, SQL condition its values meet, what it holds in words)."""
+    rules: dict[str, list[tuple[str, str, str]]] = {}
+    for kind, name, definition in sorted(expected_shape(version)):
+        if kind != "column definition":
+            continue
+        table, column = name.split(".", 1)
+        declared, notnull = definition.split()[:2]
+        base = "TEXT" if declared.startswith("VARCHAR") else declared
+        if base not in _KINDS:
+            continue
+        condition, words = _KINDS[base]
+        condition = condition.format(c=_quoted(column))
+        # NULL fails every comparison, so the condition is NULL there, which WHERE NOT skips.
+        if notnull != "0":
+            condition = f"{_quoted(column)} IS NOT NULL AND {condition}"
+        rules.setdefault(table, []).append((column, condition, words))
+    return rules
+
+
+def _wrong_kind(connection: sqlite3.Connection, version: int) -> str | None:
+    """The first ``table.column`` holding a value of the wrong kind, in words, or ``None``."""
+    for table, rules in _kind_rules(version).items():
+        # Some columns per query keep each expression shallow (CHECK_LIMITS caps its depth).
+        for start in range(0, len(rules), 40):
+            chunk = rules[start:start + 40]
+            wrong = " OR ".join(f"NOT ({condition})" for _, condition, _ in chunk)
+            if connection.execute(
+                    f"SELECT 1 FROM {_quoted(table)} WHERE {wrong} LIMIT 1").fetchone():
+                for column, condition, words in chunk:
+                    if connection.execute(f"SELECT 1 FROM {_quoted(table)} "
+                                          f"WHERE NOT ({condition}) LIMIT 1").fetchone():
+                        return f"{table}.{column} holds something other than {words}"
+    return None
+
+
+def _broken_link(connection: sqlite3.Connection) -> str | None:
+    """The first ``table.column`` whose link points nowhere, or ``None``.
+
+    SQLite enforces links only as rows are written, so a file written elsewhere may break them.
+    """
+    row = connection.execute("PRAGMA foreign_key_check").fetchone()
+    if row is not None:
+        table, _rowid, _parent, index = row
+        links = connection.execute(f"PRAGMA foreign_key_list({_quoted(table)})").fetchall()
+        columns = [link[3] for link in links if link[0] == index]
+        return f"{table}.{columns[0] if columns else 'link'}"
+    # A decision's chosen option has no foreign key (options point back at decisions).
+    if connection.execute(
+            "SELECT 1 FROM decisions d WHERE d.chosen_option_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM options o WHERE o.id = d.chosen_option_id AND o.decision_id = d.id)"
+            " LIMIT 1").fetchone():
+        return "decisions.chosen_option_id"
+    return None
+
+
+def _one_line(report: str) -> str:
+    """SQLite's report as part of a sentence: no "*** in database main ***" heading, one line."""
+    lines = [line for line in report.splitlines() if not line.startswith("***")]
+    text = " ".join(" ".join(lines).split())[:300]
+    return text or "an unnamed problem"
+
+
 def check_database(path: Path, db_path: Path, header_version: int) -> int:
     """SQL checks of a copy at ``db_path`` (``path`` names the user's file in messages).
 
@@ -389,7 +464,8 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
         # integrity_check rather than quick_check: it also proves each index matches its table.
         result = [r[0] for r in connection.execute("PRAGMA integrity_check(20)").fetchall()]
         if result != ["ok"]:
-            raise DamagedProjectFileError(path, f"SQLite's integrity check found: {result[0]}")
+            found = _one_line(str(result[0]))
+            raise DamagedProjectFileError(path, f"SQLite's integrity check found: {found}")
         try:
             revisions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
             file_version = migrate.version_of(str(revisions[0][0])) if len(revisions) == 1 else -1
@@ -411,6 +487,12 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
         reshaped = set(schema_shape(connection) - expected_shape(file_version))
         if reshaped:
             raise UnexpectedSchemaError(path, _describe(reshaped))
+        wrong = _wrong_kind(connection, file_version)
+        if wrong:
+            raise DamagedProjectFileError(path, f"its {wrong}")
+        broken = _broken_link(connection)
+        if broken:
+            raise DamagedProjectFileError(path, f"its {broken} links to something it does not hold")
         stored = connection.execute("SELECT content_digest FROM project").fetchall()
         if len(stored) != 1 or stored[0][0] != content_digest(connection):
             raise DamagedProjectFileError(
@@ -421,7 +503,7 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
         bounded = _bound_exceeded(path, exc, budget)
         if bounded is not None:
             raise bounded from None
-        raise DamagedProjectFileError(path, f"SQLite reports: {exc}") from None
+        raise DamagedProjectFileError(path, f"SQLite reports: {_one_line(str(exc))}") from None
     except UnicodeDecodeError:
         raise DamagedProjectFileError(path, "it holds text that is not valid UTF-8") from None
     except MemoryError:

@@ -1,0 +1,352 @@
+"""Fuzzed project files either open as valid projects or are refused in one plain sentence.
+
+Starting from sound files (the saved sample and a small project), Hypothesis flips bits,
+overwrites runs, cuts and inserts bytes, and edits the schema and values with SQLite (often
+re-stamping the content checksum, as a crafted file would, so the edit reaches the deeper
+checks). Whatever comes out, opening it raises nothing but a ``ProjectFileError``, or opens
+content that exports and validates; the file's bytes never change, and no working file is
+left behind. tests/app/test_bad_files.py holds the hand-picked cases and bit-flip corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import errors, interchange, paths
+from app.document import ProjectDocument
+from app.projectfile import check_file, content_digest
+
+CI_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+
+
+@pytest.fixture(scope="module")
+def templates(sample_file_template: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> dict[str, bytes]:
+    """The sound files every case starts from: the sample plan and a small project."""
+    folder = tmp_path_factory.mktemp("fuzz-templates")
+    small = folder / "small.aiplan"
+    with ProjectDocument.new("Small plan") as doc:
+        doc.save_as(small)
+    return {"sample": sample_file_template.read_bytes(), "small": small.read_bytes()}
+
+
+def _assert_plain(exc: errors.ProjectFileError, path: Path) -> None:
+    message = str(exc)
+    assert message.endswith(".") and "\n" not in message and "Traceback" not in message
+    assert path.name in message
+
+
+def _open_property(data: bytes, valid: bool = True) -> None:
+    """Opening ``data`` as a file: refused plainly or valid; no change, nothing left over.
+
+    With ``valid`` False (well-typed values the checks do not judge, see below) an opened
+    file must still export, but its content may fail validation.
+    """
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        path = folder / "plan.aiplan"
+        path.write_bytes(data)
+        scratch = folder / "scratch"
+        scratch.mkdir()
+        digest = hashlib.sha256(data).hexdigest()
+
+        try:
+            check_file(path, scratch)
+            checked = True
+        except errors.ProjectFileError as exc:
+            _assert_plain(exc, path)
+            checked = False
+        try:
+            doc = ProjectDocument.open(path)
+        except errors.ProjectFileError as exc:
+            _assert_plain(exc, path)
+            opened = False
+        else:
+            with doc:
+                content = doc.to_json()
+            if valid:
+                interchange.validate(content)  # opened, so it must be a valid project
+            opened = True
+        assert opened == checked, "the check and the open disagree"
+
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, "the file changed"
+        assert sorted(p.name for p in folder.iterdir()) == ["plan.aiplan", "scratch"]
+        assert list(scratch.iterdir()) == []
+        assert list(paths.working_dir().iterdir()) == []
+
+
+# --- byte-level damage -------------------------------------------------------------------
+
+
+Damage = tuple[str, int, Any]
+
+# Where damage lands: the header, the schema page, or anywhere (a fraction of the length).
+position = st.one_of(st.integers(0, 99), st.integers(0, 4095),
+                     st.floats(0, 1, exclude_max=True))
+damage = st.one_of(
+    st.tuples(st.just("flip"), position, st.integers(0, 7)),
+    st.tuples(st.just("run"), position, st.binary(min_size=1, max_size=16)),
+    st.tuples(st.just("fill"), position,
+              st.tuples(st.sampled_from([8, 100, 512, 4096]), st.sampled_from([0, 0xFF, 0x20]))),
+    st.tuples(st.just("truncate"), position, st.booleans()),
+    st.tuples(st.just("insert"), position,
+              st.binary(min_size=1, max_size=64) | st.just(b"\0" * 4096)),
+)
+
+
+def _damaged(original: bytes, damages: list[Damage]) -> bytes:
+    data = bytearray(original)
+    for kind, where, what in damages:
+        if not data:
+            break
+        at = int(where * len(data)) if isinstance(where, float) else min(where, len(data) - 1)
+        if kind == "flip":
+            data[at] ^= 1 << what
+        elif kind == "run":
+            data[at:at + len(what)] = what[:len(data) - at]
+        elif kind == "fill":
+            length, byte = what
+            end = min(len(data), at + length)
+            data[at:end] = bytes([byte]) * (end - at)
+        elif kind == "truncate":
+            del data[(at // 4096 * 4096 if what else at):]
+        else:
+            data[at:at] = what
+    return bytes(data)
+
+
+def _byte_cases(templates: dict[str, bytes], count: int) -> Callable[[], None]:
+    @settings(max_examples=count, **CI_SETTINGS)
+    @given(name=st.sampled_from(["sample", "small"]),
+           damages=st.lists(damage, min_size=1, max_size=3))
+    def run(name: str, damages: list[Damage]) -> None:
+        _open_property(_damaged(templates[name], damages))
+
+    return run
+
+
+def test_byte_damage(templates: dict[str, bytes]) -> None:
+    _byte_cases(templates, 650)()
+
+
+@pytest.mark.slow
+def test_byte_damage_many(templates: dict[str, bytes]) -> None:
+    _byte_cases(templates, 10_000)()
+
+
+# --- edits another program (or a crafted file) could make -------------------------------
+
+TEXT_COLUMNS = [("opportunities", "name"), ("opportunities", "description"),
+                ("memo_sections", "body"), ("decision_log", "rationale"), ("project", "name")]
+EXTRA_OBJECTS = [
+    "CREATE TRIGGER t_wipe AFTER UPDATE ON opportunities BEGIN DELETE FROM decisions; END",
+    "CREATE VIEW v_names AS SELECT name FROM opportunities",
+    "CREATE INDEX ix_extra ON opportunities (lower(name))",
+    "CREATE TABLE payload (x BLOB)",
+    "CREATE UNIQUE INDEX ix_memo_title ON memo_sections (title)",
+]
+CHECKS = ["length(id) > 0", "length(replace(printf('%.*c', 100000, id), 'x', 'yz')) > 0",
+          "id NOT LIKE '%a%a%a%a%a%b'", "abs(-9223372036854775808)"]
+
+
+def _table_sql(con: sqlite3.Connection, table: str, old: str, new: str) -> None:
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE name = ?",
+                (old, new, table))
+    con.execute("PRAGMA writable_schema = OFF")
+
+
+Edit = tuple[str, Callable[[sqlite3.Connection], Any]]
+# Well-typed values that only full validation judges (a negative count, an unknown
+# distribution name, text with characters validation refuses): the open checks do not
+# run that validation (it takes about a second for 2,000 opportunities), so for these an
+# opened file must export but may not validate.
+UNJUDGED = ("odd_value", "text")
+
+
+@st.composite
+def edit(draw: Any) -> Edit:
+    kind = draw(st.sampled_from([
+        "extra", "rename", "add_column", "check", "not_null", "text", "huge", "wrong_type",
+        "odd_value", "dangling", "delete", "deep_view", "view_tower", "default",
+    ]))
+    return kind, draw(_change(kind))
+
+
+@st.composite
+def _change(draw: Any, kind: str) -> Callable[[sqlite3.Connection], Any]:
+    table, column = draw(st.sampled_from(TEXT_COLUMNS))
+    if kind == "extra":
+        ddl = draw(st.sampled_from(EXTRA_OBJECTS))
+        return lambda con: con.execute(ddl)
+    if kind == "rename":
+        return lambda con: con.execute(f"ALTER TABLE {table} RENAME COLUMN {column} TO {column}_x")
+    if kind == "add_column":
+        spec = draw(st.sampled_from(["extra TEXT", "extra TEXT AS (upper(id))",
+                                     "extra TEXT NOT NULL DEFAULT ''"]))
+        return lambda con: con.execute(f"ALTER TABLE {table} ADD COLUMN {spec}")
+    if kind == "check":
+        check = draw(st.sampled_from(CHECKS))
+        return lambda con: _table_sql(con, table, "PRIMARY KEY (id)",
+                                      f"CHECK ({check}), PRIMARY KEY (id)")
+    if kind == "not_null":
+        return lambda con: _table_sql(con, table, f"{column} TEXT NOT NULL", f"{column} TEXT")
+    if kind == "default":
+        return lambda con: _table_sql(con, table, f"{column} TEXT NOT NULL",
+                                      f"{column} TEXT DEFAULT (hex(randomblob(99))) NOT NULL")
+    if kind == "text":
+        value = draw(st.text(max_size=200))
+        return lambda con: con.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    if kind == "huge":
+        size = draw(st.sampled_from([100_000, 17 * 1024 * 1024]))
+        return lambda con: con.execute(
+            f"UPDATE {table} SET {column} = CAST(zeroblob({size}) AS TEXT)")
+    if kind in ("wrong_type", "odd_value"):
+        table, column, holds = draw(st.sampled_from([
+            ("opportunities", "eligible_users_base", "number"),
+            ("opportunities", "adoption_target_low", "number"),
+            ("routes", "share_base", "number"), ("project", "discount_rate", "number"),
+            ("project", "horizon_years", "number"), ("criteria", "higher_is_better", "number"),
+            ("opportunities", "status", "text"), ("opportunities", "name", "text"),
+            ("opportunities", "adoption_target_dist", "text")]))
+        # (SQLite turns a number written to a text column into text: an odd value, not a
+        # wrong type.)
+        if kind == "odd_value":
+            values: list[Any] = [-1, 1e308, 2**62, 0.5] if holds == "number" else [
+                "", "pert ", 7, 2.5]
+        else:
+            values = ["lots", b"\x00\x01", float("inf"), None] if holds == "number" else [
+                b"\x00", b"", None]
+        value = draw(st.sampled_from(values))
+        return lambda con: con.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    if kind == "dangling":
+        link = draw(st.sampled_from([("opportunities", "decision_id"),
+                                     ("opportunities", "unit_model_id"),
+                                     ("decisions", "chosen_option_id"),
+                                     ("routes", "unit_model_id")]))
+        return lambda con: con.execute(f"UPDATE {link[0]} SET {link[1]} = 'nowhere'")
+    if kind == "delete":
+        victim = draw(st.sampled_from(["project", "alembic_version", "routes", "options",
+                                       "criteria", "opportunities", "unit_models"]))
+        return lambda con: con.execute(f"DELETE FROM {victim}")
+    if kind == "deep_view":
+        depth = draw(st.sampled_from([50, 1000, 100_000]))
+        sql = "CREATE VIEW deep AS SELECT " + "(" * depth + "1" + ")" * depth
+
+        def deep(con: sqlite3.Connection) -> None:
+            con.execute("PRAGMA writable_schema = ON")
+            con.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) "
+                        "VALUES ('view', 'deep', 'deep', 0, ?)", (sql,))
+            con.execute("PRAGMA writable_schema = OFF")
+
+        return deep
+    count = draw(st.integers(2, 60))
+
+    def tower(con: sqlite3.Connection) -> None:
+        con.execute("CREATE VIEW v0 AS SELECT * FROM opportunities")
+        for n in range(1, count):
+            con.execute(f"CREATE VIEW v{n} AS SELECT a.* FROM v{n - 1} a JOIN v{n - 1} b "
+                        "USING (id)")
+
+    return tower
+
+
+@st.composite
+def header_trick(draw: Any) -> Callable[[bytearray], None]:
+    field = draw(st.sampled_from(["page_size", "reserved", "fractions", "page_count",
+                                  "schema_format", "encoding", "user_version", "freelist"]))
+    if field == "page_size":
+        value = draw(st.sampled_from([1, 512, 1024, 2048, 8192, 16384, 32768, 4096 + 512]))
+        return lambda data: data.__setitem__(slice(16, 18), struct.pack(">H", value))
+    if field == "reserved":
+        value = draw(st.integers(1, 255))
+        return lambda data: data.__setitem__(20, value)
+    if field == "fractions":
+        values = draw(st.binary(min_size=3, max_size=3))
+        return lambda data: data.__setitem__(slice(21, 24), values)
+    if field == "page_count":
+        value = draw(st.sampled_from([0, 1, 2, 10**6, 2**32 - 1]))
+        return lambda data: data.__setitem__(slice(28, 32), struct.pack(">I", value))
+    if field == "schema_format":
+        value = draw(st.sampled_from([0, 1, 2, 3, 5, 2**31]))
+        return lambda data: data.__setitem__(slice(44, 48), struct.pack(">I", value))
+    if field == "encoding":
+        value = draw(st.sampled_from([0, 2, 3, 4]))
+        return lambda data: data.__setitem__(slice(56, 60), struct.pack(">I", value))
+    if field == "user_version":
+        value = draw(st.sampled_from([0, 1, 3, 2**31]))
+        return lambda data: data.__setitem__(slice(60, 64), struct.pack(">I", value))
+    value = draw(st.sampled_from([1, 2, 10**6]))
+    return lambda data: data.__setitem__(slice(32, 36), struct.pack(">I", value))
+
+
+def _edited(original: bytes, edits: list[Edit],
+            restamp: bool, trick: Callable[[bytearray], None] | None) -> bytes:
+    """Apply ``edits`` with SQLite to a copy of ``original``; the edited file's bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "copy.aiplan"
+        path.write_bytes(original)
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            for _kind, change in edits:
+                try:
+                    change(con)
+                except sqlite3.Error:
+                    pass  # an edit SQLite refuses is simply not made
+            if restamp:
+                try:
+                    con.execute("UPDATE project SET content_digest = ?", (content_digest(con),))
+                except (sqlite3.Error, UnicodeDecodeError):
+                    pass
+        finally:
+            con.close()
+        data = bytearray(path.read_bytes())
+    if trick is not None:
+        trick(data)
+    return bytes(data)
+
+
+def _edit_cases(templates: dict[str, bytes], count: int) -> Callable[[], None]:
+    @settings(max_examples=count, **CI_SETTINGS)
+    @given(name=st.sampled_from(["sample", "small"]),
+           edits=st.lists(edit(), min_size=0, max_size=2),
+           restamp=st.booleans() | st.just(True),
+           trick=st.none() | st.none() | header_trick())
+    def run(name: str, edits: list[Edit], restamp: bool,
+            trick: Callable[[bytearray], None] | None) -> None:
+        valid = not any(kind in UNJUDGED for kind, _ in edits)
+        _open_property(_edited(templates[name], edits, restamp, trick), valid)
+
+    return run
+
+
+def test_schema_and_value_edits(templates: dict[str, bytes]) -> None:
+    _edit_cases(templates, 400)()
+
+
+@pytest.mark.slow
+def test_schema_and_value_edits_many(templates: dict[str, bytes]) -> None:
+    _edit_cases(templates, 5_000)()
+
+
+def test_the_templates_themselves_open(templates: dict[str, bytes]) -> None:
+    # The starting points are sound, so every refusal above comes from the damage.
+    for data in templates.values():
+        _open_property(data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.aiplan"
+        path.write_bytes(templates["sample"])
+        shutil.copyfile(path, Path(folder) / "again.aiplan")
+        with ProjectDocument.open(Path(folder) / "again.aiplan") as doc:
+            assert doc.to_json()["opportunities"]
