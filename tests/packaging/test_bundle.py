@@ -187,6 +187,9 @@ def test_the_frozen_app_carries_its_resources_and_not_unused_qt(frozen: tuple[Pa
         assert folder in inside
     assert "pptx/templates/default.pptx" in inside
     assert "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf" in inside
+    # genai-prices asks its installed metadata for its version on import: without it the
+    # model catalog (unit economics) fails to load in the frozen app.
+    assert any(re.fullmatch(r"genai_prices-[\d.]+\.dist-info/METADATA", name) for name in inside)
     unused = [name for name in inside
               if re.search(r"translations/|libqgtk3|Qt6?(WebEngine|Quick|Qml|Pdf|Network)", name)]
     assert not unused
