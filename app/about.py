@@ -23,6 +23,7 @@ KNOWN_LICENCES = {
     "python-pptx": "MIT",
     "genai-prices": "MIT",
     "jsonschema": "MIT",
+    "fastjsonschema": "BSD-3-Clause",
     "platformdirs": "MIT",
 }
 FONTS = ("DejaVu fonts (bundled with matplotlib)", "Bitstream Vera / DejaVu licence (free)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,11 +257,37 @@ def read_json(path: Path) -> Json:
 
 
 @cache
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(schema_path().read_text(encoding="utf-8"))
+
+
+@cache
 def _validator() -> jsonschema.Draft202012Validator:
     import jsonschema  # slow to import: only when something is validated
 
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schema())
+
+
+@cache
+def _fast_check() -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema: a quick yes for valid data.
+
+    The schema uses only keywords fastjsonschema implements the same way (draft 7's set;
+    a test checks), so "valid" means the same to both; jsonschema words the problems.
+    """
+    import fastjsonschema
+
+    return fastjsonschema.compile(_schema())
+
+
+def _schema_problems(data: Json) -> list[str]:
+    try:
+        _fast_check()(data)
+        return []
+    except Exception:  # any doubt goes to jsonschema, which explains it
+        pass
+    return sorted(_schema_problem(e) for e in _validator().iter_errors(data))
 
 
 def json_path(parts: Any) -> str:
@@ -370,9 +396,7 @@ def _text_problems(value: Any, path: list[Any]) -> Iterator[str]:
 
 def problems(data: Json) -> list[str]:
     """Everything wrong with ``data`` as a project, each as ``path: rule``."""
-    found = sorted(
-        (_schema_problem(e) for e in _validator().iter_errors(data)),
-    )
+    found = _schema_problems(data)
     if found:
         return found
     found = list(_text_problems(data, []))
