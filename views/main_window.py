@@ -314,6 +314,10 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: Path) -> bool:
+        if self.controller is not None and self.document.path is not None and \
+                path.absolute() == self.document.path:
+            self.statusBar().showMessage(f"{path.name} is already open", 4000)
+            return True  # opening it again would hand its lock to a copy about to close
         if not self.maybe_save():
             return False
         try:
@@ -353,8 +357,11 @@ class MainWindow(QMainWindow):
                 self.document.save_as(path, force=force)
                 break
             except FileLockedError as exc:
+                holder = getattr(exc.lock, "describe", lambda: "someone else")()
                 if force or not dialogs.ask_confirm(
-                        self, "The file is open elsewhere", f"{exc}\n\nReplace it with your plan?",
+                        self, "The file is open elsewhere",
+                        f"“{path.name}” is open for editing by {holder}. Replacing it may throw "
+                        "away their work when they save. Replace it with your plan anyway?",
                         "Replace"):
                     return False
                 force = True
@@ -403,13 +410,16 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """At start-up: offer work a crashed app left unsaved; True when one was recovered."""
-        from views.recovery_dialog import let_go, offer_recovery
+        from app.recovery import remove_stray_temps
+        from views.recovery_dialog import offer_recovery
 
+        for recent in self.recent_files():  # temp files of saves a crash cut short
+            remove_stray_temps(Path(recent))
         document = offer_recovery(self)
         if document is None:
             return False
         if not self.maybe_save():
-            let_go(document)  # still a working copy: offered again at the next start
+            document.close(keep_working_copy=True)  # offered again at the next start
             return False
         self.set_document(document)
         assert self.controller is not None

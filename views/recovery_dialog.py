@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import locks, recovery
+from app import recovery
 from app.document import ProjectDocument
-from app.errors import ProjectFileError
+from app.errors import ProjectFileError, SaveConflictError
 from app.recovery import Orphan
 from views import dialogs
 
@@ -122,9 +122,11 @@ class RecoveryDialog(QDialog):
             return
         try:
             document.save_as(path)
+        except SaveConflictError as exc:  # saved, beside the file that changed meanwhile
+            dialogs.show_info(self, "Saved as a conflict copy", str(exc))
         except ProjectFileError as exc:
             dialogs.show_error(self, str(exc))
-            let_go(document)  # the work stays in its working copy, offered again next start
+            document.close(keep_working_copy=True)  # offered again, now or at the next start
             return
         document.close()
         self._done_with(orphan)
@@ -136,13 +138,6 @@ class RecoveryDialog(QDialog):
             return
         recovery.discard(orphan)
         self._done_with(orphan)
-
-
-def let_go(document: ProjectDocument) -> None:
-    """Stop using a recovered document without deleting its working copy (or holding a lock)."""
-    if document.path_locked is not None:
-        locks.release(document.path_locked)
-    document.engine.dispose()
 
 
 def run_dialog(dialog: RecoveryDialog) -> int:

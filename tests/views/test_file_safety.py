@@ -241,3 +241,33 @@ def test_compare_and_import_from_the_file_menu(window: MainWindow, sample_file: 
     assert len(controller.state.data["opportunities"]) == 8
     controller.undo_stack.undo()
     assert controller.state.data["opportunities"] == []
+
+
+def test_opening_the_open_file_again_keeps_its_lock(window: MainWindow, sample_file: Path) -> None:
+    assert window.open_path(sample_file)
+    assert window.open_path(sample_file)
+    lock = locks.read_lock(sample_file)
+    assert lock is not None and lock.is_ours
+    assert window.document.path == sample_file and window.document.locked
+
+
+def test_recovered_work_declined_stays_for_the_next_start(
+        window: MainWindow, sample_file: Path, sample: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert window.controller is not None
+    opp = dict(sample["opportunities"][0], name="Unsaved idea", decision_id=None, unit_model_id=None)
+    window.controller.change_project(
+        dict(window.controller.state.data, opportunities=[opp]), "Add")
+    _crash_while_editing(sample_file, "Edited before the crash")
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda *_: "cancel")
+
+    def click_recover(dialog: recovery_dialog.RecoveryDialog) -> int:
+        [orphan] = recovery_dialog.recovery.find_orphans()
+        dialog.buttons_for(orphan)["Recover"].click()
+        return 1
+
+    monkeypatch.setattr(recovery_dialog, "run_dialog", click_recover)
+    assert not window.offer_recovery()  # the user kept the unsaved work on screen instead
+    assert _first_opportunity_name(window) == "Unsaved idea"
+    [orphan] = recovery_dialog.recovery.find_orphans()
+    assert orphan.source == sample_file and orphan.name is not None
