@@ -151,21 +151,43 @@ def missing_glyphs(data: dict[str, Any]) -> list[str]:
 # --- pieces ----------------------------------------------------------------------------------------
 
 
+#: Left and right padding of a table cell (points), as the table style sets them.
+CELL_PADDING = 3
+
+
+def _cell(value: Any, style: ParagraphStyle, width: float) -> Any:
+    """A table cell: text that fits on one line stays a plain string, drawn exactly as typed
+    (no markup is read in it) and laid out many times faster than a Paragraph; longer text
+    becomes an escaped Paragraph that wraps."""
+    if isinstance(value, Flowable):
+        return value
+    text = str(value)
+    if "\n" not in text and pdfmetrics.stringWidth(text, style.fontName, style.fontSize) \
+            <= width - 2 * CELL_PADDING:
+        return text
+    return Paragraph(e(text), style)
+
+
 def _table(rows: list[list[Any]], widths: list[float], styles: dict[str, ParagraphStyle],
            right: int = 1) -> Table:
     """A header row and body rows of text (escaped here), numbers right-aligned from column ``right``."""
-    head = [Paragraph(e(c), styles["cellb"]) for c in rows[0]]
-    body = [[c if isinstance(c, Flowable) else Paragraph(e(c), styles["cell"]) for c in r] for r in rows[1:]]
+    head = [_cell(c, styles["cellb"], w) for c, w in zip(rows[0], widths, strict=True)]
+    body = [[_cell(c, styles["cell"], w) for c, w in zip(r, widths, strict=True)] for r in rows[1:]]
     table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    cell, bold = styles["cell"], styles["cellb"]
     table.setStyle(TableStyle([
+        # Plain-string cells (see _cell) in the same type as the Paragraph cells.
+        ("FONT", (0, 0), (-1, 0), bold.fontName, bold.fontSize, bold.leading),
+        ("FONT", (0, 1), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+        ("TEXTCOLOR", (0, 0), (-1, -1), cell.textColor),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]))
     return table
 
