@@ -8,11 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from app import interchange
+from app import interchange, paths
 from app.document import ProjectDocument
 from app.errors import ProjectFileError
 
 APPLICATION_NAME = "AI Product Planner"
+#: The reverse-DNS id of the desktop entry (packaging/linux/APP_ID.desktop) and AppStream data:
+#: Wayland and the task bar match the running window to its menu entry and icon by it.
+APP_ID = "io.github.aiplanner.AIProductPlanner"
 
 
 def process_age() -> float:
@@ -56,6 +59,10 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
     use_readable_locale()
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
+    app.setDesktopFileName(APP_ID)
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(paths.icon_path())))
     try:
         if path is None or self_test:
             document = open_document(path)

@@ -51,3 +51,8 @@ def schema_path() -> Path:
 
 def sample_path() -> Path:
     return resources_dir() / "samples" / "sample.json"
+
+
+def icon_path() -> Path:
+    """The app's scalable icon (the window's, and the desktop entry's)."""
+    return resources_dir() / "icons" / "aiplan.svg"
