@@ -110,7 +110,11 @@ def _self_test(app: object, window: object) -> int:
         QApplication.processEvents()
     ok = window.controller.wait_for_monte_carlo() and ok
     QApplication.processEvents()
-    print(json.dumps({"startup_s": round(startup, 3),
+    from models.catalog import all_models  # the bundled prices must load (frozen builds too)
+
+    catalog_models = len(all_models())
+    ok = ok and catalog_models > 0
+    print(json.dumps({"startup_s": round(startup, 3), "catalog_models": catalog_models,
                       "workspaces": [title for _, _, title in WORKSPACES],
                       "results": ok}))
     window.controller.undo_stack.setClean()

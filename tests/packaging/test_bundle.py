@@ -128,6 +128,7 @@ def test_the_frozen_app_starts_and_visits_every_workspace(frozen: tuple[Path, di
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["results"] is True
+    assert report["catalog_models"] > 100  # the bundled price catalog loads in the frozen app
     assert "Portfolio" in report["workspaces"] and len(report["workspaces"]) >= 5
     assert "Traceback" not in done.stderr
 

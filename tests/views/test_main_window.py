@@ -150,6 +150,9 @@ def test_self_test_prints_one_json_line(tmp_path: Path) -> None:
     line = json.loads(result.stdout.strip().splitlines()[-1])
     assert line["workspaces"] == [title for _, _, title in WORKSPACES]
     assert 0 < line["startup_s"] < 60 and line["results"] is True
+    from models.catalog import all_models
+
+    assert line["catalog_models"] == len(all_models()) > 100
 
 
 def test_ctrl_z_in_a_number_field_undoes_the_project_change(window: MainWindow, qtbot: Any) -> None:
