@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -55,3 +55,25 @@ def no_open_after_export(monkeypatch: pytest.MonkeyPatch) -> None:
     from views import dialogs
 
     monkeypatch.setattr(dialogs, "ask_open_export", lambda *_a, **_k: False)
+
+
+@pytest.fixture
+def show_window(qtbot: Any) -> Iterator[Callable[..., Any]]:
+    """Shows a main window on a document; every window shown is shut down after the test."""
+    from views.main_window import MainWindow
+
+    shown: list[MainWindow] = []
+
+    def show(document: ProjectDocument, **options: Any) -> MainWindow:
+        window = MainWindow(document, **options)
+        qtbot.addWidget(window)
+        window.show()
+        shown.append(window)
+        return window
+
+    yield show
+    for window in shown:
+        if window.controller is not None:
+            window.controller.undo_stack.setClean()
+            window.controller.shutdown()
+            window.controller.state.document.close()

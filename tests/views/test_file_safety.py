@@ -21,15 +21,8 @@ from views.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot: Any) -> Any:
-    win = MainWindow(ProjectDocument.new())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    if win.controller is not None:
-        win.controller.undo_stack.setClean()
-        win.controller.shutdown()
-        win.controller.state.document.close()
+def window(show_window: Any) -> MainWindow:
+    return show_window(ProjectDocument.new())
 
 
 def _lock_by_dana(path: Path) -> None:

@@ -15,16 +15,9 @@ from views.main_window import MainWindow
 
 
 @pytest.fixture
-def first_run(qtbot: Any) -> Any:
+def first_run(show_window: Any) -> MainWindow:
     """The window as `aiplan` with no file opens it: a working copy of the sample."""
-    win = MainWindow(ProjectDocument.sample(), sample=True)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    if win.controller is not None:
-        win.controller.undo_stack.setClean()
-        win.controller.shutdown()
-        win.controller.state.document.close()
+    return show_window(ProjectDocument.sample(), sample=True)
 
 
 def _menu_action(win: MainWindow, text: str) -> Any:

@@ -18,16 +18,9 @@ from views.main_window import WORKSPACES, MainWindow
 
 
 @pytest.fixture
-def window(qtbot: Any, sample_json: dict[str, Any]) -> Any:
+def window(show_window: Any, sample_json: dict[str, Any]) -> MainWindow:
     data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
-    win = MainWindow(ProjectDocument.from_data(data))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    if win.controller is not None:
-        win.controller.undo_stack.setClean()
-        win.controller.shutdown()
-        win.controller.state.document.close()
+    return show_window(ProjectDocument.from_data(data))
 
 
 def _edit_name(win: MainWindow, name: str) -> None:
