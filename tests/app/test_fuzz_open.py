@@ -15,12 +15,13 @@ import shutil
 import sqlite3
 import struct
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
 from app import errors, interchange, paths
@@ -47,6 +48,12 @@ def _assert_plain(exc: errors.ProjectFileError, path: Path) -> None:
     assert path.name in message
 
 
+def _tally(outcome: str) -> None:
+    # Counted per test: pytest --hypothesis-show-statistics shows how the cases ended.
+    if currently_in_test_context():
+        event(outcome)
+
+
 def _open_property(data: bytes, valid: bool = True) -> None:
     """Opening ``data`` as a file: refused plainly or valid; no change, nothing left over.
 
@@ -71,8 +78,10 @@ def _open_property(data: bytes, valid: bool = True) -> None:
             doc = ProjectDocument.open(path)
         except errors.ProjectFileError as exc:
             _assert_plain(exc, path)
+            _tally(f"refused: {type(exc).__name__}")
             opened = False
         else:
+            _tally("opened")
             with doc:
                 content = doc.to_json()
             if valid:
@@ -91,8 +100,9 @@ def _open_property(data: bytes, valid: bool = True) -> None:
 
 Damage = tuple[str, int, Any]
 
-# Where damage lands: the header, the schema page, or anywhere (a fraction of the length).
-position = st.one_of(st.integers(0, 99), st.integers(0, 4095),
+# Where damage lands: the header past its magic string (test_bad_files covers that), the
+# schema page, or anywhere (as a fraction of the length).
+position = st.one_of(st.integers(16, 99), st.integers(16, 4095),
                      st.floats(0, 1, exclude_max=True))
 damage = st.one_of(
     st.tuples(st.just("flip"), position, st.integers(0, 7)),
@@ -120,7 +130,7 @@ def _damaged(original: bytes, damages: list[Damage]) -> bytes:
             end = min(len(data), at + length)
             data[at:end] = bytes([byte]) * (end - at)
         elif kind == "truncate":
-            del data[(at // 4096 * 4096 if what else at):]
+            del data[(max(4096, at // 4096 * 4096) if what else at):]
         else:
             data[at:at] = what
     return bytes(data)
@@ -209,9 +219,11 @@ def _change(draw: Any, kind: str) -> Callable[[sqlite3.Connection], Any]:
         value = draw(st.text(max_size=200))
         return lambda con: con.execute(f"UPDATE {table} SET {column} = ?", (value,))
     if kind == "huge":
-        size = draw(st.sampled_from([100_000, 17 * 1024 * 1024]))
+        # Mostly large but allowed; now and then past the 16 MB bound (slower to write).
+        size = draw(st.sampled_from([100_000] * 4 + [17 * 1024 * 1024]))
         return lambda con: con.execute(
-            f"UPDATE {table} SET {column} = CAST(zeroblob({size}) AS TEXT)")
+            f"UPDATE {table} SET {column} = CAST(zeroblob({size}) AS TEXT) "
+            f"WHERE rowid = (SELECT min(rowid) FROM {table})")
     if kind in ("wrong_type", "odd_value"):
         table, column, holds = draw(st.sampled_from([
             ("opportunities", "eligible_users_base", "number"),
@@ -256,8 +268,7 @@ def _change(draw: Any, kind: str) -> Callable[[sqlite3.Connection], Any]:
     def tower(con: sqlite3.Connection) -> None:
         con.execute("CREATE VIEW v0 AS SELECT * FROM opportunities")
         for n in range(1, count):
-            con.execute(f"CREATE VIEW v{n} AS SELECT a.* FROM v{n - 1} a JOIN v{n - 1} b "
-                        "USING (id)")
+            con.execute(f"CREATE VIEW v{n} AS SELECT * FROM v{n - 1} WHERE id > ''")
 
     return tower
 
@@ -298,6 +309,9 @@ def _edited(original: bytes, edits: list[Edit],
         path = Path(folder) / "copy.aiplan"
         path.write_bytes(original)
         con = sqlite3.connect(path, isolation_level=None)
+        # An edit SQLite would labour over (rewriting nested views, say) is given up.
+        deadline = time.monotonic() + 2
+        con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         try:
             for _kind, change in edits:
                 try:
@@ -332,7 +346,7 @@ def _edit_cases(templates: dict[str, bytes], count: int) -> Callable[[], None]:
 
 
 def test_schema_and_value_edits(templates: dict[str, bytes]) -> None:
-    _edit_cases(templates, 400)()
+    _edit_cases(templates, 350)()
 
 
 @pytest.mark.slow

@@ -36,13 +36,16 @@ def _refused(path: Path, expected: type[errors.ProjectFileError]) -> str:
     return message
 
 
-def _edit(path: Path, *statements: str, writable_schema: bool = False) -> None:
-    """Change a file as another program could (the content checksum no longer matches)."""
+def _edit(path: Path, *statements: str, writable_schema: bool = False,
+          restamp: bool = False) -> None:
+    """Change a file as another program could; ``restamp`` forges the content checksum."""
     con = sqlite3.connect(path, isolation_level=None)
     if writable_schema:
         con.execute("PRAGMA writable_schema = ON")
     for statement in statements:
         con.execute(statement)
+    if restamp:
+        con.execute("UPDATE project SET content_digest = ?", (projectfile.content_digest(con),))
     con.close()
 
 
@@ -183,6 +186,40 @@ def test_an_index_changed_to_an_expression_is_refused(sample_file: Path) -> None
           "CREATE INDEX ix_opportunities_decision_id ON opportunities (lower(decision_id))")
     message = _refused(sample_file, errors.UnexpectedSchemaError)
     assert "index definition “ix_opportunities_decision_id”" in message
+
+
+# --- values (a crafted file can forge the checksum) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("UPDATE opportunities SET eligible_users_base = 'lots'",
+         "opportunities.eligible_users_base holds something other than a number"),
+        ("UPDATE routes SET share_base = 9e999", "routes.share_base holds something other than"),
+        ("UPDATE opportunities SET name = X'00'", "opportunities.name holds something other than text"),
+        ("UPDATE criteria SET higher_is_better = 7", "criteria.higher_is_better holds"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused(sample_file: Path, statement: str, named: str) -> None:
+    _edit(sample_file, statement, restamp=True)
+    message = _refused(sample_file, errors.DamagedProjectFileError)
+    assert named in message
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("UPDATE opportunities SET decision_id = 'nowhere'", "opportunities.decision_id"),
+        ("UPDATE routes SET unit_model_id = 'nowhere'", "routes.unit_model_id"),
+        ("UPDATE decisions SET chosen_option_id = (SELECT id FROM options WHERE decision_id <> "
+         "decisions.id LIMIT 1)", "decisions.chosen_option_id"),
+    ],
+)
+def test_a_broken_link_is_refused(sample_file: Path, statement: str, named: str) -> None:
+    _edit(sample_file, statement, restamp=True)
+    message = _refused(sample_file, errors.DamagedProjectFileError)
+    assert f"{named} links to something it does not hold" in message
 
 
 # --- side files ------------------------------------------------------------------------
