@@ -519,23 +519,31 @@ def _size_text(size: int) -> str:
 
 def _open_source(path: Path) -> tuple[BinaryIO, int]:
     """Open a received file for reading, with its size: a regular file of bounded size."""
+    # Non-blocking, so a named pipe in the file's place cannot make the open wait for a writer.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode):
-            # A pipe or device would block or never end; no project is one.
-            raise UnreadableProjectFileError(path, "it is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise OversizedProjectFileError(path, f"it is {_size_text(info.st_size)}")
-        source = path.open("rb")
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ProjectFileMissingError(path) from None
     except IsADirectoryError:
         raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
     except OSError as exc:
+        if path.is_dir():  # Windows says "permission denied" for a folder
+            raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
         raise UnreadableProjectFileError(path, os_reason(exc)) from None
-    return source, info.st_size
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableProjectFileError(path, "it is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device would block or never end; no project is one.
+            raise UnreadableProjectFileError(path, "it is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise OversizedProjectFileError(path, f"it is {_size_text(info.st_size)}")
+        return os.fdopen(fd, "rb"), info.st_size
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _copy_bounded(path: Path, source: BinaryIO, size: int, head: bytes, dest: Path) -> None:
@@ -545,7 +553,13 @@ def _copy_bounded(path: Path, source: BinaryIO, size: int, head: bytes, dest: Pa
         with dest.open("wb") as out:
             out.write(head)
             copied = len(head)
-            while chunk := source.read(1024 * 1024):
+            while True:
+                try:
+                    chunk = source.read(1024 * 1024)
+                except OSError as exc:
+                    raise UnreadableProjectFileError(path, os_reason(exc)) from None
+                if not chunk:
+                    break
                 copied += len(chunk)
                 if copied > MAX_FILE_BYTES:
                     raise OversizedProjectFileError(path, f"it is over {_size_text(copied)}")
