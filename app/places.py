@@ -91,6 +91,19 @@ def _mount_type(path: str, mounts: str) -> str | None:
     return best_type
 
 
+def _windows_remote_drive(text: str) -> bool:
+    """Whether ``X:`` is a mapped network drive (Windows only; elsewhere always False)."""
+    if os.name != "nt" or not re.match(r"^[A-Za-z]:", text):
+        return False
+    try:
+        import ctypes
+
+        drive_remote = 4  # GetDriveTypeW's DRIVE_REMOTE
+        return bool(ctypes.windll.kernel32.GetDriveTypeW(f"{text[0]}:\\") == drive_remote)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return False
+
+
 def _read_mounts() -> str:
     if not sys.platform.startswith("linux"):
         return ""
@@ -115,6 +128,8 @@ def sync_location(path: Path | str, mounts: str | None = None) -> str | None:
         service = _folder_service(folder)
         if service:
             return service
+    if _windows_remote_drive(text):
+        return NETWORK_SHARE
     if mounts is None:
         mounts = _read_mounts()
     if mounts and text.startswith("/"):
