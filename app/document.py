@@ -63,6 +63,8 @@ class ProjectDocument:
         self.engine: Engine = make_engine(working_path)
         #: True when the working copy holds edits the file on disk does not.
         self.modified = False
+        #: The project as checked at open, handed to the first ``to_json()`` (then None).
+        self._opened_json: dict[str, Any] | None = None
         #: Opened read-only: Save refuses (use Save As); see ``open(read_only=True)``.
         self.read_only = False
         #: True while this process holds the lock file on ``path``.
@@ -193,10 +195,27 @@ class ProjectDocument:
         doc = cls(working, path)
         doc.disk_state = state
         doc._write_info()
-        if version < SCHEMA_VERSION:
-            with doc.engine.connect() as connection:
-                migrate.upgrade(connection)
+        try:
+            if version < SCHEMA_VERSION:
+                with doc.engine.connect() as connection:
+                    migrate.upgrade(connection)
+            doc._check_content(path)
+        except BaseException:
+            doc.close()
+            raise
         return doc
+
+    def _check_content(self, path: Path) -> None:
+        """Every value as the JSON import would check it (InvalidProjectDataError if not).
+
+        The file checks prove the file is intact and shaped like ours; a crafted file can still
+        carry a negative count or an unknown distribution under a forged checksum, and the
+        app must refuse it at the door rather than trip over it later.
+        """
+        with self.session() as session:
+            data = interchange.export_project(session)
+        interchange.validate(data, path)
+        self._opened_json = data
 
     # --- editing ----------------------------------------------------------------------
 
@@ -207,6 +226,7 @@ class ProjectDocument:
     @contextmanager
     def edit(self) -> Iterator[Session]:
         """A transaction on the working copy, committed at once when the block ends."""
+        self._opened_json = None
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
         self.modified = True
@@ -216,6 +236,10 @@ class ProjectDocument:
             return session.execute(select(Project)).scalar_one()
 
     def to_json(self) -> dict[str, Any]:
+        """The project as interchange JSON (a new dict the caller may change)."""
+        data, self._opened_json = self._opened_json, None
+        if data is not None:  # checked at open, nothing edited since: no second export
+            return data
         with self.session() as session:
             return interchange.export_project(session)
 

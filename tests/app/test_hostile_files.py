@@ -222,6 +222,23 @@ def test_a_broken_link_is_refused(sample_file: Path, statement: str, named: str)
     assert f"{named} links to something it does not hold" in message
 
 
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("UPDATE opportunities SET eligible_users_base = -5", "eligible_users: must be at least 0"),
+        ("UPDATE opportunities SET adoption_target_dist = 'bogus'", "adoption_target.dist: must be one of"),
+        ("UPDATE opportunities SET status = 'weird'", "status: must be one of"),
+    ],
+)
+def test_a_forged_file_with_invalid_values_is_refused_at_open(sample_file: Path, statement: str,
+                                                              named: str) -> None:
+    """Well-typed values no import would accept, under a forged checksum: refused at the door,
+    not left for a workspace to trip over."""
+    _edit(sample_file, statement, restamp=True)
+    message = _refused(sample_file, errors.InvalidProjectDataError)
+    assert named in message
+
+
 # --- side files ------------------------------------------------------------------------
 
 
