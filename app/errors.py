@@ -141,7 +141,7 @@ class SideFilesError(ProjectFileError):
     def sentence(self) -> str:
         return (f"{self.name} has “{self.detail}” beside it: another program may be writing the "
                 "file, or a write was interrupted. Close any other program using it and try "
-                "again, or open it anyway to use the file as it is.")
+                "again, or open it in the app and choose Open Anyway to use the file as it is.")
 
 
 class OversizedProjectFileError(ProjectFileError):

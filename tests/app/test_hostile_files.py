@@ -248,7 +248,7 @@ def test_a_side_file_stops_the_open(sample_file: Path, suffix: str) -> None:
     side.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + b"\0" * 504)  # a journal's magic
     side_before = _digest(side)
     message = _refused(sample_file, errors.SideFilesError)
-    assert f"“plan.aiplan{suffix}” beside it" in message and "open it anyway" in message
+    assert f"“plan.aiplan{suffix}” beside it" in message and "Open Anyway" in message
     assert _digest(side) == side_before
 
 
