@@ -24,7 +24,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app import interchange, locks, paths, recovery
-from app.errors import FileLockedError, ProjectFileError, ProjectSaveError, SaveConflictError
+from app.errors import (
+    FileLockedError,
+    ProjectFileError,
+    ProjectSaveError,
+    ReadOnlyDocumentError,
+    SaveConflictError,
+)
 from app.projectfile import (
     check_database,
     check_header,
@@ -300,9 +306,7 @@ class ProjectDocument:
         if self.path is None:
             raise ProjectSaveError(None, "it has no file name yet; use Save As")
         if self.read_only:
-            raise ProjectSaveError(
-                self.path, "it is open read-only; use Save As to save your changes under another name"
-            )
+            raise ReadOnlyDocumentError(self.path)
         now = disk_state(self.path)
         # A vanished file is simply written again: nobody's work is overwritten by that.
         if now is not None and not _same(now, self.disk_state):

@@ -81,6 +81,14 @@ class ProjectSaveError(ProjectFileError):
                 "your work is kept; free space or choose another folder, then save again.")
 
 
+class ReadOnlyDocumentError(ProjectSaveError):
+    """Save on a project opened read-only (someone else has the file open for editing)."""
+
+    def sentence(self) -> str:
+        return (f"{self.name} is open read-only, so it was not saved; the file is unchanged and "
+                "your changes are kept. Use Save As to save them under another name.")
+
+
 class InvalidProjectDataError(ProjectFileError):
     """JSON that does not describe a valid project; ``problems`` are ``path: rule`` lines."""
 

@@ -118,7 +118,7 @@ def test_read_only_open_refuses_save_and_save_as_elsewhere_works(sample_file: Pa
     with ProjectDocument.open(sample_file, read_only=True) as doc:
         assert doc.read_only and doc.lock_holder is not None and doc.lock_holder.user == "dana"
         _rename(doc, "My version")
-        with pytest.raises(ProjectSaveError, match="it is open read-only; use Save As"):
+        with pytest.raises(ProjectSaveError, match="is open read-only, so it was not saved.*Save As"):
             doc.save()
         assert sample_file.read_bytes() == before
         doc.save_as(elsewhere)
