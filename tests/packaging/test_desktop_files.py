@@ -72,6 +72,11 @@ def test_desktop_file_metainfo_mime_type_and_spec_agree_on_names() -> None:
     spec = (REPO / "packaging" / "aiplan.spec").read_text(encoding="utf-8")
     assert f'APP_ID = "{APP_ID}"' in spec and MIME_TYPE in spec
 
+    # The running app names itself as the entry does, so the task bar matches window and entry.
+    from app import gui
+
+    assert gui.APP_ID == APP_ID and gui.APPLICATION_NAME == entry["Name"]
+
 
 def test_the_mime_type_knows_project_files_by_name_and_by_content() -> None:
     info = ET.parse(MIME_XML).getroot()
