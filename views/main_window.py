@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -413,8 +414,11 @@ class MainWindow(QMainWindow):
         from app.recovery import remove_stray_temps
         from views.recovery_dialog import offer_recovery
 
-        for recent in self.recent_files():  # temp files of saves a crash cut short
-            remove_stray_temps(Path(recent))
+        # Temp files of saves a crash cut short, beside recent files: on a thread, because a
+        # folder on a network share that is gone can take a minute to answer.
+        recent = [Path(p) for p in self.recent_files()]
+        threading.Thread(target=lambda: [remove_stray_temps(p) for p in recent], daemon=True,
+                         name="stray-temps").start()
         document = offer_recovery(self)
         if document is None:
             return False

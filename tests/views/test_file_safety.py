@@ -264,3 +264,18 @@ def test_recovered_work_declined_stays_for_the_next_start(
     assert _first_opportunity_name(window) == "Unsaved idea"
     [orphan] = recovery_dialog.recovery.find_orphans()
     assert orphan.source == sample_file and orphan.name is not None
+
+
+def test_a_save_cut_short_leaves_no_temp_beside_a_recent_file(window: MainWindow, sample_file: Path,
+                                                               qtbot: Any) -> None:
+    import os
+
+    assert window.open_path(sample_file)  # now a recent file
+    stray = sample_file.with_name(f".{sample_file.name}.0badc0de.saving")
+    stray.write_bytes(b"half a save")
+    os.utime(stray, (0, 0))  # long ago: no save is writing it now
+    fresh = sample_file.with_name(f".{sample_file.name}.0badc0df.saving")
+    fresh.write_bytes(b"a save under way")
+    assert not window.offer_recovery()  # the next start: nothing to recover
+    qtbot.waitUntil(lambda: not stray.exists(), timeout=5000)
+    assert fresh.exists() and sample_file.exists()
