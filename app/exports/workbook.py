@@ -44,7 +44,7 @@ def _clean(text: Any) -> str:
 
 
 def put_text(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None) -> None:
-    """User text is data: stored as a string even when it looks like a formula (issue 5, Safety)."""
+    """User text is data: stored as a string even when it looks like a formula."""
     cell = ws.cell(row=row, column=col, value=_clean(value))
     # openpyxl treats a leading "=" as a formula; forcing the type keeps "=HYPERLINK(" inert.
     cell.data_type = "s"

@@ -1,4 +1,4 @@
-"""The live workbook, recalculated by LibreOffice, reproduces the engine (issue 5, item 2)."""
+"""The live workbook, recalculated by LibreOffice, reproduces the engine."""
 
 from __future__ import annotations
 
