@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.formatting import percent
+from app.ids import all_ids
 from models.schema import Project
 
 Json = dict[str, Any]
@@ -119,19 +120,6 @@ def summary(other: Json, picks: Iterable[tuple[str, str]]) -> str:
 
 
 # --- ids and names -----------------------------------------------------------------------
-
-
-def all_ids(node: Any) -> Iterator[str]:
-    """Every object id in a project (ids are unique across the whole project)."""
-    if isinstance(node, dict):
-        if isinstance(node.get("id"), str):
-            yield node["id"]
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                yield from all_ids(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from all_ids(value)
 
 
 class _Ids:

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ids import new_id
 from views.controller import InvalidValueError, ProjectController
-from views.memo_view import TextEditor, TypingBuffer, new_id, show_text
+from views.memo_view import TextEditor, TypingBuffer, show_text
 from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 

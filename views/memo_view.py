@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import money, percent
+from app.ids import new_id
 from app.memo_text import blocks, inline_markup
 from models.decision import robustness_sentence
 from models.engine import PlanResults
@@ -317,28 +318,6 @@ class TypingBuffer(QObject):
                         self.controller.undo_stack.redo()
                 return True
         return False
-
-
-def all_ids(data: Any) -> set[str]:
-    """Every object id in the project (ids are unique across the whole project)."""
-    found: set[str] = set()
-    if isinstance(data, dict):
-        if isinstance(data.get("id"), str):
-            found.add(data["id"])
-        for value in data.values():
-            found |= all_ids(value)
-    elif isinstance(data, list):
-        for value in data:
-            found |= all_ids(value)
-    return found
-
-
-def new_id(data: dict[str, Any], prefix: str) -> str:
-    taken = all_ids(data)
-    n = 1
-    while f"{prefix}-{n}" in taken:
-        n += 1
-    return f"{prefix}-{n}"
 
 
 # --- the sections list --------------------------------------------------------------------

@@ -13,7 +13,8 @@ from app import interchange
 from app.calc import results_for
 from app.commands import load_project
 from app.document import ProjectDocument
-from app.merge import all_ids, importable, merge, summary, with_links
+from app.ids import all_ids
+from app.merge import importable, merge, summary, with_links
 
 Json = dict[str, Any]
 SAMPLE_NAME = "Larkspur FY2027 AI portfolio"
