@@ -196,8 +196,9 @@ def schema_objects(connection: sqlite3.Connection) -> frozenset[tuple[str, str, 
 
 
 @functools.cache
-def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
-    """The objects a file at ``version`` holds: built by our own create_all or migrations."""
+def _reference(version: int) -> tuple[frozenset[tuple[str, str, str]], frozenset[tuple[str, str, str]]]:
+    """(schema objects, schema shape) of a database our own create_all or migrations build at
+    ``version``: built once per version and compared with every file opened."""
     engine = create_engine("sqlite://", poolclass=None)
     with engine.connect() as connection:
         if version == SCHEMA_VERSION:
@@ -208,9 +209,14 @@ def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
             migrate.upgrade(connection, version)
         raw = connection.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
-        objects = schema_objects(raw)
+        found = schema_objects(raw), schema_shape(raw)
     engine.dispose()
-    return objects
+    return found
+
+
+def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
+    """The objects a file at ``version`` holds: built by our own create_all or migrations."""
+    return _reference(version)[0]
 
 
 def _describe(objects: set[tuple[str, str, str]]) -> str:
@@ -340,22 +346,9 @@ def schema_shape(connection: sqlite3.Connection) -> frozenset[tuple[str, str, st
     return frozenset(shape)
 
 
-@functools.cache
 def expected_shape(version: int) -> frozenset[tuple[str, str, str]]:
     """The ``schema_shape`` of a file at ``version``, built as ``expected_schema`` is."""
-    engine = create_engine("sqlite://", poolclass=None)
-    with engine.connect() as connection:
-        if version == SCHEMA_VERSION:
-            Base.metadata.create_all(connection)
-            connection.commit()
-            migrate.stamp(connection, version)
-        else:
-            migrate.upgrade(connection, version)
-        raw = connection.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        shape = schema_shape(raw)
-    engine.dispose()
-    return shape
+    return _reference(version)[1]
 
 
 def _bound_exceeded(path: Path, exc: sqlite3.Error, budget: _Budget) -> ProjectFileError | None:
