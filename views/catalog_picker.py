@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from models import catalog
 from models.catalog import CatalogModel
+from views.table_model import HeaderedTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 ALL_PROVIDERS = "All providers"
@@ -50,12 +51,12 @@ def _window(tokens: int | None) -> str:
     return f"{tokens / 1000:,.0f}k" if tokens >= 1000 else str(tokens)
 
 
-class CatalogTableModel(QAbstractTableModel):
+class CatalogTableModel(HeaderedTableModel):
     """The catalog models that match the current search, one row each."""
 
     PROVIDER, MODEL, PRICE_IN, PRICE_OUT, PRICE_CACHED, CONTEXT = range(6)
     HEADERS = ("Provider", "Model", "Input $/M", "Output $/M", "Cached input $/M", "Context window")
-    TOOLTIPS = ("Who serves the model", "The model's name (its id is in the tooltip)",
+    TIPS = ("Who serves the model", "The model's name (its id is in the tooltip)",
                 "US dollars per million input tokens", "US dollars per million output tokens",
                 "US dollars per million cached input tokens (cache reads)",
                 "The longest prompt plus answer the model accepts, in tokens")
@@ -71,19 +72,6 @@ class CatalogTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.TOOLTIPS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):

@@ -67,6 +67,7 @@ from models.problems import Problem
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField, ParseError, format_estimate, parse_estimate
+from views.table_model import HeaderedTableModel
 from views.workspace import Workspace, button, delete_key, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -147,7 +148,7 @@ def _problem_text(problem: Problem) -> str:
 # --- item models ----------------------------------------------------------------------------
 
 
-class _ProjectTableModel(QAbstractTableModel):
+class _ProjectTableModel(HeaderedTableModel):
     """Shared plumbing: a structure key that decides reset versus a plain repaint, and edits
     that go through the controller with their rule reported instead of stored."""
 
@@ -222,15 +223,6 @@ class DecisionsModel(_ProjectTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's names)
         return 0 if parent.isValid() else len(self.controller.state.data["decisions"])
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= self.rowCount():
             return None
@@ -281,19 +273,6 @@ class CriteriaModel(_ProjectTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.criteria())
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.TIPS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -652,17 +631,12 @@ class ScoresModel(_ProjectTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            if section == self.TCO:
-                return f"TCO ({SYMBOLS.get(self.currency, self.currency + ' ').strip()})"
-            return self.HEADERS[section]
-        return None
+                and section == self.TCO:
+            return f"TCO ({SYMBOLS.get(self.currency, self.currency + ' ').strip()})"
+        return super().headerData(section, orientation, role)
 
     @property
     def currency(self) -> str:
@@ -694,6 +668,8 @@ class FlipsModel(_ProjectTableModel):
 
     CRITERION, SHARE_NOW, FLIP_AT, NEW_WINNER = range(4)
     HEADERS = ("Criterion", "Share now", "Winner changes at", "New best option")
+    TIPS = ("", "", "The nearest share of the total weight, for this criterion, at which another "
+                    "option overtakes; the other weights keep their proportions", "")
 
     def __init__(self, controller: ProjectController) -> None:
         super().__init__(controller)
@@ -717,19 +693,6 @@ class FlipsModel(_ProjectTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.HEADERS[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section == self.FLIP_AT:
-                return ("The nearest share of the total weight, for this criterion, at which another "
-                        "option overtakes; the other weights keep their proportions")
-        return None
 
     def close_call(self, row: int) -> bool:
         _name, now, flip, _new = self.rows[row]

@@ -1,4 +1,4 @@
-"""The base of the item models whose rows are one list of the project's objects, by id."""
+"""Bases of the table models: named columns, and rows that follow one list of the project's objects."""
 
 from __future__ import annotations
 
@@ -11,13 +11,31 @@ from views.controller import ProjectController
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ObjectTableModel(QAbstractTableModel):
+class HeaderedTableModel(QAbstractTableModel):
+    """Columns are ``HEADERS``, with tooltips from ``TIPS`` (one per column; may be shorter)."""
+
+    HEADERS: tuple[str, ...] = ()
+    TIPS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section < len(self.TIPS):
+            return self.TIPS[section] or None
+        return None
+
+
+class ObjectTableModel(HeaderedTableModel):
     """Rows follow ``data[LIST]`` by id; columns are ``HEADERS`` (with optional ``TIPS``)."""
 
     LIST = ""
     KIND = ""  # the object kind of ProjectState: "memo", "log", ...
-    HEADERS: tuple[str, ...] = ()
-    TIPS: tuple[str, ...] = ()
 
     def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,16 +64,3 @@ class ObjectTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section < len(self.TIPS):
-            return self.TIPS[section]
-        return None
