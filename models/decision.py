@@ -222,6 +222,37 @@ def robustness_sentence(decision: Decision, result: DecisionResult) -> str:
             f"{_percent(share_now, 0)} makes {_name(new_winner)} best.")
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """What a decision recommends, in words for a memo: names, not ids."""
+
+    decision: Decision
+    result: DecisionResult
+    option: str  # the winner's name
+    score: float  # the winner's score, of 100
+    robust: bool
+    robustness: str  # robustness_sentence
+    #: The option the plan uses instead, when the PM chose another than the winner.
+    plan_uses: str | None
+
+
+def recommendations(decisions: Sequence[Decision], results: Sequence[DecisionResult]) -> list[Recommendation]:
+    """One per scored decision, in the results' order (the memo's preview and its PDF read these)."""
+    by_id = {d.id: d for d in decisions}
+    found = []
+    for result in results:
+        decision = by_id.get(result.decision_id)
+        if decision is None:
+            continue
+        options = {o.id: o for o in decision.options}
+        chosen = options.get(decision.chosen_option_id or "")
+        found.append(Recommendation(
+            decision, result, _name(options[result.winner]), result.scores[result.winner], result.robust,
+            robustness_sentence(decision, result),
+            _name(chosen) if chosen is not None and chosen.id != result.winner else None))
+    return found
+
+
 def decision_problems(decision: Decision) -> list[Problem]:
     """What stops the decision from being scored, each naming the object, the field and the rule."""
     problems: list[Problem] = []

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.formatting import money, percent
 from app.ids import new_id
 from app.memo_text import blocks, inline_markup
-from models.decision import robustness_sentence
+from models.decision import recommendations
 from models.engine import PlanResults
 from models.problems import Problem
 from views.controller import InvalidValueError, ProjectController
@@ -141,20 +141,13 @@ def portfolio_summary_html(results: PlanResults | None, mc_results: PlanResults 
             items.append(f"<li>{line}; {mc_text}</li>" if mc_text else f"<li>{line}</li>")
         label = "Top opportunity" if len(ranked) == 1 else f"Top {len(ranked)} opportunities"
         parts.append(f"<p>{label} by eNPV:</p><ul>{''.join(items)}</ul>")
-    decisions = {d.id: d for d in results.plan.decisions}
     items = []
-    for dr in results.decisions:
-        d = decisions.get(dr.decision_id)
-        if d is None:
-            continue
-        options = {o.id: o for o in d.options}
-        winner = options[dr.winner]
-        verdict = "" if dr.robust else ", a close call"
-        line = (f"<b>{_e(d.name or d.id)}</b>: we recommend {_e(winner.name or winner.id)} "
-                f"(score {dr.scores[dr.winner]:.0f} of 100{verdict}). {_e(robustness_sentence(d, dr))}")
-        if d.chosen_option_id and d.chosen_option_id != dr.winner and d.chosen_option_id in options:
-            chosen = options[d.chosen_option_id]
-            line += f" The plan currently uses {_e(chosen.name or chosen.id)}."
+    for rec in recommendations(results.plan.decisions, results.decisions):
+        verdict = "" if rec.robust else ", a close call"
+        line = (f"<b>{_e(rec.decision.name or rec.decision.id)}</b>: we recommend {_e(rec.option)} "
+                f"(score {rec.score:.0f} of 100{verdict}). {_e(rec.robustness)}")
+        if rec.plan_uses:
+            line += f" The plan currently uses {_e(rec.plan_uses)}."
         items.append(f"<li>{line}</li>")
     if items:
         parts.append(f"<p>Build, partner or buy:</p><ul>{''.join(items)}</ul>")

@@ -46,7 +46,7 @@ from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, month, number, percent  # noqa: E402
 from app.labels import FIELDS, field_label  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
-from models.decision import robustness_sentence  # noqa: E402
+from models.decision import recommendations  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
 FONT = "DejaVuSans"
@@ -380,19 +380,14 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     s += [PageBreak(), Paragraph("Build, partner or buy", styles["h1"])]
     if not results.decisions:
         s.append(Paragraph("<i>No decisions in the plan.</i>", styles["grey"]))
-    for dr in results.decisions:
-        d = decisions.get(dr.decision_id)
-        if d is None:
-            continue
-        options = {o.id: o for o in d.options}
-        winner = options[dr.winner]
-        verdict = "" if dr.robust else ", a close call"
+    for rec in recommendations(plan.decisions, results.decisions):
+        d, dr = rec.decision, rec.result
+        verdict = "" if rec.robust else ", a close call"
         s.append(Paragraph(e(d.name or d.id), styles["h2"]))
-        line = (f"We recommend <b>{e(winner.name or winner.id)}</b> (score {dr.scores[dr.winner]:.0f} of "
-                f"100{verdict}). {e(robustness_sentence(d, dr))}")
-        if d.chosen_option_id and d.chosen_option_id != dr.winner and d.chosen_option_id in options:
-            chosen_o = options[d.chosen_option_id]
-            line += f" The plan currently uses {e(chosen_o.name or chosen_o.id)}."
+        line = (f"We recommend <b>{e(rec.option)}</b> (score {rec.score:.0f} of 100{verdict}). "
+                f"{e(rec.robustness)}")
+        if rec.plan_uses:
+            line += f" The plan currently uses {e(rec.plan_uses)}."
         s.append(Paragraph(line, styles["body"]))
         rows = [["Option", "Score", f"TCO ({years} years)"]]
         for o in d.options:
