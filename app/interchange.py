@@ -328,10 +328,11 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
             words = ["an object" if t == "object" else _TYPE_WORDS.get(t, t) for t in types
                      if t != "null"]
         return f"{where}: must be {' or '.join(words)}"
+    # The bounds are the plan's limits (models.limits); a test keeps the two the same.
     if rule == "minimum":
-        return f"{where}: must be at least {_num(float(value))}"
+        return f"{where}: must be at least {_num(float(value)):,}"
     if rule == "maximum":
-        return f"{where}: must be at most {_num(float(value))}"
+        return f"{where}: must be at most {_num(float(value)):,}"
     if rule == "enum":
         return f"{where}: must be one of {', '.join(str(v) for v in value if v is not None)}"
     if rule == "const":

@@ -32,7 +32,8 @@ from models.schema import (
     Route,
     UnitModel,
 )
-from models.validation import estimate_rules
+from models.limits import FIGURE, SCORE
+from models.validation import estimate_rules, value_rules
 
 #: Object kinds the views address, their table and where they live in the JSON.
 TABLES: dict[str, type[Base]] = {
@@ -123,14 +124,27 @@ class ProjectState:
             if len(str(value)) != 10:
                 raise InvalidValueError("must be a date written YYYY-MM-DD")
         if isinstance(value, (int, float, dict)) and not isinstance(value, bool):
-            name = field.split(".", 1)[1] if field.startswith("scores.") else field
-            est = estimate_from_json(value)
-            for rule in estimate_rules(est, name):
-                raise InvalidValueError(rule)
             if field.startswith("scores."):
-                criterion = self.object("criterion", field.split(".", 1)[1])
-                if criterion.get("kind") == "score" and not 1 <= est.base <= 5:
-                    raise InvalidValueError("a score must be between 1 and 5")
+                self._check_score(field.split(".", 1)[1], value)
+                return
+            # Each number against the field's limits before anything converts it to a float
+            # (an integer of 400 digits has no float).
+            for number in _numbers(value):
+                for rule in value_rules(field, number):
+                    raise InvalidValueError(rule)
+            for rule in estimate_rules(estimate_from_json(value), field):
+                raise InvalidValueError(rule)
+
+    def _check_score(self, criterion_id: str, value: Any) -> None:
+        criterion = self.object("criterion", criterion_id)
+        kind = SCORE if (criterion.get("kind") or "score") == "score" else FIGURE
+        for number in _numbers(value):
+            for rule in kind.problems(number):
+                raise InvalidValueError("a score must be between 1 and 5" if kind is SCORE else rule)
+        est = estimate_from_json(value)
+        for rule in estimate_rules(est, "scores"):
+            if not rule.startswith("must"):  # the order of low, base and high
+                raise InvalidValueError(rule)
 
     def set_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         """Store one field in the working copy and in ``data`` (after check_value)."""
@@ -183,6 +197,12 @@ class ProjectState:
 
     def export_json(self) -> str:
         return interchange.dumps(self.data)
+
+
+def _numbers(value: Any) -> list[Any]:
+    """The numbers of a plain number or an estimate object (anything else checks nothing)."""
+    parts = [value.get(k) for k in ("base", "low", "high")] if isinstance(value, dict) else [value]
+    return [p for p in parts if isinstance(p, (int, float)) and not isinstance(p, bool)]
 
 
 __all__ = ["InvalidValueError", "PlanInvalid", "ProjectState", "TABLES"]

@@ -20,6 +20,7 @@ from models import finance, portfolio, sizing
 from models.decision import DecisionResult, chosen_option, evaluate_decision
 from models.estimate import Estimate
 from models.finance import Array
+from models.limits import FIELDS
 from models.plan import FRACTIONS, INTEGERS, Opportunity, Option, Plan, UnitModel
 from models.problems import PlanInvalid
 from models.uncertainty import Summary, sample
@@ -61,9 +62,14 @@ def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
 
 
 def prepare(name: str, values: Array) -> Array:
-    """DESIGN 2: integers rounded, fractions clamped to [0, 1], everything else to >= 0."""
+    """DESIGN 2: integers rounded, fractions clamped to [0, 1], everything else to >= 0; and
+    every input kept within its field's limits, so a long normal or lognormal tail never
+    reaches a size the model's products would overflow."""
     if name in INTEGERS:
-        return np.maximum(np.rint(values), 0.0)
+        values = np.rint(values)
+    kind = FIELDS.get(name)
+    if kind is not None:
+        return np.clip(values, kind.low, kind.high)
     if name in FRACTIONS:
         return np.clip(values, 0.0, 1.0)
     return np.maximum(values, 0.0)
@@ -288,6 +294,10 @@ def _number(value: float) -> float | None:
     return None if not np.isfinite(value) else float(value)
 
 
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else _number(value)
+
+
 def _tornado_keys(plan: Plan, st: Structure, o: Opportunity,
                   estimates: dict[Key, Estimate]) -> list[Key]:
     """The ranged inputs that reach an opportunity's success-case NPV, in a stable order."""
@@ -377,13 +387,14 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         opportunities.append(OpportunityResult(
             id=o.id, name=o.name, npv=npv,
             enpv=float(sizing.enpv(np.array(p), np.array(npv), np.array(pv_build))),
-            irr=_number(irrs[row]), roi=None if pv_cost == 0 else npv / pv_cost,
+            # A ratio over a vanishingly small cost has no meaningful size: null, as over zero.
+            irr=_number(irrs[row]), roi=None if pv_cost == 0 else _number(npv / pv_cost),
             payback_month=finance.payback_month(monthly["net"]),
             pv_benefit=float(f.pv_benefit[0]), pv_cost=pv_cost, pv_build=pv_build,
             annual_benefit_ss=float(f.annual_benefit_ss[0]),
             annual_cost_ss=float(f.annual_cost_ss[0]),
-            rice=sizing.rice(o.eligible_users.base, o.adoption_target.base, o.impact.base,
-                             o.confidence.base, o.effort_person_months.base),
+            rice=_ratio(sizing.rice(o.eligible_users.base, o.adoption_target.base, o.impact.base,
+                                    o.confidence.base, o.effort_person_months.base)),
             effective={name: (float(eff[name][0]), source_label(sources[name])) for name in eff},
             monthly=monthly,
             mc=Summary.of(npv_mc[o.id]) if mc else None,

@@ -92,5 +92,7 @@ class Summary:
             nan = float("nan")
             return cls(nan, nan, nan, nan, nan)
         p10, p50, p90 = np.percentile(finite, [10, 50, 90])
-        return cls(float(finite.mean()), float(p10), float(p50), float(p90),
+        with np.errstate(over="ignore"):  # a mean beyond the largest float is reported as null
+            mean = finite.mean()
+        return cls(float(mean), float(p10), float(p50), float(p90),
                    float(np.mean(finite > 0)))

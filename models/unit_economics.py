@@ -66,7 +66,8 @@ def unit_costs(u: UnitInputs, volume_tasks_month: float) -> UnitCosts:
                  + u.vector_queries_per_task * u.vector_price_per_1k / 1000)
     variable = (llm * (1 + u.retry_rate) + retrieval + u.tool_cost_per_task
                 + u.escalation_rate * u.human_cost_per_escalation)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A fixed cost over a vanishing volume overflows: that cost per task is reported as null.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         loaded = variable + (u.fixed_monthly / volume_tasks_month if volume_tasks_month > 0
                              else np.nan * u.fixed_monthly)
         revenue = np.asarray(u.revenue_per_task, dtype=float)

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import fields
 
 from models.decision import decision_problems
 from models.estimate import Estimate
-from models.plan import FRACTIONS, Plan
+from models.limits import FIELDS, FIGURE, SCORE
+from models.plan import Criterion, Option, Plan
 from models.problems import Problem
 
 SHARE_TOLERANCE = 1e-9
 
 
+def value_rules(field: str, value: float) -> Iterator[str]:
+    """The rule one number of ``field`` breaks, from the plan's limits (models.limits)."""
+    kind = FIELDS.get(field)
+    if kind is not None:
+        yield from kind.problems(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield "must be a finite number"
+    elif value < 0:
+        yield "must not be negative"
+
+
 def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
     if est.dist is None:  # a plain number, the common case: one bound to check
-        if field in FRACTIONS:
-            if not 0 <= est.base <= 1:
-                yield "must be a fraction between 0% and 100%"
-        elif est.base < 0:
-            yield "must not be negative"
+        yield from value_rules(field, est.base)
         return
     if est.low is not None and est.low > est.base:
         yield "the low value must not exceed the base"
@@ -33,12 +42,11 @@ def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
             yield f"a {est.dist} range needs a low value below its high value"
         if est.dist == "lognormal" and est.low <= 0:
             yield "a lognormal range needs a low value above 0"
-    values = [v for v in (est.base, est.low, est.high) if v is not None]
-    if field in FRACTIONS:
-        if any(not 0 <= v <= 1 for v in values):
-            yield "must be a fraction between 0% and 100%"
-    elif any(v < 0 for v in values):
-        yield "must not be negative"
+    for v in (est.base, est.low, est.high):
+        rules = [] if v is None else list(value_rules(field, v))
+        if rules:
+            yield rules[0]
+            return
 
 
 def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
@@ -53,15 +61,10 @@ def plan_problems(plan: Plan) -> list[Problem]:
     """Every problem that stops calculation, each naming object, field and rule."""
     found: list[Problem] = []
     s = plan.settings
-    if not 1 <= s.horizon_years <= 10:
-        found.append(Problem("project", "", s.name, "horizon_years", "must be between 1 and 10 years"))
-    if not 0 <= s.discount_rate <= 1:
-        found.append(Problem("project", "", s.name, "discount_rate", "must be between 0% and 100%"))
-    if not 1_000 <= s.mc_samples <= 1_000_000:
-        found.append(Problem("project", "", s.name, "mc_samples",
-                             "must be between 1,000 and 1,000,000"))
-    if s.budget is not None and s.budget < 0:
-        found.append(Problem("project", "", s.name, "budget", "must not be negative"))
+    for name, value in (("horizon_years", s.horizon_years), ("discount_rate", s.discount_rate),
+                        ("mc_samples", s.mc_samples), ("mc_seed", s.mc_seed), ("budget", s.budget)):
+        if value is not None:
+            found.extend(Problem("project", "", s.name, name, rule) for rule in value_rules(name, value))
     decision_ids = {d.id for d in plan.decisions}
     unit_ids = {u.id for u in plan.unit_models}
     for o in plan.opportunities:
@@ -73,9 +76,15 @@ def plan_problems(plan: Plan) -> list[Problem]:
             found.append(Problem("opportunity", o.id, o.name, "unit_model_id",
                                  f"links to a unit model “{o.unit_model_id}” that does not exist"))
     for d in plan.decisions:
+        found.extend(_object_problems("decision", d, d.name))
         found.extend(decision_problems(d))
+        for c in d.criteria:
+            found.extend(_object_problems("criterion", c, c.name))
+        kinds = {c.id: c for c in d.criteria}
         for option in d.options:
             found.extend(_object_problems("option", option, option.name))
+            for criterion_id, value in option.scores.items():
+                found.extend(_score_problems(option, kinds.get(criterion_id), criterion_id, value))
     for u in plan.unit_models:
         found.extend(_object_problems("unit_model", u, u.name))
         for r in u.routes:
@@ -85,4 +94,19 @@ def plan_problems(plan: Plan) -> list[Problem]:
             if abs(total - 1) > SHARE_TOLERANCE:
                 found.append(Problem("unit_model", u.id, u.name, "routes.share",
                                      f"total {total * 100:.4g}%; they must total 100%"))
-    return found
+    return list(dict.fromkeys(found))  # a rule checked twice (a negative weight) is said once
+
+
+def _score_problems(option: Option, criterion: Criterion | None, criterion_id: str,
+                    value: Estimate) -> Iterator[Problem]:
+    """An option's value on a criterion: 1..5 for a score, a bounded figure otherwise."""
+    numbers = [v for v in (value.base, value.low, value.high) if v is not None]
+    if criterion is not None and criterion.kind == "score":
+        if any(not SCORE.low <= v <= SCORE.high for v in numbers):
+            yield Problem("option", option.id, option.name, f"scores.{criterion_id}",
+                          f"the score for “{criterion.name or criterion.id}” must be between 1 and 5")
+        return
+    for v in numbers:
+        for rule in FIGURE.problems(v):
+            yield Problem("option", option.id, option.name, f"scores.{criterion_id}", rule)
+            return

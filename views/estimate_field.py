@@ -53,9 +53,12 @@ def parse_number(text: str, kind: str, locale: QLocale | None = None) -> float:
         value, ok = QLocale.c().toDouble(raw)  # 1200.5 typed on a comma locale still works
     if not ok or not math.isfinite(value):
         raise ParseError(_hint(kind))
+    # The multiplier first: 1e308k is a finite number typed, but no finite number stored.
     value *= scale
     if kind == "percent" or percent:
         value /= 100.0
+    if not math.isfinite(value):
+        raise ParseError(f"That number is too large. {_hint(kind)}")
     return value
 
 
@@ -81,7 +84,8 @@ def parse_estimate(text: str, kind: str, current: Estimate | None = None,
             low = parse_number(match.group(1) + "%", kind, locale)
         if low > high:
             low, high = high, low
-        base = current.base if current is not None and low <= current.base <= high else (low + high) / 2
+        # Halves first: the midpoint of two huge finite numbers is finite too.
+        base = current.base if current is not None and low <= current.base <= high else low / 2 + high / 2
         dist = current.dist if current is not None and current.is_range else "triangular"
         if kind == "integer":
             base = float(round(base))
