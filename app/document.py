@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,19 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import interchange, locks, paths, recovery
 from app.errors import (
+    DataFolderError,
     FileLockedError,
     ProjectFileError,
     ProjectSaveError,
     ReadOnlyDocumentError,
     SaveConflictError,
+    os_reason,
 )
 from app.projectfile import (
-    check_database,
     check_header,
+    check_image,
+    check_replaceable,
     content_digest,
     copy_checked,
     make_engine,
@@ -49,15 +54,31 @@ DiskState = tuple[int, int, str]
 
 
 def disk_state(path: Path) -> DiskState | None:
-    """The state of the file at ``path`` now, or None when there is no file."""
+    """The state of the file at ``path`` now, or None when there is no file.
+
+    Read only when it is a regular file, so a pipe put in the file's place cannot make a
+    save wait forever.
+    """
     try:
-        data = path.read_bytes()
-        stat = path.stat()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return (-1, -1, "not a regular file")
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return (-1, -1, "not a regular file")
+            digest, size = hashlib.sha256(), 0
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
     except FileNotFoundError:
         return None
     except OSError:
         return (-1, -1, "unreadable")  # compared as changed: never overwrite what we cannot read
-    return (len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    return (size, info.st_mtime_ns, digest.hexdigest())
+
+
+class _ChangedOnDisk(Exception):
+    """Raised just before the rename of a save: the file is no longer what was opened."""
 
 
 class ProjectDocument:
@@ -95,16 +116,24 @@ class ProjectDocument:
 
     @classmethod
     def new(cls, name: str = "Untitled plan") -> ProjectDocument:
-        """An empty, unsaved project, created at the current schema version and stamped."""
-        working = cls._new_working_path()
+        """An empty, unsaved project, created at the current schema version and stamped.
+
+        ``DataFolderError`` when the app's data folder cannot hold it (nothing is left there).
+        """
+        with _data_folder():
+            working = cls._new_working_path()
         doc = cls(working, None)
-        with doc.engine.connect() as connection:
-            connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-            Base.metadata.create_all(connection)
-            connection.commit()
-            migrate.stamp(connection)
-        with doc.edit() as session:
-            session.add(Project(id=1, name=name))
+        try:
+            with _data_folder(working.parent), doc.engine.connect() as connection:
+                connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+                Base.metadata.create_all(connection)
+                connection.commit()
+                migrate.stamp(connection)
+            with doc.edit() as session:
+                session.add(Project(id=1, name=name))
+        except BaseException:
+            doc.close()  # no empty working copy is left behind
+            raise
         doc.modified = False
         return doc
 
@@ -145,9 +174,9 @@ class ProjectDocument:
         """
         path = Path(path).absolute()
         recovery.remove_stray_temps(path)
-        lock = None
+        lock, problem = None, None
         if for_editing and not read_only:
-            lock = cls._lock(path, force)
+            lock, problem = cls._lock(path, force)
         try:
             doc = cls._open_unlocked(path, allow_side_files)
         except BaseException:
@@ -160,7 +189,7 @@ class ProjectDocument:
         elif for_editing:
             doc.locked = lock is not None
             doc.path_locked = path if doc.locked else None
-            doc.lock_problem = None if doc.locked else _unwritable(path)
+            doc.lock_problem = None if doc.locked else (problem or locks.READ_ONLY_REASON)
         return doc
 
     @classmethod
@@ -176,10 +205,10 @@ class ProjectDocument:
         return doc
 
     @staticmethod
-    def _lock(path: Path, force: bool) -> locks.LockInfo | None:
+    def _lock(path: Path, force: bool) -> tuple[locks.LockInfo | None, str | None]:
         if not path.exists():
-            return None  # the open below reports the missing file
-        return locks.acquire(path, force=force)
+            return None, None  # the open below reports the missing file
+        return locks.acquire_with_reason(path, force=force)
 
     @classmethod
     def _open_unlocked(cls, path: Path, allow_side_files: bool = False) -> ProjectDocument:
@@ -187,7 +216,8 @@ class ProjectDocument:
             before: os.stat_result | None = path.stat()
         except OSError:
             before = None  # copy_checked reports a missing or unreadable file in a sentence
-        working = cls._new_working_path()
+        with _data_folder():
+            working = cls._new_working_path()
         version = copy_checked(path, working, allow_side_files=allow_side_files)
         # The working copy is, byte for byte, what was read: its hash is the file's.
         opened = working.read_bytes()
@@ -197,13 +227,18 @@ class ProjectDocument:
             backup = paths.backup_dir() / (
                 f"{path.stem}-v{version}-{time.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
             )
-            shutil.copyfile(working, backup)
+            try:
+                with _data_folder(backup.parent):
+                    shutil.copyfile(working, backup)
+            except BaseException:
+                working.unlink(missing_ok=True)
+                raise
         doc = cls(working, path)
         doc.disk_state = state
         doc._write_info()
         try:
             if version < SCHEMA_VERSION:
-                with doc.engine.connect() as connection:
+                with _data_folder(working.parent), doc.engine.connect() as connection:
                     migrate.upgrade(connection)
             doc._check_content(path)
         except BaseException:
@@ -233,7 +268,8 @@ class ProjectDocument:
     def edit(self) -> Iterator[Session]:
         """A transaction on the working copy, committed at once when the block ends."""
         self._opened_json = None
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (_data_folder(self.working_path.parent, os_errors=False),
+              Session(self.engine, expire_on_commit=False) as session, session.begin()):
             yield session
         self.modified = True
 
@@ -307,14 +343,22 @@ class ProjectDocument:
             raise ProjectSaveError(None, "it has no file name yet; use Save As")
         if self.read_only:
             raise ReadOnlyDocumentError(self.path)
+        check_replaceable(self.path, writers=False)  # a pipe in its place: refused, no waiting
         now = disk_state(self.path)
         # A vanished file is simply written again: nobody's work is overwritten by that.
         if now is not None and not _same(now, self.disk_state):
             self._save_conflict_copy()
-        self._write(self.path)
+        try:
+            # Checked again under the save guard just before the rename: another save of
+            # ours that renamed since the check above makes this one a conflict copy too.
+            self._write(self.path, unchanged=True)
+        except _ChangedOnDisk:
+            self._save_conflict_copy()
 
-    def _write(self, path: Path) -> None:
-        recovery.remove_stray_temps(path)
+    def _write(self, path: Path, *, unchanged: bool = False) -> None:
+        """Write the project to ``path``; with ``unchanged``, only if the file is still as it
+        was opened or last saved (or gone), else ``_ChangedOnDisk``."""
+        remembered = self.disk_state
         data = self.snapshot()
         if data[18:20] != b"\x01\x01":
             raise ProjectSaveError(path, "the working copy is not in rollback-journal mode")
@@ -323,9 +367,14 @@ class ProjectDocument:
             written = temp.read_bytes()
             if written != data:
                 raise ProjectSaveError(path, "what was read back differs from what was written")
-            check_database(path, temp, check_header(path, written))
+            check_image(path, written, check_header(path, written))
 
-        write_atomically(path, data, verify)
+        def still_unchanged(real: Path) -> None:
+            now = disk_state(real)
+            if now is not None and not _same(now, remembered):
+                raise _ChangedOnDisk
+
+        write_atomically(path, data, verify, before_replace=still_unchanged if unchanged else None)
         try:
             mtime = path.stat().st_mtime_ns
         except OSError:
@@ -338,15 +387,16 @@ class ProjectDocument:
     def _move_lock(self, path: Path, new_lock: locks.LockInfo | None) -> None:
         """Hold the lock on ``path`` (just written) instead of the old file's."""
         old = self.path_locked
+        problem = None
         if new_lock is None:
             try:
-                new_lock = locks.acquire(path)
+                new_lock, problem = locks.acquire_with_reason(path)
             except FileLockedError:
                 new_lock = None  # taken in the instant since our write: theirs stays
         if old is not None and old != path:
             locks.release(old)
         self.locked = new_lock is not None
-        self.lock_problem = None if self.locked else _unwritable(path)
+        self.lock_problem = None if self.locked else (problem or locks.READ_ONLY_REASON)
         self.lock_holder = None
         self.path_locked = path if self.locked else None
 
@@ -411,21 +461,54 @@ class ProjectDocument:
         self.close()
 
 
+# What SQLite's primary result codes mean for the folder that holds the working copy.
+_SQLITE_REASONS = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the disk or folder is read-only",
+    sqlite3.SQLITE_CANTOPEN: "permission was denied",
+    sqlite3.SQLITE_IOERR: "the disk reported an input/output error",
+}
+
+
+@contextmanager
+def _data_folder(folder: Path | None = None, *, os_errors: bool = True) -> Iterator[None]:
+    """A failure to write the app's data folder as one plain sentence (``DataFolderError``).
+
+    ``os_errors``: an ``OSError`` inside means the folder too (else only SQLite's errors do).
+    """
+    try:
+        yield
+    except OSError as exc:
+        if not os_errors:
+            raise
+        raise DataFolderError(folder or _data_folder_name(), os_reason(exc)) from None
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        code = getattr(getattr(exc, "orig", exc), "sqlite_errorcode", None)
+        reason = _SQLITE_REASONS.get(code & 0xFF) if isinstance(code, int) else None
+        if reason is None:
+            raise
+        raise DataFolderError(folder or _data_folder_name(), reason) from None
+
+
+def _data_folder_name() -> Path | None:
+    override = os.environ.get("AIPLAN_DATA_DIR")
+    return Path(override) if override else None
+
+
 def _same(now: DiskState, remembered: DiskState | None) -> bool:
     # The hash decides; size and time only tell a change the cheap way.
     return remembered is not None and now[0] == remembered[0] and now[2] == remembered[2]
-
-
-def _unwritable(path: Path) -> str:
-    # A reason, said inside the window's own sentence about the missing lock.
-    return "its folder does not let the app write a lock file there; it may be read-only"
 
 
 def conflict_path(path: Path, when: dt.datetime | None = None) -> Path:
     """``NAME (conflict USER YYYY-MM-DD HHMM).aiplan`` beside ``path``; -2, -3… if taken."""
     when = when or dt.datetime.now()
     user = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", locks.this_user()).strip(" .") or "someone"
-    base = f"{path.stem} (conflict {user} {when:%Y-%m-%d %H%M}"
+    tail = f" (conflict {user} {when:%Y-%m-%d %H%M}-999){path.suffix}"
+    # A name already as long as the folder allows gives up the end of its stem to fit.
+    room = max(locks.NAME_MAX - len(tail.encode("utf-8")), 1)
+    stem = path.stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    base = f"{stem} (conflict {user} {when:%Y-%m-%d %H%M}"
     for n in range(1, 1000):
         candidate = path.with_name(f"{base}{'' if n == 1 else f'-{n}'}){path.suffix}")
         if not candidate.exists() and not locks.lock_path(candidate).exists():

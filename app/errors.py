@@ -76,9 +76,32 @@ class UnexpectedSchemaError(ProjectFileError):
 
 
 class ProjectSaveError(ProjectFileError):
+    """A write that did not happen; the file on disk is unchanged.
+
+    ``kept_work`` says whether an open document still holds the work (the window's Save and
+    exports); the command line sets it to False, as nothing is kept once it exits, and
+    ``str()`` follows it. ``advice`` is what to do about this cause; by default it follows from
+    ``detail`` when that is one of ``os_reason``'s reasons.
+    """
+
+    def __init__(self, path: str | Path | None, detail: str = "", *, advice: str | None = None,
+                 kept_work: bool = True) -> None:
+        self.advice = _ADVICE.get(detail, "") if advice is None else advice
+        self.kept_work = kept_work
+        super().__init__(path, detail)
+
+    @classmethod
+    def from_os_error(cls, path: str | Path | None, exc: OSError, *,
+                      kept_work: bool = True) -> ProjectSaveError:
+        return cls(path, os_reason(exc), kept_work=kept_work)
+
+    def __str__(self) -> str:
+        return self.sentence()  # follows ``kept_work`` when a caller changes it
+
     def sentence(self) -> str:
-        return (f"{self.name} was not saved: {self.detail}. The file on disk is unchanged and "
-                "your work is kept; free space or choose another folder, then save again.")
+        kept = " and your work is kept" if self.kept_work else ""
+        advice = f" {self.advice}" if self.advice else ""
+        return f"{self.name} was not saved: {self.detail}. The file on disk is unchanged{kept}.{advice}"
 
 
 class ReadOnlyDocumentError(ProjectSaveError):
@@ -173,6 +196,34 @@ _OS_REASONS = {
     errno.ENAMETOOLONG: "the name is too long",
     errno.EMFILE: "too many files are open",
 }
+
+
+_SPACE = "Free some space, then save again."
+_FOLDER = "Choose another folder, then save again."
+_SHORTER = "Choose a shorter name, or a folder nearer the top of the disk, then save again."
+# What to do about each cause, keyed by the reason ``os_reason`` gives for it.
+_ADVICE = {
+    "the disk is full": _SPACE,
+    "the disk quota is used up": _SPACE,
+    "permission was denied": _FOLDER,
+    "the disk or folder is read-only": _FOLDER,
+    "the folder does not exist": _FOLDER,
+    "the name is too long": _SHORTER,
+}
+
+
+class DataFolderError(ProjectFileError):
+    """The app's own data folder (where working copies live) cannot be written."""
+
+    def sentence(self) -> str:
+        folder = f" ({self.path})" if self.path is not None else ""
+        advice = _ADVICE.get(self.detail, "")
+        if advice == _SPACE:
+            advice = "Free some space there, then try again."
+        elif advice:
+            advice = "Check that you may write there, then try again."
+        return (f"The app's data folder{folder} cannot hold the project's working copy: "
+                f"{self.detail}. {advice}").strip()
 
 
 def os_reason(exc: OSError) -> str:

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
+import hashlib
 import json
 import os
 import socket
+import stat
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.errors import FileLockedError
+from app import savetemps
+from app.errors import FileLockedError, os_reason
 
 #: Who a lock that cannot be read is attributed to.
 SOMEONE = "someone"
@@ -75,9 +78,26 @@ class LockInfo:
                 and not process_alive(self.pid, self.time))
 
 
+#: The longest file name (in bytes) folders allow on the systems the app runs on.
+NAME_MAX = 255
+#: The most a lock file is read: a lock is one short line.
+MAX_LOCK_BYTES = 4096
+
+
 def lock_path(path: Path) -> Path:
-    path = Path(path).absolute()
-    return path.with_name(f".~lock.{path.name}#")
+    """The lock of ``path``: beside the real file when ``path`` is a symlink, so everyone who
+    reaches the file, through any link, finds the same lock.
+
+    A name too long for ``.~lock.NAME#`` to fit gets ``.~lock.START~HASH#``: the start of the
+    name and 16 hex digits of its SHA-256, which every copy of the app computes alike.
+    """
+    real = Path(os.path.realpath(Path(path).absolute()))
+    name = real.name
+    if len(f".~lock.{name}#".encode("utf-8", "surrogateescape")) > NAME_MAX:
+        digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+        start = os.fsencode(name)[:NAME_MAX - len(".~lock.~#") - len(digest) - 32]
+        name = f"{start.decode('utf-8', 'ignore')}~{digest}"
+    return real.with_name(f".~lock.{name}#")
 
 
 def this_user() -> str:
@@ -103,7 +123,7 @@ def read_lock(path: Path) -> LockInfo | None:
     """
     lock = lock_path(path)
     try:
-        raw = lock.read_bytes()
+        raw = _read_regular(lock)
     except FileNotFoundError:
         return None
     except OSError:
@@ -120,6 +140,21 @@ def read_lock(path: Path) -> LockInfo | None:
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         return _someone(lock)
     return LockInfo(_plain(user), _plain(host), pid, taken)
+
+
+def _read_regular(lock: Path) -> bytes:
+    """The start of a lock file; ``OSError`` when it is not a regular file.
+
+    Opened without waiting, so a named pipe in the lock's place cannot stop the app opening
+    the project, and read only so far, so a link to an endless device cannot fill memory.
+    """
+    fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "the lock is not a regular file")
+        return os.read(fd, MAX_LOCK_BYTES)
+    finally:
+        os.close(fd)
 
 
 def _plain(text: str) -> str:
@@ -141,6 +176,11 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
     Raises ``FileLockedError`` when another live process holds it and ``force`` is False. A
     lock left by an ended process of this computer is replaced silently.
     """
+    return acquire_with_reason(path, force)[0]
+
+
+def acquire_with_reason(path: Path, force: bool = False) -> tuple[LockInfo | None, str | None]:
+    """``acquire``, and when the lock could not be written, why (a plain reason)."""
     path = Path(path).absolute()
     current = read_lock(path)
     replace = False
@@ -152,8 +192,8 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
                     dt.datetime.now().astimezone().replace(microsecond=0))
     try:
         won, exclusive = _write(path, mine, replace)
-    except OSError:
-        return None  # a read-only folder or share: the file opens, unlocked
+    except OSError as exc:
+        return None, unwritable_reason(exc)  # a read-only folder or share: the file opens, unlocked
     if won and not exclusive and not (current is not None and current.is_ours):
         # Apps replacing the same dead lock at the same moment each read it before the first
         # replaced it, so all their replaces land within moments: after a pause, the read-back
@@ -162,7 +202,20 @@ def acquire(path: Path, force: bool = False) -> LockInfo | None:
     holder = read_lock(path)
     if not won or (holder is not None and not holder.is_ours):
         raise FileLockedError(path, holder or LockInfo(SOMEONE, "", None, None))
-    return mine
+    return mine, None
+
+
+#: Why a lock could not be written, said inside the window's sentence about the missing lock.
+READ_ONLY_REASON = "its folder does not let the app write a lock file there; it may be read-only"
+
+
+def unwritable_reason(exc: OSError) -> str:
+    """Why a lock file could not be written, from the system's error."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return READ_ONLY_REASON
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full, so no lock file fits beside it"
+    return f"the lock file could not be written: {os_reason(exc)}"
 
 
 def release(path: Path) -> None:
@@ -181,7 +234,7 @@ def _write(path: Path, info: LockInfo, replace: bool) -> tuple[bool, bool]:
     Returns whether we won, and whether that was decided exclusively (by the link).
     """
     lock = lock_path(path)
-    temp = lock.with_name(f"{lock.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temp = savetemps.new_temp(lock.parent)
     line = json.dumps({"user": info.user, "host": info.host, "pid": info.pid,
                        "time": info.time.isoformat() if info.time else None})
     try:

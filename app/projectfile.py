@@ -6,6 +6,8 @@ local working copy, and every SQL check runs on the copy, so a failed open canno
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -17,15 +19,17 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
+from app import savetemps
 from app.errors import (
     DamagedProjectFileError,
+    DataFolderError,
     EmptyProjectFileError,
     ForeignDatabaseError,
     NewerVersionError,
@@ -38,7 +42,7 @@ from app.errors import (
     UnreadableProjectFileError,
     os_reason,
 )
-from app.places import check_side_files
+from app.places import check_side_files, side_files
 from models import migrate
 from models.schema import APPLICATION_ID, SCHEMA_VERSION, Base
 
@@ -59,6 +63,8 @@ HARDENING_PRAGMAS = (
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_VALUE_BYTES = 16 * 1024 * 1024  # no project text comes near it
 CHECK_SECONDS = 10.0
+# How much longer than ours (beyond twice its length) a table's or index's SQL may be.
+SQL_LENGTH_MARGIN = 1000
 # How often (in SQLite VM steps) the checks look at the clock: about every millisecond.
 _PROGRESS_STEPS = 20_000
 # Limits on the connections that check a received file: SQL and schema text a project never
@@ -159,6 +165,11 @@ def check_header(path: Path, data: bytes, size: int | None = None) -> int:
         raise NotAProjectFileError(path, _sniff(data))
     if size < HEADER_SIZE:
         raise DamagedProjectFileError(path, "it is cut short inside its header")
+    # Whose database it is comes first: another program's file is never called a damaged
+    # project (``--replace`` overwrites damaged projects, never other programs' files).
+    user_version, _incremental, application_id = struct.unpack(">III", data[60:72])
+    if application_id != APPLICATION_ID:
+        raise ForeignDatabaseError(path)
     page_size = struct.unpack(">H", data[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
@@ -169,9 +180,6 @@ def check_header(path: Path, data: bytes, size: int | None = None) -> int:
     valid_for = struct.unpack(">I", data[92:96])[0]
     if change_counter == valid_for and header_pages * page_size > size:
         raise DamagedProjectFileError(path, "it is shorter than its header says")
-    user_version, _incremental, application_id = struct.unpack(">III", data[60:72])
-    if application_id != APPLICATION_ID:
-        raise ForeignDatabaseError(path)
     if user_version < 1:
         raise DamagedProjectFileError(path, "its header has no schema version")
     return int(user_version)
@@ -196,9 +204,11 @@ def schema_objects(connection: sqlite3.Connection) -> frozenset[tuple[str, str, 
 
 
 @functools.cache
-def _reference(version: int) -> tuple[frozenset[tuple[str, str, str]], frozenset[tuple[str, str, str]]]:
-    """(schema objects, schema shape) of a database our own create_all or migrations build at
-    ``version``: built once per version and compared with every file opened."""
+def _reference(version: int) -> tuple[frozenset[tuple[str, str, str]], frozenset[tuple[str, str, str]],
+                                      dict[str, int]]:
+    """(schema objects, schema shape, length of each object's SQL) of a database our own
+    create_all or migrations build at ``version``: built once per version and compared with
+    every file opened."""
     engine = create_engine("sqlite://", poolclass=None)
     with engine.connect() as connection:
         if version == SCHEMA_VERSION:
@@ -209,9 +219,28 @@ def _reference(version: int) -> tuple[frozenset[tuple[str, str, str]], frozenset
             migrate.upgrade(connection, version)
         raw = connection.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
-        found = schema_objects(raw), schema_shape(raw)
+        found = schema_objects(raw), schema_shape(raw), _sql_lengths(raw)
     engine.dispose()
     return found
+
+
+def _sql_lengths(connection: sqlite3.Connection) -> dict[str, int]:
+    return {str(name): int(length) for name, length in connection.execute(
+        "SELECT name, length(sql) FROM sqlite_master WHERE sql IS NOT NULL")}
+
+
+def _overlong_sql(connection: sqlite3.Connection, version: int) -> str | None:
+    """The first table or index whose SQL is far longer than ours for it, in words, or None.
+
+    Our create_all and migrations write definitions of a known length; text far beyond it
+    (a long comment, say) serves nobody but a crafted file, so it is refused before any scan.
+    """
+    expected = _reference(version)[2]
+    for kind, name, length in connection.execute(
+            "SELECT type, name, length(sql) FROM sqlite_master WHERE sql IS NOT NULL"):
+        if int(length) > 2 * expected.get(str(name), 0) + SQL_LENGTH_MARGIN:
+            return f"an overlong definition of {kind} “{name}”"
+    return None
 
 
 def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
@@ -305,9 +334,42 @@ def bound(connection: sqlite3.Connection, seconds: float | None = None) -> _Budg
     return _Budget(connection, CHECK_SECONDS if seconds is None else seconds)
 
 
-# SQL text with its string literals and quoted names removed, to find a keyword in it.
-_SQL_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\[[^\]]*\]")
+# Where a quoted part or a comment starts in SQL text, and what ends it.
+_SQL_SPECIAL = re.compile(r"['\"`\[]|--|/\*")
+_SQL_CLOSERS = {"'": "'", '"': '"', "`": "`", "[": "]", "--": "\n", "/*": "*/"}
 _CHECK_KEYWORD = re.compile(r"\bCHECK\b", re.IGNORECASE)
+
+
+def _unquoted(sql: str) -> tuple[str, bool]:
+    """``sql`` with string literals, quoted names and comments blanked, and whether it holds a
+    comment. One pass with ``str.find``: the time is proportional to the text's length, whatever
+    a crafted file puts in it (a regex with a nested repeat took minutes on 95,000 ``[``)."""
+    parts: list[str] = []
+    commented = False
+    at, end = 0, len(sql)
+    while at < end:
+        found = _SQL_SPECIAL.search(sql, at)
+        if found is None:
+            parts.append(sql[at:])
+            break
+        parts.append(sql[at:found.start()])
+        parts.append(" ")
+        opener = found.group()
+        closer = _SQL_CLOSERS[opener]
+        commented = commented or opener in ("--", "/*")
+        at = found.end()
+        while True:
+            close = sql.find(closer, at)
+            if close < 0:
+                at = end  # never closed: the rest is quoted
+                break
+            at = close + len(closer)
+            # '' inside a string (and "" and `` inside names) stands for the quote itself.
+            if opener in ("'", '"', "`") and sql.startswith(closer, at):
+                at += 1
+                continue
+            break
+    return "".join(parts), commented
 
 
 def schema_shape(connection: sqlite3.Connection) -> frozenset[tuple[str, str, str]]:
@@ -330,8 +392,11 @@ def schema_shape(connection: sqlite3.Connection) -> frozenset[tuple[str, str, st
                        f"{str(kind).upper()} {notnull} {default} {pk} {hidden}"))
         for row in connection.execute(f"PRAGMA foreign_key_list({quoted})"):
             shape.add(("foreign key", f"{table}.{row[3]}", f"{row[2]}.{row[4]} {row[5]} {row[6]}"))
-        if _CHECK_KEYWORD.search(_SQL_QUOTED.sub(" ", str(sql or ""))):
+        text, commented = _unquoted(str(sql or ""))
+        if _CHECK_KEYWORD.search(text):
             shape.add(("CHECK constraint on", table, ""))
+        if commented:  # our create_all and migrations write none
+            shape.add(("comment in the definition of", table, ""))
         for _seq, index, unique, origin, partial in connection.execute(
                 f"PRAGMA index_list({quoted})"):
             keys = [
@@ -452,6 +517,27 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
         connection = connect_raw(db_path, readonly=True)
     except sqlite3.Error as exc:
         raise DamagedProjectFileError(path, f"SQLite cannot open it: {exc}") from None
+    return _check_connection(path, connection, header_version)
+
+
+def check_image(path: Path, data: bytes, header_version: int) -> int:
+    """The checks of ``check_database`` on a file's bytes in memory (a save's read-back).
+
+    No path is opened by SQLite, whose limit on path length (512 bytes) is below the system's.
+    """
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        harden(connection)
+        connection.deserialize(data)
+        connection.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        connection.close()
+        raise DamagedProjectFileError(path, f"SQLite cannot open it: {exc}") from None
+    return _check_connection(path, connection, header_version)
+
+
+def _check_connection(path: Path, connection: sqlite3.Connection, header_version: int) -> int:
+    """Every SQL check on ``connection``, which this closes."""
     budget = bound(connection)
     try:
         # integrity_check rather than quick_check: it also proves each index matches its table.
@@ -477,6 +563,9 @@ def check_database(path: Path, db_path: Path, header_version: int) -> int:
             raise UnexpectedSchemaError(path, _describe(extra))
         if found != expected:
             raise DamagedProjectFileError(path, f"it lacks {_describe(set(expected - found))}")
+        overlong = _overlong_sql(connection, file_version)
+        if overlong:
+            raise UnexpectedSchemaError(path, overlong)
         reshaped = set(schema_shape(connection) - expected_shape(file_version))
         if reshaped:
             raise UnexpectedSchemaError(path, _describe(reshaped))
@@ -558,10 +647,8 @@ def _copy_bounded(path: Path, source: BinaryIO, size: int, head: bytes, dest: Pa
                     raise OversizedProjectFileError(path, f"it is over {_size_text(copied)}")
                 out.write(chunk)
     except OSError as exc:
-        reason = os_reason(exc)
-        raise UnreadableProjectFileError(
-            path, f"its working copy could not be written ({reason})"
-        ) from None
+        # The app's own folder is full or closed: say so, not that the user's file is unreadable.
+        raise DataFolderError(dest.parent, os_reason(exc)) from None
     if copied != size:
         raise DamagedProjectFileError(path, "it changed while it was being read")
 
@@ -622,16 +709,199 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(target: Path, data: bytes, verify: Callable[[Path], None]) -> None:
+#: How long a save waits for another save of the same file to finish its last step (seconds).
+SAVE_GUARD_WAIT = 10.0
+#: A save guard older than this (seconds) was left by a process that died in that step: the
+#: step takes milliseconds, so only a dead (or frozen) process leaves one for so long.
+GUARD_STALE = 30.0
+# SQLite's lock bytes (its PENDING, RESERVED and SHARED bytes): another program that is writing
+# the database holds a write lock on some of them until its commit is complete.
+_SQLITE_LOCK_START = 0x40000000
+_SQLITE_LOCK_BYTES = 2 + 510
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite locks there are not visible this way
+    fcntl = None  # type: ignore[assignment]
+
+
+def real_target(target: Path) -> Path:
+    """The file a save of ``target`` writes: symlinks resolved, so a link stays a link and
+    the file it points to gets the new content."""
+    return Path(os.path.realpath(Path(target).absolute()))
+
+
+def check_replaceable(target: Path, real: Path | None = None, *,
+                      writers: bool = True) -> os.stat_result | None:
+    """Raise ``ProjectSaveError`` when the file at ``target`` must not be replaced; return its
+    status (None when there is no file yet).
+
+    Refused: something that is not a regular file (a pipe would make a save wait forever), a
+    file with other names (hard links: a replace would leave them on the old content), an
+    SQLite side file beside it or another program writing it (its commit would be lost);
+    those last two only with ``writers``.
+    """
+    real = real_target(target) if real is None else real
+    try:
+        _check_name_length(real)
+        info = os.stat(real)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ProjectSaveError.from_os_error(target, exc) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProjectSaveError(target, "something that is not a regular file (a folder, pipe or "
+                               "device) has its name", advice="Choose another name, then save again.")
+    if info.st_nlink > 1:
+        raise ProjectSaveError(
+            target, f"it has {info.st_nlink - 1} more name{'s' if info.st_nlink > 2 else ''} "
+            "(hard links), which replacing it would leave on the old content",
+            advice="Use Save As to save it under a name of its own.")
+    if not writers:
+        return info
+    found = side_files(real)
+    if found:
+        raise ProjectSaveError(target, f"“{found[0].name}” lies beside it, so another program may be "
+                               "writing it", advice="Close that program, then save again.")
+    if _held_for_writing(real):
+        raise ProjectSaveError(target, "another program is writing to it right now",
+                               advice="Close that program or let it finish, then save again.")
+    return info
+
+
+def _check_name_length(real: Path) -> None:
+    try:
+        limit = os.pathconf(real.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    if len(os.fsencode(real.name)) > limit:
+        raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
+
+
+def _held_for_writing(real: Path) -> bool:
+    """Whether another process holds SQLite's write lock on the file (a transaction open)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False  # nothing to probe; the replace reports what is wrong
+    try:
+        # A shared lock conflicts only with write locks: readers do not count, writers do.
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, _SQLITE_LOCK_BYTES, _SQLITE_LOCK_START)
+    except OSError as exc:
+        return exc.errno in (errno.EACCES, errno.EAGAIN)
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, _SQLITE_LOCK_BYTES, _SQLITE_LOCK_START)
+        return False
+    finally:
+        os.close(fd)
+
+
+def guard_path(real: Path) -> Path:
+    """The save guard of ``real``: a short name, the same for every copy of the app."""
+    tag = hashlib.sha256(os.fsencode(real.name)).hexdigest()[:16]
+    return real.with_name(f".~aiplan-save-{tag}.guard")
+
+
+@contextlib.contextmanager
+def save_guard(target: Path, real: Path) -> Iterator[None]:
+    """Held around the last check and the rename of a save, so two saves of one file (two
+    processes, perhaps two computers on a share) never both pass their check before either
+    renames. Created with O_EXCL, which works on network shares too; a guard left by a dead
+    process is cleared."""
+    guard = guard_path(real)
+    deadline = time.monotonic() + SAVE_GUARD_WAIT
+    while True:
+        try:
+            fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if _clear_stale_guard(guard):
+                continue
+            if time.monotonic() > deadline:
+                raise ProjectSaveError(target, "another save of this file has not finished",
+                                       advice="Try again in a moment.") from None
+            time.sleep(0.02)
+    try:
+        mine = os.fstat(fd).st_ino
+        os.write(fd, json.dumps({"pid": os.getpid(), "host": _this_host()}).encode("utf-8"))
+    finally:
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            if os.stat(guard).st_ino == mine:
+                os.unlink(guard)
+
+
+def _this_host() -> str:
+    from app.locks import this_host
+
+    return this_host()
+
+
+def _clear_stale_guard(guard: Path) -> bool:
+    """Remove ``guard`` if its process is gone; True when it was (or is already) gone."""
+    from app.locks import process_alive
+
+    try:
+        info = os.stat(guard)
+        raw = guard.read_bytes()[:1000]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    age = time.time() - info.st_mtime
+    try:
+        owner = json.loads(raw.decode("utf-8"))
+        dead = (owner["host"] == _this_host() and isinstance(owner["pid"], int)
+                and not process_alive(owner["pid"]))
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        dead = age > 2.0  # not yet written, or cut short by a crash
+    if not (dead or age > GUARD_STALE):
+        return False
+    # Moved aside first and checked to be the guard judged stale, so a guard another save
+    # took in the meantime is put back rather than removed.
+    aside = savetemps.new_temp(guard.parent)
+    try:
+        os.rename(guard, aside)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        if os.stat(aside).st_ino != info.st_ino:
+            with contextlib.suppress(OSError):
+                os.link(aside, guard)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(aside)
+    return True
+
+
+def write_atomically(target: Path, data: bytes, verify: Callable[[Path], None], *,
+                     before_replace: Callable[[Path], None] | None = None) -> None:
     """Write ``data`` to a temp file beside ``target``, fsync, verify, then replace ``target``.
 
-    Any failure leaves ``target`` exactly as it was and raises ``ProjectSaveError``.
+    Any failure leaves ``target`` exactly as it was and raises ``ProjectSaveError``. A symlink
+    is followed (the file it points to is written; the link stays). The new file keeps the
+    old one's permissions and, where allowed, its owner and group; a new file gets the
+    permissions the user's umask gives. ``before_replace(real path)`` runs just before the
+    rename, under the save guard; what it raises stops the save (the temp file is removed).
     """
-    target = target.absolute()
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.saving")
+    target = Path(target).absolute()
+    real = real_target(target)
     fd = -1
+    temp: Path | None = None
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        original = check_replaceable(target, real, writers=False)
+        savetemps.remove_stray_temps(real)  # killed saves must not pile up full-size copies
+        temp = savetemps.new_temp(real.parent)
+        # Private until verified; a new file is created as any program would create it.
+        mode = 0o600 if original is not None else 0o666
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
@@ -640,25 +910,51 @@ def write_atomically(target: Path, data: bytes, verify: Callable[[Path], None]) 
         os.close(fd)
         fd = -1
         verify(temp)
-        os.replace(temp, target)
+        if original is not None:
+            _keep_owner_and_mode(temp, original)
+        with save_guard(target, real):
+            check_replaceable(target, real)  # the file's state now, not as it was before the write
+            if before_replace is not None:
+                before_replace(real)
+            os.replace(temp, real)
+            temp = None
+            fsync_folder(real.parent)
     except OSError as exc:
         _discard(fd, temp)
-        raise ProjectSaveError(target, os_reason(exc)) from None
+        raise ProjectSaveError.from_os_error(target, exc) from None
+    except ProjectSaveError:
+        _discard(fd, temp)
+        raise
     except ProjectFileError as exc:
         _discard(fd, temp)
         raise ProjectSaveError(target, f"the written copy failed its check ({exc.detail})") from None
     except BaseException:
         _discard(fd, temp)
         raise
-    fsync_folder(target.parent)
 
 
-def _discard(fd: int, temp: Path) -> None:
+def _keep_owner_and_mode(temp: Path, original: os.stat_result) -> None:
+    """Give the temp file the replaced file's owner, group and permission bits."""
+    info = os.stat(temp)
+    if (info.st_uid, info.st_gid) != (original.st_uid, original.st_gid) and hasattr(os, "chown"):
+        try:
+            os.chown(temp, original.st_uid, original.st_gid)
+        except PermissionError:
+            # Only root may give a file away; a group we are in is still worth keeping.
+            with contextlib.suppress(OSError):
+                os.chown(temp, -1, original.st_gid)
+    # After chown, which clears set-id bits; those are never kept on a data file anyway.
+    os.chmod(temp, stat.S_IMODE(original.st_mode) & 0o1777)
+
+
+def _discard(fd: int, temp: Path | None) -> None:
     if fd >= 0:
         try:
             os.close(fd)
         except OSError:
             pass
+    if temp is None:
+        return
     try:
         temp.unlink(missing_ok=True)
     except OSError:

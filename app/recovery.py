@@ -14,13 +14,12 @@ import json
 import os
 import re
 import sqlite3
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import locks, paths
+from app import locks, paths, savetemps
 from app.errors import DamagedProjectFileError, FileLockedError, NewerVersionError
 from app.projectfile import (
     check_header,
@@ -41,15 +40,11 @@ NO_INFO_GRACE = 60.0
 #: A working copy recorded on another computer (a roaming profile) is offered only after this
 #: long (seconds) without an edit: its process cannot be checked from here.
 OTHER_HOST_GRACE = 24 * 3600.0
-#: Temp files of saves and locks older than this (seconds) are leftovers of a killed process;
-#: younger ones may belong to a save still running in another process (a slow network share).
-STRAY_AGE = 60.0
+#: Temp files of saves and locks older than this (seconds) are leftovers of a killed process.
+STRAY_AGE = savetemps.STRAY_AGE
 
 _WORKING_NAME = re.compile(r"^[0-9a-f]{32}\.aiplan$")
 _INFO_NAME = re.compile(r"^[0-9a-f]{32}\.json(\.tmp)?$")
-# The temp names of app.projectfile.write_atomically and of app.locks: ours alone.
-_SAVE_TEMP = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.saving$")
-_LOCK_TEMP = re.compile(r"^\.~lock\.(?P<name>.+)#\.[0-9a-f]{8}\.tmp$")
 
 _COUNTED = ("opportunities", "decisions", "unit_models")  # keys and table names alike
 
@@ -310,28 +305,7 @@ def _remove_working(working: Path) -> None:
 def remove_stray_temps(folder_or_target: Path, older_than: float = STRAY_AGE) -> list[Path]:
     """Delete the temp files a killed save (or lock) left in a folder; return what went.
 
-    Given a file, only its own temp files go; given a folder, those of every file in it.
-    Only our own names, only regular files, and only those older than ``older_than``
-    seconds, so a save running right now in another process keeps its temp file.
+    See ``app.savetemps.remove_stray_temps``: both today's short names and the longer ones
+    of earlier versions are recognised.
     """
-    where = Path(folder_or_target)
-    folder, only = (where, None) if where.is_dir() else (where.parent, where.name)
-    removed: list[Path] = []
-    now = time.time()
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _SAVE_TEMP.match(entry.name) or _LOCK_TEMP.match(entry.name)
-        if match is None or (only is not None and match["name"] != only):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < older_than:
-                continue
-            os.unlink(entry.path)
-        except OSError:
-            continue
-        removed.append(Path(entry.path))
-    return removed
+    return savetemps.remove_stray_temps(folder_or_target, older_than)
