@@ -5,19 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
-from app import interchange, paths
+from app import interchange, outputs, paths
 from app.document import ProjectDocument
-from app.errors import (
-    DestinationExistsError,
-    ForeignDatabaseError,
-    NotAProjectFileError,
-    ProjectFileError,
-    WillNotReplaceError,
-)
-from app.projectfile import check_file, check_header, read_file, write_atomically
+from app.errors import ProjectSaveError
+from app.projectfile import check_file
+from app.terminal import one_line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,12 +31,19 @@ def run(args: argparse.Namespace) -> int:
 
 def new(args: argparse.Namespace) -> int:
     target: Path = args.file
-    if target.exists():
-        raise DestinationExistsError(target)
+    outputs.check_project_target(target, (), command="aiplan new", replace=None)
     with (ProjectDocument.sample() if args.sample else ProjectDocument.new(target.stem)) as doc:
-        doc.save_as(target)
-    print(f"Created {target}")
+        _save_as(doc, target, existed=False)
+    print(f"Created {one_line(target)}")
     return 0
+
+
+def _save_as(doc: ProjectDocument, target: Path, existed: bool) -> None:
+    """Save a new project file; a failure says its cause, and that nothing was kept."""
+    try:
+        doc.save_as(target)
+    except ProjectSaveError as exc:
+        raise outputs.not_written(exc, target, existed) from None
 
 
 def check(args: argparse.Namespace) -> int:
@@ -98,50 +101,48 @@ def diff(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write the requested exports from one calculation of the project."""
-    from app.exports.run import EXPORTERS, NoExportRequestedError, write_exports
+    from app.exports.run import EXPORTERS, NOUNS, NoExportRequestedError, check_request, write_exports
 
     requested = {kind: getattr(args, kind) for kind in EXPORTERS if getattr(args, kind, None)}
     if not requested:
         raise NoExportRequestedError(args.file)
-    for path, warnings in write_exports(load_project(args.file), requested):
-        for warning in warnings:
-            print(f"aiplan: warning: {warning}", file=sys.stderr)
-        print(f"Wrote {path}")
+    check_request(requested)
+    replacing = outputs.check_export_targets({NOUNS[k]: out for k, out in requested.items()},
+                                             [args.file], force=getattr(args, "force", False))
+    data = load_project(args.file)
+    # Library warnings (a glyph a chart font lacks) carry the user's text: printed safely below.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for path, found in write_exports(data, requested):
+            for warning in found:
+                print(f"aiplan: warning: {one_line(warning)}", file=sys.stderr)
+            print(f"Wrote {one_line(path)}{_replaced(replacing.get(path))}")
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"aiplan: warning: {one_line(message)}", file=sys.stderr)
     return 0
 
 
+def _replaced(existing: outputs.Existing | None) -> str:
+    return "" if existing is None else f" (it replaced {existing.what})"
+
+
 def export_json(args: argparse.Namespace) -> int:
+    replacing = outputs.check_export_targets({"JSON export": args.out}, [args.file],
+                                             force=getattr(args, "force", False))
     with ProjectDocument.open(args.file) as doc:
         text = interchange.dumps(doc.to_json())
-    encoded = text.encode("utf-8")
-
-    def verify(temp: Path) -> None:
-        json.loads(temp.read_bytes().decode("utf-8"))
-
-    write_atomically(args.out, encoded, verify)
-    print(f"Wrote {args.out}")
+    outputs.write_export(args.out, text.encode("utf-8"), outputs.JSON_MAGIC, "JSON export")
+    print(f"Wrote {one_line(args.out)}{_replaced(replacing.get(args.out))}")
     return 0
 
 
 def import_json(args: argparse.Namespace) -> int:
     target: Path = args.file
+    existing = outputs.check_project_target(target, [args.json_file], command="aiplan import-json IN.json",
+                                            replace=args.replace)
     data = interchange.read_json(args.json_file)
     interchange.validate(data, args.json_file)
-    if target.exists():
-        if not args.replace:
-            raise DestinationExistsError(target)
-        _refuse_unless_project(target)
     with ProjectDocument.from_data(data, args.json_file) as doc:
-        doc.save_as(target)
-    print(f"{'Replaced' if args.replace else 'Created'} {target} from {args.json_file}")
+        _save_as(doc, target, existed=existing is not None)
+    print(f"{'Replaced' if existing else 'Created'} {one_line(target)} from {one_line(args.json_file)}")
     return 0
-
-
-def _refuse_unless_project(target: Path) -> None:
-    """--replace overwrites project files only, never a document named by mistake."""
-    try:
-        check_header(target, read_file(target))
-    except (NotAProjectFileError, ForeignDatabaseError) as exc:
-        raise WillNotReplaceError(target) from exc
-    except ProjectFileError:
-        pass  # a damaged or older project may be replaced: that is what the import is for

@@ -6,7 +6,6 @@ import datetime
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,17 +454,12 @@ def _meta(data: dict[str, Any]) -> tuple[str, str, str]:
     return name, _text(project.get("author")), f"Exec review deck: {name}"
 
 
-def _atomic_write(out: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
-    """Write beside ``out`` then rename, so a crash never leaves half a deck under the real name."""
+def _write(out: str | os.PathLike[str], data: bytes, magic: bytes) -> Path:
+    """Hand the deck's bytes to the one export write path (app/outputs.py)."""
+    from app.outputs import write_export
+
     target = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_export(target, data, magic, "deck")
     return target
 
 
@@ -481,6 +475,13 @@ def _lock_down_reportlab() -> None:
 
 
 def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: dict[str, Any]) -> Path:
+    """Write the PDF deck to ``out`` (see ``deck_pdf_bytes``)."""
+    from app.outputs import PDF_MAGIC
+
+    return _write(out, deck_pdf_bytes(slides, data), PDF_MAGIC)
+
+
+def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     """The deck as a 13.333 x 7.5 in PDF, one page per slide, page numbers bottom right."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
@@ -508,28 +509,27 @@ def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: d
         flow.drawOn(canvas, box.left * inch, page_h - top * inch - h)
         return h / inch
 
-    def write(path: str) -> None:
-        canvas = Canvas(path, pagesize=(SLIDE_W * inch, page_h), invariant=1)
-        canvas.setTitle(title)
-        canvas.setAuthor(author)
-        canvas.setSubject(subject)
-        canvas.setCreator("AI Product Planner")
-        for number_, slide in enumerate(slides, start=1):
-            if slide.kind == "title":
-                _pdf_title_page(canvas, slide, para, draw)
-            else:
-                _pdf_content_page(canvas, slide, para, draw, Table, TableStyle)
-            # Footer: project name left, page number right, kept off the cover.
-            if slide.kind != "title":
-                canvas.setFont(FONT, 9)
-                canvas.setFillColor(HexColor(MUTED_HEX))
-                canvas.drawString(MARGIN * inch, 0.3 * inch, title[:120])
-                canvas.drawRightString((SLIDE_W - MARGIN) * inch, 0.3 * inch, f"{number_} / {len(slides)}")
-            # PDF has no speaker notes; the PPTX carries them and the PDF pages stay clean.
-            canvas.showPage()
-        canvas.save()
-
-    return _atomic_write(out, write)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(SLIDE_W * inch, page_h), invariant=1)
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
+    canvas.setSubject(subject)
+    canvas.setCreator("AI Product Planner")
+    for number_, slide in enumerate(slides, start=1):
+        if slide.kind == "title":
+            _pdf_title_page(canvas, slide, para, draw)
+        else:
+            _pdf_content_page(canvas, slide, para, draw, Table, TableStyle)
+        # Footer: project name left, page number right, kept off the cover.
+        if slide.kind != "title":
+            canvas.setFont(FONT, 9)
+            canvas.setFillColor(HexColor(MUTED_HEX))
+            canvas.drawString(MARGIN * inch, 0.3 * inch, title[:120])
+            canvas.drawRightString((SLIDE_W - MARGIN) * inch, 0.3 * inch, f"{number_} / {len(slides)}")
+        # PDF has no speaker notes; the PPTX carries them and the PDF pages stay clean.
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
 
 
 def _pdf_title_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw: Callable[..., float]) -> None:
@@ -592,6 +592,13 @@ def _pdf_content_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw:
 # --- PPTX -------------------------------------------------------------------------------------------
 
 def write_deck_pptx(slides: Sequence[Slide], out: str | os.PathLike[str], data: dict[str, Any]) -> Path:
+    """Write the PowerPoint deck to ``out`` (see ``deck_pptx_bytes``)."""
+    from app.outputs import ZIP_MAGIC
+
+    return _write(out, deck_pptx_bytes(slides, data), ZIP_MAGIC)
+
+
+def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     """The deck as an editable 16:9 PowerPoint: real titles, bullet paragraphs, native tables,
     charts as pictures and the speaker notes."""
     from pptx import Presentation
@@ -628,57 +635,57 @@ def write_deck_pptx(slides: Sequence[Slide], out: str | os.PathLike[str], data: 
             run.font.name = "DejaVu Sans"
             run.font.color.rgb = colour
 
-    def write(path: str) -> None:
-        prs = Presentation()
-        prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
-        prs.core_properties.title = title
-        prs.core_properties.author = author
-        prs.core_properties.subject = subject
-        title_only = prs.slide_layouts[5]  # "Title Only": a real title placeholder, nothing else
-        for number_, slide in enumerate(slides, start=1):
-            page = prs.slides.add_slide(title_only)
-            heading = page.shapes.title
-            heading.text_frame.clear()
-            if slide.kind == "title":
-                box = _Box(MARGIN + 0.5, 2.2, SLIDE_W - 2 * MARGIN - 1.0, 1.8)
-                place(heading, box)
-                size = _fit([slide.title], box, (40, 36, 32, 28, 24), gap=0, font=FONT_BOLD, indent=0)
-                fill(heading.text_frame, [slide.title], size, navy, bold=True)
-                heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP
-                title_h = _lines(slide.title, size, box.width, FONT_BOLD) * size * 1.22 / 72
-                band = page.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Inches(0.35), Inches(SLIDE_H))
-                band.fill.solid()
-                band.fill.fore_color.rgb = navy
-                band.line.fill.background()
-                lines = ([slide.subtitle] if slide.subtitle else []) + slide.bullets
-                if lines:
-                    body = page.shapes.add_textbox(Inches(box.left), Inches(box.top + title_h + 0.25),
-                                                   Inches(box.width), Inches(2.5))
-                    fill(body.text_frame, lines, 18, muted, space=9)
-                    start = 1 if slide.subtitle else 0
-                    for p in body.text_frame.paragraphs[start:]:
-                        for run in p.runs:
-                            run.font.color.rgb = ink
-                    if slide.subtitle:
-                        body.text_frame.paragraphs[0].space_after = Pt(24)
-            else:
-                boxes = _layout(slide)
-                place(heading, boxes["title"])
-                fill(heading.text_frame, [slide.title], _title_size(slide, boxes["title"]), navy, bold=True)
-                heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP  # like the PDF
-                _pptx_body(page, slide, boxes, fill, place, ink)
-                footer = page.shapes.add_textbox(Inches(SLIDE_W - MARGIN - 1.5), Inches(SLIDE_H - 0.5),
-                                                 Inches(1.5), Inches(0.3))
-                fill(footer.text_frame, [f"{number_} / {len(slides)}"], 9, muted)
-                footer.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
-                project = page.shapes.add_textbox(Inches(MARGIN), Inches(SLIDE_H - 0.5), Inches(8.0),
-                                                  Inches(0.3))
-                fill(project.text_frame, [title[:120]], 9, muted)  # same footer as the PDF
-            if slide.notes:
-                page.notes_slide.notes_text_frame.text = _text(slide.notes)
-        prs.save(path)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    prs.core_properties.title = title
+    prs.core_properties.author = author
+    prs.core_properties.subject = subject
+    title_only = prs.slide_layouts[5]  # "Title Only": a real title placeholder, nothing else
+    for number_, slide in enumerate(slides, start=1):
+        page = prs.slides.add_slide(title_only)
+        heading = page.shapes.title
+        heading.text_frame.clear()
+        if slide.kind == "title":
+            box = _Box(MARGIN + 0.5, 2.2, SLIDE_W - 2 * MARGIN - 1.0, 1.8)
+            place(heading, box)
+            size = _fit([slide.title], box, (40, 36, 32, 28, 24), gap=0, font=FONT_BOLD, indent=0)
+            fill(heading.text_frame, [slide.title], size, navy, bold=True)
+            heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP
+            title_h = _lines(slide.title, size, box.width, FONT_BOLD) * size * 1.22 / 72
+            band = page.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Inches(0.35), Inches(SLIDE_H))
+            band.fill.solid()
+            band.fill.fore_color.rgb = navy
+            band.line.fill.background()
+            lines = ([slide.subtitle] if slide.subtitle else []) + slide.bullets
+            if lines:
+                body = page.shapes.add_textbox(Inches(box.left), Inches(box.top + title_h + 0.25),
+                                               Inches(box.width), Inches(2.5))
+                fill(body.text_frame, lines, 18, muted, space=9)
+                start = 1 if slide.subtitle else 0
+                for p in body.text_frame.paragraphs[start:]:
+                    for run in p.runs:
+                        run.font.color.rgb = ink
+                if slide.subtitle:
+                    body.text_frame.paragraphs[0].space_after = Pt(24)
+        else:
+            boxes = _layout(slide)
+            place(heading, boxes["title"])
+            fill(heading.text_frame, [slide.title], _title_size(slide, boxes["title"]), navy, bold=True)
+            heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP  # like the PDF
+            _pptx_body(page, slide, boxes, fill, place, ink)
+            footer = page.shapes.add_textbox(Inches(SLIDE_W - MARGIN - 1.5), Inches(SLIDE_H - 0.5),
+                                             Inches(1.5), Inches(0.3))
+            fill(footer.text_frame, [f"{number_} / {len(slides)}"], 9, muted)
+            footer.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+            project = page.shapes.add_textbox(Inches(MARGIN), Inches(SLIDE_H - 0.5), Inches(8.0),
+                                              Inches(0.3))
+            fill(project.text_frame, [title[:120]], 9, muted)  # same footer as the PDF
+        if slide.notes:
+            page.notes_slide.notes_text_frame.text = _text(slide.notes)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
 
-    return _atomic_write(out, write)
 
 
 def _bullet(paragraph: Any, size: float) -> None:

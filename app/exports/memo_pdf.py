@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -448,32 +447,32 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     return s
 
 
-def write_memo(data: dict[str, Any], results: PlanResults, out: Path,
-               today: dt.date | None = None) -> list[str]:
-    """Write the strategy memo PDF to ``out`` and return warnings (characters the font cannot show).
-
-    The PDF is built in a temp file beside ``out`` and moved into place, so a failed export never
-    leaves a half-written file.
-    """
+def build_memo(data: dict[str, Any], results: PlanResults,
+               today: dt.date | None = None) -> tuple[bytes, list[str]]:
+    """The strategy memo as PDF bytes, and warnings (characters the font cannot show)."""
     _register_fonts()
-    out = Path(out)
     warnings = missing_glyphs(data)
     project = data.get("project") or {}
     name = str(project.get("name") or "Untitled plan")
     styles = _styles()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the memo is an ordinary file
-        doc = _Doc(tmp, name, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                   bottomMargin=MARGIN, title=name, author=str(project.get("author") or ""),
-                   subject="Strategy memo: " + str(project.get("description") or name)[:200],
-                   creator="AI Product Planner", producer="AI Product Planner")
-        doc.multiBuild(_story(data, results, styles, today or dt.date.today()))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    doc = _Doc(buffer, name, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+               bottomMargin=MARGIN, title=name, author=str(project.get("author") or ""),
+               subject="Strategy memo: " + str(project.get("description") or name)[:200],
+               creator="AI Product Planner", producer="AI Product Planner")
+    doc.multiBuild(_story(data, results, styles, today or dt.date.today()))
+    return buffer.getvalue(), warnings
+
+
+def write_memo(data: dict[str, Any], results: PlanResults, out: Path,
+               today: dt.date | None = None) -> list[str]:
+    """Write the strategy memo PDF to ``out`` and return warnings (characters the font cannot show).
+
+    Written through the one export write path (app/outputs.py): a failed export never leaves a
+    half-written file, and the file gets the permissions every export gets.
+    """
+    from app.outputs import PDF_MAGIC, write_export
+
+    pdf, warnings = build_memo(data, results, today)
+    write_export(Path(out), pdf, PDF_MAGIC, "strategy memo")
     return warnings

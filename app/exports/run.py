@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from app.errors import ProjectFileError, ProjectSaveError
+from app.errors import ProjectFileError
+from app.outputs import PDF_MAGIC, ZIP_MAGIC, write_export
 from models.engine import PlanResults, calculate
 from models.plan import plan_from_json
 
@@ -21,44 +22,53 @@ class UnsupportedExportError(ProjectFileError):
         return f"{self.name} cannot be written: {self.detail}."
 
 
-def _memo(data: dict[str, Any], results: PlanResults, out: Path) -> list[str]:
-    from app.exports.memo_pdf import write_memo
+def _memo(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
+    from app.exports.memo_pdf import build_memo
 
-    return list(write_memo(data, results, out) or [])
-
-
-def _xlsx(data: dict[str, Any], results: PlanResults, out: Path) -> list[str]:
-    from app.exports.workbook import write_workbook
-
-    write_workbook(data, results, out)
-    return []
+    return build_memo(data, results)
 
 
-def _deck(data: dict[str, Any], results: PlanResults, out: Path) -> list[str]:
+def _xlsx(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
+    from app.exports.workbook import workbook_bytes
+
+    return workbook_bytes(data, results)
+
+
+def _deck(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
     from app.exports import deck
 
     slides = deck.build_slides(data, results)
     if out.suffix.lower() == ".pptx":
-        deck.write_deck_pptx(slides, out, data)
-    elif out.suffix.lower() == ".pdf":
-        deck.write_deck_pdf(slides, out, data)
-    else:
-        raise UnsupportedExportError(out, "a deck is written as .pdf or .pptx")
-    return []
+        return deck.deck_pptx_bytes(slides, data), []
+    return deck.deck_pdf_bytes(slides, data), []
 
 
-Exporter = Callable[[dict[str, Any], PlanResults, Path], list[str]]
+Exporter = Callable[[dict[str, Any], PlanResults, Path], tuple[bytes, list[str]]]
 EXPORTERS: dict[str, Exporter] = {"memo": _memo, "xlsx": _xlsx, "deck": _deck}
+#: What each export is called in messages.
+NOUNS = {"memo": "strategy memo", "xlsx": "workbook", "deck": "deck"}
+
+
+def _magic(kind: str, out: Path) -> bytes:
+    return ZIP_MAGIC if kind == "xlsx" or out.suffix.lower() == ".pptx" else PDF_MAGIC
+
+
+def check_request(requested: dict[str, Path]) -> None:
+    """Refuse what cannot be written before any work is done: a deck in a format we do not write."""
+    deck = requested.get("deck")
+    if deck is not None and deck.suffix.lower() not in (".pdf", ".pptx"):
+        raise UnsupportedExportError(deck, "a deck is written as .pdf or .pptx")
 
 
 def write_exports(data: dict[str, Any], requested: dict[str, Path]) -> Iterator[tuple[Path, list[str]]]:
-    """Write each requested export (kind -> path); yields each path with its warnings."""
+    """Write each requested export (kind -> path); yields each path with its warnings.
+
+    The targets are checked by the caller (``app.outputs.check_export_targets``); every file is
+    written through ``app.outputs.write_export``.
+    """
+    check_request(requested)
     results = calculate(plan_from_json(data))
     for kind, out in requested.items():
-        try:
-            warnings = EXPORTERS[kind](data, results, out)
-        except OSError as exc:
-            from app.errors import os_reason
-
-            raise ProjectSaveError(out, os_reason(exc)) from None
+        payload, warnings = EXPORTERS[kind](data, results, out)
+        write_export(out, payload, _magic(kind, out), NOUNS[kind])
         yield out, warnings

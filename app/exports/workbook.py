@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,29 @@ ROUTE_INPUTS = ("share", "price_in_mtok", "price_out_mtok", "price_cached_in_mto
                 "output_tokens", "cached_share", "calls_per_task")
 
 
-def _clean(text: Any) -> str:
-    return str(ILLEGAL_CHARACTERS_RE.sub("", "" if text is None else str(text)))
+# What XML 1.0 (so .xlsx) cannot hold: openpyxl's control characters, and the noncharacters
+# U+FFFE and U+FFFF and lone surrogates, which openpyxl lets through and then fails to save.
+_UNSTORABLE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ufffe\uffff\ud800-\udfff]")
+
+
+class _Workbook(Workbook):  # type: ignore[misc]
+    """A workbook that remembers which characters its text lost (for one warning line)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.removed: set[str] = set()
+
+
+def _clean(text: Any, removed: set[str] | None = None) -> str:
+    text = "" if text is None else str(text)
+    if removed is not None:
+        removed.update(_UNSTORABLE.findall(text))
+    return _UNSTORABLE.sub("", text)
 
 
 def put_text(ws: Worksheet, row: int, col: int, value: Any, font: Font | None = None) -> None:
     """User text is data: stored as a string even when it looks like a formula."""
-    cell = ws.cell(row=row, column=col, value=_clean(value))
+    cell = ws.cell(row=row, column=col, value=_clean(value, getattr(ws.parent, "removed", None)))
     # openpyxl treats a leading "=" as a formula; forcing the type keeps "=HYPERLINK(" inert.
     cell.data_type = "s"
     if font is not None:
@@ -552,9 +568,9 @@ def _uncertainty_sheet(wb: Workbook, results: PlanResults, fmt: Formats) -> None
     _widths(ws, {"A": 24, "B": 36, "C": 15, "D": 15, "E": 15, "F": 15, "G": 14})
 
 
-def build_workbook(data: dict[str, Any], results: PlanResults) -> tuple[Workbook, dict[str, Any]]:
+def build_workbook(data: dict[str, Any], results: PlanResults) -> tuple[_Workbook, dict[str, Any]]:
     """The workbook and where its decision and unit-economics results live (for tests)."""
-    wb = Workbook()
+    wb = _Workbook()
     fmt = Formats(results.plan.settings.currency)
     cells: dict[str, Any] = {}
     _inputs_sheet(wb, data, results, fmt)
@@ -567,28 +583,31 @@ def build_workbook(data: dict[str, Any], results: PlanResults) -> tuple[Workbook
     # openpyxl stores no cached values: ask Excel to compute everything when it opens the file
     wb.calculation.fullCalcOnLoad = True
     s = results.plan.settings
-    wb.properties.title = _clean(s.name)
-    wb.properties.creator = _clean((data.get("project") or {}).get("author") or "")
+    wb.properties.title = _clean(s.name, wb.removed)
+    wb.properties.creator = _clean((data.get("project") or {}).get("author") or "", wb.removed)
     return wb, cells
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_workbook(data: dict[str, Any], results: PlanResults, out: Path) -> None:
-    """Write the live workbook to ``out`` atomically (temp file beside it, then replace)."""
-    out = Path(out)
+def workbook_bytes(data: dict[str, Any], results: PlanResults) -> tuple[bytes, list[str]]:
+    """The live workbook as .xlsx bytes, and a warning line when text had to lose characters."""
     wb, _ = build_workbook(data, results)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        # mkstemp makes the file private (0600); give it the mode any new file would get
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), _removed_warning(wb.removed)
+
+
+def write_workbook(data: dict[str, Any], results: PlanResults, out: Path) -> list[str]:
+    """Write the live workbook to ``out`` through the one export write path; return warnings."""
+    from app.outputs import ZIP_MAGIC, write_export
+
+    xlsx, warnings = workbook_bytes(data, results)
+    write_export(Path(out), xlsx, ZIP_MAGIC, "workbook")
+    return warnings
+
+
+def _removed_warning(removed: set[str]) -> list[str]:
+    if not removed:
+        return []
+    codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(removed))
+    return [f"The workbook leaves out characters that a spreadsheet cannot store ({codes}); "
+            "they were removed from the text they appeared in."]
