@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections import OrderedDict
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -91,7 +94,13 @@ def stream(seed: int, key: Key) -> np.random.Generator:
 
 
 def _draw(seed: int, n: int, key: Key, est: Estimate) -> Array:
-    values = sample(est, stream(seed, key), n)
+    return _draw_from(stream(seed, key), n, key, est)
+
+
+def _draw_from(rng: np.random.Generator, n: int, key: Key, est: Estimate) -> Array:
+    # Drawn in parts from one stream, the values are those of one draw of the whole length
+    # (numpy fills arrays sample by sample; a test checks): what lets memory be chunked.
+    values = sample(est, rng, n)
     # Bounded distributions stay inside validated bounds; only the unbounded ones need clamping.
     if est.dist in ("normal", "lognormal") or key[2] in INTEGERS:
         values = prepare(key[2], values)
@@ -137,7 +146,7 @@ def structure(plan: Plan) -> Structure:
     return st
 
 
-def _unit_inputs(u: UnitModel, values: dict[Key, Array]) -> UnitInputs:
+def _unit_inputs(u: UnitModel, values: Mapping[Key, Array]) -> UnitInputs:
     def v(name: str) -> Array:
         return values["unit_model", u.id, name]
 
@@ -190,14 +199,17 @@ class Evaluation:
     p_success: dict[str, Array] = field(default_factory=dict)
 
 
-def evaluate(plan: Plan, st: Structure, values: dict[Key, Array], df: Array,
+def evaluate(plan: Plan, st: Structure, values: Mapping[Key, Array], df: Array,
              opportunities: tuple[Opportunity, ...] | None = None,
-             monthly: bool = False) -> Evaluation:
-    """The model for the given input values (arrays over samples)."""
+             monthly: bool = False, unit_variable: Mapping[str, Array] | None = None) -> Evaluation:
+    """The model for the given input values (arrays over samples); ``unit_variable`` holds unit
+    models' variable cost per task computed already (the Monte Carlo computes it in chunks)."""
     chosen = plan.opportunities if opportunities is None else opportunities
     result = Evaluation()
     needed = {o.unit_model_id for o in chosen} if opportunities is not None else None
     for u in plan.unit_models:
+        if unit_variable is not None and u.id in unit_variable:
+            continue
         if needed is None or u.id in needed:
             result.units[u.id] = unit_costs(_unit_inputs(u, values), st.unit_volume[u.id])
     for o in chosen:
@@ -206,7 +218,8 @@ def evaluate(plan: Plan, st: Structure, values: dict[Key, Array], df: Array,
             total: Array = np.zeros(1)
             for kind, oid, part in keys:
                 if kind == "unit_model" and part == "variable_cost_per_task":
-                    total = total + result.units[oid].variable_cost_per_task
+                    total = total + (result.units[oid].variable_cost_per_task if oid in result.units
+                                     else unit_variable[oid])  # type: ignore[index]
                 elif kind == "unit_model" and part == "fixed_monthly":
                     total = total + 12 * values[kind, oid, part]
                 else:
@@ -349,6 +362,142 @@ def tornado_for(plan: Plan, opportunity_id: str) -> tuple[TornadoBar, ...]:
     return bars[o.id]
 
 
+# --- Monte Carlo in bounded memory ------------------------------------------------------
+
+#: Arrays over samples a batch of opportunities may hold while it is evaluated: about
+#: _ARRAYS_PER_OPPORTUNITY per opportunity (its inputs, effective inputs, cash-flow parts).
+MC_BATCH_BYTES = 256 * 2**20
+_ARRAYS_PER_OPPORTUNITY = 40
+#: The opportunities' NPV samples kept for their histograms: all of them while they fit, else
+#: every k-th (independent samples, so a stride is a fair subsample). Summaries use all.
+MC_KEPT_BYTES = 64 * 2**20
+#: Unit models' sampled variable cost per task kept between batches (recomputed if dropped).
+MC_UNIT_CACHE_BYTES = 96 * 2**20
+#: Samples per chunk of a unit model's costs: its routes, each with eight inputs, may be many.
+MC_UNIT_CHUNK = 1 << 16
+_UNIT_SUMMARIES = ("variable_cost_per_task", "loaded_cost_per_task", "gross_margin")
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """What the results keep of a Monte Carlo run: summaries, kept samples, portfolio totals."""
+
+    npv: dict[str, Summary]
+    npv_samples: dict[str, Array]
+    units: dict[str, dict[str, Summary]]
+    total: Array
+    selected_total: Array
+
+
+class _Recent:
+    """Arrays reused between batches; the least recently used are dropped past a byte budget."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.items: OrderedDict[Any, Array] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: Any, make: Any) -> Array:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = make()
+        self.items[key] = value
+        self.size += value.nbytes
+        while self.size > self.budget and len(self.items) > 1:
+            _, dropped = self.items.popitem(last=False)
+            self.size -= dropped.nbytes
+        return value
+
+
+def _unit_costs_sampled(plan: Plan, st: Structure, u: UnitModel, estimates: dict[Key, Estimate],
+                        base: dict[Key, Array], n: int, seed: int) -> UnitCosts:
+    """A unit model's costs over ``n`` samples, in chunks of samples: each input keeps one stream
+    across chunks, and unit costs are per sample, so the numbers are those of one pass."""
+    routes = {r.id for r in u.routes}
+    streams = {key: stream(seed, key) for key, est in estimates.items() if est.is_range and (
+        (key[0] == "unit_model" and key[1] == u.id) or (key[0] == "route" and key[1] in routes))}
+    if not streams:
+        return unit_costs(_unit_inputs(u, base), st.unit_volume[u.id])
+    out = {f.name: np.empty(n) for f in fields(UnitCosts)}
+    for start in range(0, n, MC_UNIT_CHUNK):
+        size = min(MC_UNIT_CHUNK, n - start)
+        chunk = {key: _draw_from(rng, size, key, estimates[key]) for key, rng in streams.items()}
+        costs = unit_costs(_unit_inputs(u, _Layered(chunk, base)), st.unit_volume[u.id])
+        for name, array in out.items():
+            array[start:start + size] = np.broadcast_to(getattr(costs, name), (size,))
+    return UnitCosts(**out)
+
+
+class _Layered(Mapping[Key, Array]):
+    """One chunk's draws over the base values, without copying a large plan's base per chunk."""
+
+    def __init__(self, top: dict[Key, Array], under: dict[Key, Array]) -> None:
+        self.top, self.under = top, under
+
+    def __getitem__(self, key: Key) -> Array:
+        return self.top[key] if key in self.top else self.under[key]
+
+    def __iter__(self) -> Any:
+        return iter({**self.under, **self.top})
+
+    def __len__(self) -> int:
+        return len(self.under.keys() | self.top.keys())
+
+
+def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
+                    selected: set[str]) -> MonteCarlo:
+    """DESIGN 3.5 with memory bounded whatever the plan's size: unit models one at a time in
+    chunks of samples, then opportunities in batches; each input is drawn once per batch from
+    its own stream, so the numbers are those of a single pass over the whole plan."""
+    estimates = estimate_inputs(plan)
+    base = base_values(plan)
+    units: dict[str, dict[str, Summary]] = {}
+    recent = _Recent(MC_UNIT_CACHE_BYTES)
+    for u in plan.unit_models:
+        costs = _unit_costs_sampled(plan, st, u, estimates, base, n, seed)
+        units[u.id] = {name: Summary.of(np.broadcast_to(getattr(costs, name), (n,)).astype(float))
+                       for name in _UNIT_SUMMARIES}
+        recent.get(("unit", u.id), lambda costs=costs: costs.variable_cost_per_task)
+        del costs
+
+    def variable(unit_id: str) -> Array:
+        u = plan.unit_model(unit_id)
+        assert u is not None
+        return recent.get(("unit", unit_id), lambda: _unit_costs_sampled(
+            plan, st, u, estimates, base, n, seed).variable_cost_per_task)
+
+    total, selected_total = np.zeros(n), np.zeros(n)
+    npv_summary: dict[str, Summary] = {}
+    kept: dict[str, Array] = {}
+    stride = max(1, math.ceil(len(plan.opportunities) * n * 8 / MC_KEPT_BYTES))
+    per_batch = max(1, MC_BATCH_BYTES // (n * 8 * _ARRAYS_PER_OPPORTUNITY))
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for first in range(0, len(plan.opportunities), per_batch):
+            batch = plan.opportunities[first:first + per_batch]
+            keys = list(dict.fromkeys(
+                key for o in batch for parts in st.sources[o.id].values() for key in parts
+                if key in estimates and estimates[key].is_range))
+            # numpy's generators release the GIL while they fill arrays: use both cores.
+            draws = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys),
+                             strict=True))
+            linked = {o.unit_model_id for o in batch if o.unit_model_id is not None}
+            evaluation = evaluate(plan, st, _Layered(draws, base), df, opportunities=batch,
+                                  unit_variable={uid: variable(uid) for uid in linked})
+            del draws
+            for o in batch:  # launch success, drawn per sample
+                flows = evaluation.flows[o.id]
+                success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
+                npv = np.where(success, np.broadcast_to(flows.npv, (n,)), -np.broadcast_to(flows.pv_build, (n,)))
+                npv_summary[o.id] = Summary.of(npv)
+                kept[o.id] = npv if stride == 1 else npv[::stride].copy()
+                total = total + npv
+                if o.id in selected:
+                    selected_total = selected_total + npv
+            del evaluation
+    return MonteCarlo(npv_summary, kept, units, total, selected_total)
+
+
 def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,
               samples: int | None = None) -> PlanResults:
     """Every result of DESIGN section 3; raises PlanInvalid instead of using invalid input."""
@@ -363,17 +512,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     det = evaluate(plan, st, base, df, monthly=True)
     bars = tornadoes(plan, st, base, estimates, df) if with_tornado else {}
 
-    mc: Evaluation | None = None
     n = samples or s.mc_samples
-    npv_mc: dict[str, Array] = {}
-    if monte_carlo:
-        mc = evaluate(plan, st, draw_values(plan, n, s.mc_seed), df)
-        for o in plan.opportunities:  # launch success, drawn per sample
-            flows = mc.flows[o.id]
-            success = stream(s.mc_seed, ("launch", o.id, "success")).random(n) < mc.p_success[o.id]
-            npv_mc[o.id] = np.where(success, np.broadcast_to(flows.npv, (n,)),
-                                    -np.broadcast_to(flows.pv_build, (n,)))
-
     nets = np.array([det.flows[o.id].monthly["net"][0] for o in plan.opportunities])  # type: ignore[index]
     irrs = finance.irr_many(nets) if plan.opportunities else np.zeros(0)
     opportunities = []
@@ -397,23 +536,8 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
                                     o.confidence.base, o.effort_person_months.base)),
             effective={name: (float(eff[name][0]), source_label(sources[name])) for name in eff},
             monthly=monthly,
-            mc=Summary.of(npv_mc[o.id]) if mc else None,
-            npv_samples=npv_mc.get(o.id),
             tornado=bars.get(o.id, ()),
         ))
-
-    units = []
-    for u in plan.unit_models:
-        costs = det.units[u.id]
-        summary = None
-        if mc is not None:
-            c = mc.units[u.id]
-            summary = {name: Summary.of(np.broadcast_to(getattr(c, name), (n,)).astype(float))
-                       for name in ("variable_cost_per_task", "loaded_cost_per_task", "gross_margin")}
-        units.append(UnitModelResult(
-            id=u.id, name=u.name, volume_tasks_month=st.unit_volume[u.id],
-            costs={f.name: _number(float(getattr(costs, f.name)[0])) for f in fields(costs)},
-            mc=summary))
 
     ids = [r.id for r in opportunities]
     enpvs = [r.enpv for r in opportunities]
@@ -421,13 +545,27 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     selected: list[int] = []
     if s.budget is not None:
         selected = portfolio.select_within_budget(enpvs, build_costs, s.budget)
+    mc = (monte_carlo_run(plan, st, df, n, s.mc_seed, {ids[i] for i in selected})
+          if monte_carlo else None)
+    if mc is not None:
+        opportunities = [dataclasses.replace(r, mc=mc.npv[r.id], npv_samples=mc.npv_samples[r.id])
+                         for r in opportunities]
+
+    units = []
+    for u in plan.unit_models:
+        costs = det.units[u.id]
+        units.append(UnitModelResult(
+            id=u.id, name=u.name, volume_tasks_month=st.unit_volume[u.id],
+            costs={f.name: _number(float(getattr(costs, f.name)[0])) for f in fields(costs)},
+            mc=mc.units[u.id] if mc is not None else None))
+
     total_mc = selected_mc = None
     total_samples = None
     if mc is not None:
-        total_samples = sum((npv_mc[i] for i in ids), np.zeros(n))
+        total_samples = mc.total
         total_mc = Summary.of(total_samples)
         if s.budget is not None:
-            selected_mc = Summary.of(sum((npv_mc[ids[i]] for i in selected), np.zeros(n)))
+            selected_mc = Summary.of(mc.selected_total)
     result_portfolio = PortfolioResult(
         ranking=tuple(portfolio.rank(ids, enpvs)),
         total_enpv=float(sum(enpvs)),
