@@ -324,7 +324,9 @@ class ProjectDocument:
             self.read_only = False
             self.save()
             return
-        new_lock = locks.acquire(path, force=force) if path.exists() else None
+        # Refused before any lock is taken: a pipe, a name too long, a file with hard links.
+        existing = check_replaceable(path, writers=False)
+        new_lock = locks.acquire(path, force=force) if existing is not None else None
         try:
             self._write(path)
         except BaseException:
