@@ -131,7 +131,9 @@ _ADVICE = {
 def not_written(exc: ProjectSaveError | OSError, target: Path, existed: bool) -> NotWrittenError:
     """The command line's sentence for a failed write: its cause and what to do, nothing kept."""
     reason = os_reason(exc) if isinstance(exc, OSError) else exc.detail
-    advice = _ADVICE.get(reason, "Choose another folder or name, then try again.")
+    # The save's own advice for its cause, worded for a command run again rather than a Save.
+    saved = str(getattr(exc, "advice", "") or "").replace("save again", "try again")
+    advice = _ADVICE.get(reason) or saved or "Choose another folder or name, then try again."
     return NotWrittenError(target, reason, advice, existed)
 
 

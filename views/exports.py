@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.errors import ProjectFileError
+from app.terminal import one_line
 from views import dialogs
 
 #: kind -> (menu text, file filter, suffix, export key, noun for messages)
@@ -54,8 +55,28 @@ class ExportRunner(QObject):
         if path is not None:
             self.run(key, data, path, noun)
 
+    def _refused(self, path: Path, noun: str) -> str | None:
+        """The command line's sentence when ``path`` may not be written: the open project's own
+        file, any project, a locked file. The save dialog has already asked about any other
+        existing file, so that is not asked again."""
+        from app.outputs import check_export_targets
+
+        # The project this window edits, when it has a file (the window is its parent).
+        document = getattr(self.window, "document", None)
+        own = getattr(document, "path", None)
+        try:
+            check_export_targets({noun: path}, [own] if own is not None else [], force=True)
+        except ProjectFileError as exc:
+            return str(exc)
+        return None
+
     def run(self, key: str, data: dict[str, Any], path: Path, noun: str = "export") -> None:
         if self.busy:
+            return
+        refusal = self._refused(path, noun)
+        if refusal is not None:
+            dialogs.show_error(self.window, refusal)
+            self.failed.emit(refusal)
             return
         self.busy = True
         self._progress = QProgressDialog(f"Writing the {noun}…", "", 0, 0, self.window)
@@ -85,8 +106,7 @@ class ExportRunner(QObject):
             self.failed.emit(message)
             return
         self.finished.emit(str(path), warnings or [])
-        note = ("\n\nSome characters cannot be printed with the memo's font:\n" + "\n".join(warnings)
-                if warnings else "")
+        note = "".join(f"\n\n{one_line(warning)}" for warning in warnings or [])
         if dialogs.ask_open_export(self.window, path, note):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
