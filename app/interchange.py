@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidProjectDataError
@@ -540,23 +540,48 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
             unit_model.routes.append(route)
         session.add(unit_model)
     session.flush()
-    for i, o in enumerate(data.get("opportunities") or []):
-        opportunity = Opportunity(id=o["id"], position=i, name=_text(o, "name"),
-                                  description=_text(o, "description"),
-                                  status=o.get("status") or "proposed",
-                                  decision_id=o.get("decision_id"),
-                                  unit_model_id=o.get("unit_model_id"))
-        _fill(opportunity, o)
-        session.add(opportunity)
-    for i, m in enumerate(data.get("memo") or []):
-        session.add(MemoSection(id=m["id"], position=i, title=_text(m, "title"),
-                                body=_text(m, "body")))
-    for i, e in enumerate(data.get("decision_log") or []):
-        session.add(DecisionLogEntry(id=e["id"], position=i, date=_text(e, "date"),
-                                     decision=_text(e, "decision"),
-                                     rationale=_text(e, "rationale"),
-                                     alternatives=_text(e, "alternatives"),
-                                     owner=_text(e, "owner")))
+    # The long flat lists go in as plain rows, a chunk at a time: an ORM object per row would
+    # cost gigabytes for a few hundred thousand log entries.
+    _insert_rows(session, Opportunity, (
+        {"id": o["id"], "position": i, "name": _text(o, "name"),
+         "description": _text(o, "description"), "status": o.get("status") or "proposed",
+         "decision_id": o.get("decision_id"), "unit_model_id": o.get("unit_model_id"),
+         **_estimate_columns(Opportunity, o)}
+        for i, o in enumerate(data.get("opportunities") or [])))
+    _insert_rows(session, MemoSection, (
+        {"id": m["id"], "position": i, "title": _text(m, "title"), "body": _text(m, "body")}
+        for i, m in enumerate(data.get("memo") or [])))
+    _insert_rows(session, DecisionLogEntry, (
+        {"id": e["id"], "position": i, "date": _text(e, "date"), "decision": _text(e, "decision"),
+         "rationale": _text(e, "rationale"), "alternatives": _text(e, "alternatives"),
+         "owner": _text(e, "owner")}
+        for i, e in enumerate(data.get("decision_log") or [])))
+
+
+#: Rows per INSERT of a long list: bounded memory, few round trips.
+INSERT_CHUNK = 2_000
+
+
+def _insert_rows(session: Session, table: type[Base], rows: Iterator[Json]) -> None:
+    chunk: list[Json] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == INSERT_CHUNK:
+            session.execute(insert(table.__table__), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(table.__table__), chunk)
+
+
+def _estimate_columns(table: type[Base], obj: Json) -> Json:
+    """The four columns and the note of each estimate field, as ``_fill`` sets them on a row."""
+    notes = obj.get("notes") or {}
+    out: Json = {}
+    for field, default in table.ESTIMATES.items():
+        est = estimate_from_json(obj.get(field), default)
+        out.update({f"{field}_base": est.base, f"{field}_low": est.low, f"{field}_high": est.high,
+                    f"{field}_dist": est.dist, f"{field}_note": notes.get(field) or ""})
+    return out
 
 
 def _or(value: Any, default: Any) -> Any:

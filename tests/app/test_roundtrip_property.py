@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app import interchange
 from app.document import ProjectDocument
+from models.limits import FIELDS
 from models.schema import Criterion, Decision, Opportunity, Option, Route, UnitModel
 
 FRACTIONS = {"adoption_target", "success_rate", "p_success", "confidence", "share",
@@ -24,7 +25,8 @@ fraction = st.floats(min_value=0, max_value=1, allow_nan=False)
 
 @st.composite
 def estimate(draw: Any, field: str) -> Any:
-    values = fraction if field in FRACTIONS else finite
+    limit = FIELDS[field]  # every number within its field's limits: what a file may hold
+    values = fraction if field in FRACTIONS else st.floats(min_value=limit.low, max_value=limit.high)
     kind = draw(st.sampled_from(["plain", "fixed", "range"]))
     if kind == "plain":
         return draw(values)
