@@ -798,26 +798,20 @@ def _held_for_writing(real: Path) -> bool:
         os.close(fd)
 
 
-def guard_path(real: Path) -> Path:
-    """The save guard of ``real``: a short name, the same for every copy of the app."""
-    tag = hashlib.sha256(os.fsencode(real.name)).hexdigest()[:16]
-    return real.with_name(f".~aiplan-save-{tag}.guard")
-
-
 @contextlib.contextmanager
 def save_guard(target: Path, real: Path) -> Iterator[None]:
     """Held around the last check and the rename of a save, so two saves of one file (two
     processes, perhaps two computers on a share) never both pass their check before either
     renames. Created with O_EXCL, which works on network shares too; a guard left by a dead
     process is cleared."""
-    guard = guard_path(real)
+    guard = savetemps.guard_path(real)
     deadline = time.monotonic() + SAVE_GUARD_WAIT
     while True:
         try:
             fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             break
         except FileExistsError:
-            if _clear_stale_guard(guard):
+            if savetemps.clear_stale_guard(guard, GUARD_STALE):
                 continue
             if time.monotonic() > deadline:
                 raise ProjectSaveError(target, "another save of this file has not finished",
@@ -825,7 +819,7 @@ def save_guard(target: Path, real: Path) -> Iterator[None]:
             time.sleep(0.02)
     try:
         mine = os.fstat(fd).st_ino
-        os.write(fd, json.dumps({"pid": os.getpid(), "host": _this_host()}).encode("utf-8"))
+        os.write(fd, savetemps.guard_content())
     finally:
         os.close(fd)
     try:
@@ -834,51 +828,6 @@ def save_guard(target: Path, real: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             if os.stat(guard).st_ino == mine:
                 os.unlink(guard)
-
-
-def _this_host() -> str:
-    from app.locks import this_host
-
-    return this_host()
-
-
-def _clear_stale_guard(guard: Path) -> bool:
-    """Remove ``guard`` if its process is gone; True when it was (or is already) gone."""
-    from app.locks import process_alive
-
-    try:
-        info = os.stat(guard)
-        raw = guard.read_bytes()[:1000]
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    age = time.time() - info.st_mtime
-    try:
-        owner = json.loads(raw.decode("utf-8"))
-        dead = (owner["host"] == _this_host() and isinstance(owner["pid"], int)
-                and not process_alive(owner["pid"]))
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        dead = age > 2.0  # not yet written, or cut short by a crash
-    if not (dead or age > GUARD_STALE):
-        return False
-    # Moved aside first and checked to be the guard judged stale, so a guard another save
-    # took in the meantime is put back rather than removed.
-    aside = savetemps.new_temp(guard.parent)
-    try:
-        os.rename(guard, aside)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    try:
-        if os.stat(aside).st_ino != info.st_ino:
-            with contextlib.suppress(OSError):
-                os.link(aside, guard)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(aside)
-    return True
 
 
 def write_atomically(target: Path, data: bytes, verify: Callable[[Path], None], *,

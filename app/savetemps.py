@@ -9,8 +9,10 @@ recognised at once; any other is removed only once it is old.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import stat
@@ -19,11 +21,13 @@ import uuid
 from pathlib import Path
 
 PREFIX = ".~aiplan-"
+GUARD_PREFIX = ".~aiplan-save-"
 #: Temp files older than this (seconds) are leftovers of a killed process; younger ones may
 #: belong to a save still running in another process (a slow network share).
 STRAY_AGE = 60.0
 
 _TEMP = re.compile(r"^\.~aiplan-(?P<pid>[0-9]{1,10})-(?P<host>[0-9a-f]{4})-[0-9a-f]{8}\.tmp$")
+_GUARD = re.compile(r"^\.~aiplan-save-[0-9a-f]{16}\.guard$")
 # The longer names of earlier versions, which named the file they belonged to.
 _OLD_SAVE_TEMP = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.saving$")
 _OLD_LOCK_TEMP = re.compile(r"^\.~lock\.(?P<name>.+)#\.[0-9a-f]{8}\.tmp$")
@@ -38,6 +42,59 @@ def host_tag() -> str:
 def new_temp(folder: Path) -> Path:
     """A fresh temp name in ``folder`` (the caller creates it with O_EXCL)."""
     return Path(folder) / f"{PREFIX}{os.getpid()}-{host_tag()}-{uuid.uuid4().hex[:8]}.tmp"
+
+
+def guard_path(real: Path) -> Path:
+    """The save guard of the file ``real``: a short name, the same for every copy of the app."""
+    tag = hashlib.sha256(os.fsencode(real.name)).hexdigest()[:16]
+    return real.with_name(f"{GUARD_PREFIX}{tag}.guard")
+
+
+def guard_content() -> bytes:
+    from app.locks import this_host
+
+    return json.dumps({"pid": os.getpid(), "host": this_host()}).encode("utf-8")
+
+
+def clear_stale_guard(guard: Path, older_than: float) -> bool:
+    """Remove ``guard`` if the process that took it is gone (or it is older than
+    ``older_than`` seconds); True when it was removed or is already gone."""
+    from app.locks import process_alive, this_host
+
+    try:
+        info = os.stat(guard)
+        with open(guard, "rb") as handle:
+            raw = handle.read(1000)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    age = time.time() - info.st_mtime
+    try:
+        owner = json.loads(raw.decode("utf-8"))
+        dead = (owner["host"] == this_host() and isinstance(owner["pid"], int)
+                and owner["pid"] != os.getpid() and not process_alive(owner["pid"]))
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        dead = age > 2.0  # not written yet, or cut short by a crash
+    if not (dead or age >= older_than):
+        return False
+    # Moved aside first and checked to be the guard judged stale, so a guard another save
+    # took in the meantime is put back rather than removed.
+    aside = new_temp(guard.parent)
+    try:
+        os.rename(guard, aside)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        if os.stat(aside).st_ino != info.st_ino:
+            with contextlib.suppress(OSError):
+                os.link(aside, guard)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(aside)
+    return True
 
 
 def _is_stray(name: str, only: str | None, info: os.stat_result, now: float,
@@ -79,6 +136,11 @@ def remove_stray_temps(folder_or_target: Path, older_than: float = STRAY_AGE) ->
         return removed
     for entry in entries:
         if not entry.name.startswith("."):
+            continue
+        if _GUARD.match(entry.name):
+            # A save guard left by a save killed in its last step.
+            if clear_stale_guard(Path(entry.path), older_than):
+                removed.append(Path(entry.path))
             continue
         try:
             info = entry.stat(follow_symlinks=False)
