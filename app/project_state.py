@@ -17,6 +17,7 @@ from app import interchange
 from app.document import ProjectDocument
 from models import engine
 from models.estimate import Estimate, estimate_from_json
+from models.limits import FIGURE, SCORE
 from models.plan import Plan, plan_from_json
 from models.problems import PlanInvalid, Problem
 from models.schema import (
@@ -32,7 +33,6 @@ from models.schema import (
     Route,
     UnitModel,
 )
-from models.limits import FIGURE, SCORE
 from models.validation import estimate_rules, value_rules
 
 #: Object kinds the views address, their table and where they live in the JSON.

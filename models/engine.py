@@ -7,13 +7,13 @@ tornado a batch whose samples move one input to its low or high at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -488,7 +488,8 @@ def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
             for o in batch:  # launch success, drawn per sample
                 flows = evaluation.flows[o.id]
                 success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
-                npv = np.where(success, np.broadcast_to(flows.npv, (n,)), -np.broadcast_to(flows.pv_build, (n,)))
+                npv = np.where(success, np.broadcast_to(flows.npv, (n,)),
+                               -np.broadcast_to(flows.pv_build, (n,)))
                 npv_summary[o.id] = Summary.of(npv)
                 kept[o.id] = npv if stride == 1 else npv[::stride].copy()
                 total = total + npv
