@@ -52,9 +52,15 @@ class ProjectTargetError(OutputError):
 
 
 class OwnInputError(OutputError):
+    """The output would replace the file it is made from; ``role`` says which that is."""
+
+    def __init__(self, path: Path, noun: str, role: str) -> None:
+        self.role = role
+        super().__init__(path, noun)
+
     def sentence(self) -> str:
-        return (f"{self.name} is the file this command reads, so the {self.detail} was not written "
-                "over it. Choose another file name.")
+        return (f"{self.name} is {self.role}, so the {self.detail} was not written over it. "
+                "Choose another file name.")
 
 
 class SameOutputError(OutputError):
@@ -183,7 +189,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def inspect(target: Path, noun: str, inputs: Iterable[Path] = ()) -> Existing | None:
+def inspect(target: Path, noun: str, inputs: Iterable[Path] = (),
+            role: str = "the project being exported") -> Existing | None:
     """The checks every write shares; returns what is at ``target`` now, or None.
 
     Refuses the command's own input, a folder or special file, a missing folder, a name the
@@ -191,7 +198,7 @@ def inspect(target: Path, noun: str, inputs: Iterable[Path] = ()) -> Existing | 
     """
     for source in inputs:
         if _same_file(target, source):
-            raise OwnInputError(target, noun)
+            raise OwnInputError(target, noun, role)
     try:
         info = target.stat()
     except FileNotFoundError:
@@ -251,7 +258,7 @@ def check_project_target(target: Path, inputs: Sequence[Path], *, command: str,
     """Refuse a project file name that is not ``NAME.aiplan``, and any file ``command`` may not
     replace: with ``replace`` (an import's --replace) an unlocked project other than its own
     input; without it, or when ``replace`` is None (``new``), nothing."""
-    existing = inspect(target, "project", inputs)
+    existing = inspect(target, "project", inputs, role="the file being imported")
     if existing is not None and not replace:
         raise TargetExistsError(target, existing.what, None if replace is None else "--replace")
     if existing is not None and not existing.is_project:

@@ -40,7 +40,7 @@ def _refused(*args: str | Path, protected: list[Path], words: str) -> str:
 
 def test_export_never_writes_over_its_own_project(sample_file: Path, tmp_path: Path) -> None:
     _refused("export", sample_file, "--xlsx", sample_file, protected=[sample_file],
-             words="is the file this command reads, so the workbook was not written over it")
+             words="is the project being exported, so the workbook was not written over it")
     # The same file under other names: a symlink and a hard link with export endings.
     link = tmp_path / "memo.pdf"
     link.symlink_to(sample_file)
@@ -48,7 +48,7 @@ def test_export_never_writes_over_its_own_project(sample_file: Path, tmp_path: P
     os.link(sample_file, hard)
     for other in (link, hard):
         _refused("export", sample_file, "--memo", other, protected=[sample_file],
-                 words="is the file this command reads")
+                 words="is the project being exported")
     assert link.is_symlink()
 
 
@@ -78,10 +78,10 @@ def test_export_json_refuses_projects_its_input_and_locked_files(sample_file: Pa
     _refused("export-json", sample_file, other, protected=[other, sample_file],
              words="is an AI Product Planner project, so the JSON export was not written over it")
     _refused("export-json", sample_file, sample_file, protected=[sample_file],
-             words="is the file this command reads")
+             words="is the project being exported, so the JSON export was not written over it")
     _lock_by_dana(sample_file)
     _refused("export-json", sample_file, sample_file, protected=[sample_file],
-             words="is the file this command reads")
+             words="is the project being exported, so the JSON export was not written over it")
     shared = tmp_path / "shared.json"
     shared.write_text('{"format": "aiplan"}', encoding="utf-8")
     _lock_by_dana(shared)
@@ -149,7 +149,7 @@ def test_replace_never_takes_a_locked_project_or_its_own_input(
     named_like_a_project = tmp_path / "in.aiplan"
     shutil.copyfile(source, named_like_a_project)
     _refused("import-json", named_like_a_project, named_like_a_project, "--replace",
-             protected=[named_like_a_project], words="is the file this command reads")
+             protected=[named_like_a_project], words="is the file being imported")
     # Unlocked, a project may be replaced: that is what --replace is for.
     locks.lock_path(sample_file).unlink()
     result = aiplan("import-json", source, sample_file, "--replace")
