@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from app.formatting import money, month, number, percent
+from app.terminal import one_line
 from models.engine import PlanResults, calculate, results_json
 from models.plan import Plan, plan_from_json
 
@@ -23,6 +24,8 @@ def as_json(results: PlanResults) -> dict[str, Any]:
 
 
 def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
+    # Names come from the file: escaped before the widths are measured, so columns line up.
+    rows = [[one_line(cell) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
 
@@ -85,4 +88,6 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
         rows.append(["break-even volume", "—" if k["break_even_tasks_month"] is None
                      else f"{number(k['break_even_tasks_month'])} tasks/month"])
         out += _table(["", ""], rows, "lr")[2:]
-    return "\n".join(out) + "\n"
+    # Every line names things from the file (plan, decisions, options, unit models): each is
+    # printed as one line with its control characters escaped, so none can reach a terminal.
+    return "\n".join(one_line(line) for line in out) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.formatting import money, month, number, percent
 from app.labels import FIELDS, field_label, problem_text
+from app.terminal import one_line
 from models import schema
 from models.estimate import Estimate, estimate_from_json
 
@@ -346,7 +347,9 @@ class PlanDiff:
         for heading, lines in self.blocks():
             out += ["", heading]
             out += ["  " * depth + line for depth, line in lines]
-        return "\n".join(out) + "\n"
+        # Names, ids, keys and text come from the files: each line is printed with its control
+        # characters escaped, so a name can neither drive a terminal nor forge a line.
+        return "\n".join(one_line(line) for line in out) + "\n"
 
     def to_json(self) -> Json:
         return {
@@ -786,7 +789,7 @@ def summary(old: Json, new: Json, limit: int = 8) -> str:
     if not changes:
         return NO_DIFFERENCES
     limit = max(1, limit)
-    lines = [_shorten(c.sentence(), 110) for c in changes]
+    lines = [one_line(_shorten(c.sentence(), 110)) for c in changes]
     if len(lines) > limit:
         rest = len(lines) - (limit - 1)
         lines = lines[: limit - 1] + [f"… and {rest} more changes"]

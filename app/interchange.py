@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
-import re
+import os
+import stat
 from collections.abc import Callable, Iterator
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidProjectDataError
+from app.errors import (
+    InvalidProjectDataError,
+    ProjectFileMissingError,
+    UnreadableProjectFileError,
+    os_reason,
+)
 from app.paths import schema_path
+from app.terminal import one_line
 from models.estimate import Estimate, estimate_from_json
 from models.schema import (
     SCHEMA_VERSION,
@@ -196,63 +204,149 @@ def _reject_constant(name: str) -> float:
 
 
 def loads(text: str, source: Path | None = None) -> Json:
-    """Parse JSON text; a syntax error names its line and column."""
+    """Parse JSON text; a syntax error names its line and column, a repeated key its path."""
+    repeated: list[tuple[Json, str]] = []
+
+    def unique(pairs: list[tuple[str, Any]]) -> Json:
+        # json keeps the last of two equal keys without a word (a list of opportunities
+        # would vanish): an object whose dict is shorter than its pairs is noted here, and
+        # its path looked for only then, so a sound file pays one length comparison.
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            repeated.append((obj, _first_repeat(pairs)))
+        return obj
+
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
         raise InvalidProjectDataError(
             source, [f"line {exc.lineno}, column {exc.colno}: {exc.msg} (this is not valid JSON)"]
         ) from None
     except (ValueError, RecursionError) as exc:
         raise InvalidProjectDataError(source, [f"(file): {exc}"]) from None
+    if repeated:
+        obj, key = repeated[0]
+        where = one_line(json_path([*_path_of(data, obj), key]), 200)
+        raise InvalidProjectDataError(source, [
+            f"{where}: is given more than once in the same object; keep only one"])
     if not isinstance(data, dict):
         raise InvalidProjectDataError(source, ["(top level): must be a JSON object"])
     return data
 
 
-# Bounds on a .json import: a 2,000-opportunity export is about 4 MB and nests 6 levels.
+def _first_repeat(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    return ""
+
+
+def _path_of(data: Any, target: Json) -> list[Any]:
+    """The JSON path (keys and indexes) of the object ``target`` inside ``data``."""
+    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    while stack:
+        value, path = stack.pop()
+        if value is target:
+            return path
+        if isinstance(value, dict):
+            stack.extend((item, [*path, key]) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, [*path, i]) for i, item in enumerate(value))
+    return []
+
+
+# Bounds on a .json import: a 2,000-opportunity export is about 4 MB, nests 6 levels and
+# holds about 15,000 objects and lists.
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 64
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+MAX_JSON_CONTAINERS = 250_000
+# The scan before parsing keeps only quotes and brackets; it reads the text in slices of this
+# many bytes, so what it holds at once stays small whatever the file.
+_SCAN_DROP = bytes(b for b in range(256) if b not in b'"[]{}')
+_SCAN_SLICE = 1024 * 1024
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
-def _too_deep(text: str) -> bool:
-    """Whether arrays and objects nest deeper than ``MAX_JSON_DEPTH`` (strings skipped)."""
-    depth = 0
-    # Only the brackets are walked: a 2,000-opportunity export has about 30,000.
-    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > MAX_JSON_DEPTH:
-            return True
-    return False
+def _shape_problem(raw: bytes) -> str | None:
+    """Why the arrays and objects in the JSON text ``raw`` go beyond any project's, or None.
+
+    Checked before parsing, in one pass of time proportional to the length: deep nesting would
+    exhaust the parser's recursion, and millions of tiny objects its memory (gigabytes for a
+    64 MB file). bytes methods only, so no Python object is made per string or bracket.
+    """
+    # With escaped backslashes and quotes removed (left to right, as JSON reads them) and all
+    # but quotes and brackets dropped, every string is "..." with no quote inside: a bracket is
+    # in a string when an odd number of quotes comes before it.
+    marks = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _SCAN_DROP)
+    containers = depth = 0
+    in_string = False
+    for start in range(0, len(marks), _SCAN_SLICE):
+        pieces = marks[start:start + _SCAN_SLICE].split(b'"')
+        outside = b"".join(pieces[1 if in_string else 0::2])
+        in_string ^= len(pieces) % 2 == 0  # an odd number of quotes in this slice
+        openers = outside.count(b"[") + outside.count(b"{")
+        containers += openers
+        if containers > MAX_JSON_CONTAINERS:
+            return (f"(file): it holds more than {MAX_JSON_CONTAINERS:,} objects and lists, "
+                    "and a project export holds far fewer")
+        if max(accumulate(map(_STEP.__getitem__, outside), initial=depth)) > MAX_JSON_DEPTH:
+            return (f"(file): its values are nested more than {MAX_JSON_DEPTH} levels deep, "
+                    "and a project nests only a few")
+        depth += 2 * openers - len(outside)
+        if depth < 0:
+            return None  # more closers than openers: not JSON from here, the parser says where
+    return None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of the JSON file at ``path``: a regular file, at most ``MAX_JSON_BYTES``."""
+    # Non-blocking, so a named pipe in the file's place cannot make the open wait for a writer.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ProjectFileMissingError(path) from None
+    except OSError as exc:
+        if path.is_dir():  # Windows says "permission denied" for a folder
+            raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
+        raise UnreadableProjectFileError(path, os_reason(exc)) from None
+    with os.fdopen(fd, "rb") as source:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableProjectFileError(path, "it is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe would wait for a writer forever, a device like /dev/zero never end.
+            what = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+            raise InvalidProjectDataError(path, [
+                f"(file): it is {what}, not a regular file; a project export is read from a file"])
+        try:
+            # At most one byte past the bound: the file may have grown since fstat.
+            raw = b"" if info.st_size > MAX_JSON_BYTES else source.read(MAX_JSON_BYTES + 1)
+        except OSError as exc:
+            raise UnreadableProjectFileError(path, os_reason(exc)) from None
+    if max(info.st_size, len(raw)) > MAX_JSON_BYTES:
+        limit = MAX_JSON_BYTES // (1024 * 1024)
+        raise InvalidProjectDataError(path, [
+            f"(file): it is over {limit} MB, and no project export is larger than that"])
+    return raw
 
 
 def read_json(path: Path) -> Json:
-    from app.projectfile import read_file  # the same plain errors for a missing file
-
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # read_file names the problem
-    raw = b"" if size > MAX_JSON_BYTES else read_file(path)
-    if max(size, len(raw)) > MAX_JSON_BYTES:
-        raise InvalidProjectDataError(path, [
-            f"(file): it is {max(size, len(raw)) // (1024 * 1024)} MB, and no project export "
-            f"is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB"
-        ])
+    """The JSON data in the file at ``path``, refused in one sentence when it cannot be a project."""
+    raw = _read_bounded(path)
+    # Before the text is decoded or parsed: a refused file never costs more than its bytes.
+    problem = _shape_problem(raw)
+    if problem:
+        raise InvalidProjectDataError(path, [problem])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidProjectDataError(
             path, [f"byte {exc.start}: the file is not UTF-8 text"]
         ) from None
-    # Checked on the text, before parsing: deep nesting would exhaust the parser's recursion.
-    if _too_deep(text):
-        raise InvalidProjectDataError(path, [
-            f"(file): its values are nested more than {MAX_JSON_DEPTH} levels deep, "
-            "and a project nests only a few"
-        ])
+    del raw  # the text alone is parsed
     return loads(text, path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.terminal import one_line
 from models.problems import Problem
 
 #: Input field -> (label a PM reads, how its value is written).
@@ -68,7 +69,8 @@ def field_label(field: str) -> str:
 def problem_text(problem: Problem) -> str:
     """One problem in words: ``Opportunity “Triage”: Task success rate must be …``."""
     kind = KINDS.get(problem.object_kind, problem.object_kind.replace("_", " ").capitalize())
-    name = problem.object_name or problem.object_id
+    # The name comes from the file and the sentence may reach a terminal or a one-line message.
+    name = one_line(problem.object_name or problem.object_id or "")
     where = f"{kind} “{name}”" if name else kind
     if not problem.field:
         return f"{where}: {problem.rule}"

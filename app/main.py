@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,7 +21,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line, as every other error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"aiplan: {message} (see 'aiplan --help')\n")
+        from app.terminal import one_line
+
+        self.exit(EXIT_USAGE, f"aiplan: {one_line(message)} (see 'aiplan --help')\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -80,12 +83,24 @@ def _gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _looks_like_a_command(word: str) -> bool:
+    """Whether ``word``, given where a command or a file may stand, can only be a mistyped
+    command: no option, no dot or folder in it, and no such file."""
+    return (not word.startswith("-") and "." not in word and "/" not in word
+            and os.sep not in word and not Path(word).exists())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     from app.errors import ProjectFileError
+    from app.terminal import one_line
     from models.problems import PlanInvalid
 
     try:
+        if args_list and _looks_like_a_command(args_list[0]) and args_list[0] not in COMMANDS:
+            print(f"aiplan: there is no command “{one_line(args_list[0], 60)}”; the commands are "
+                  f"{', '.join(COMMANDS)} (see 'aiplan --help')", file=sys.stderr)
+            return EXIT_USAGE
         if args_list and args_list[0] in COMMANDS:
             from app import commands
 
@@ -99,26 +114,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(args.file, self_test=args.self_test)
     except ProjectFileError as exc:
-        print(f"aiplan: {exc}", file=sys.stderr)
+        # Names and keys in the sentence come from the file: shown escaped, on one line.
+        print(f"aiplan: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except PlanInvalid as exc:
         from app.labels import problem_text
 
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        print(f"aiplan: cannot calculate: {problem_text(exc.problems[0])}{more}. Correct it and "
-              "try again.", file=sys.stderr)
+        print(f"aiplan: cannot calculate: {one_line(problem_text(exc.problems[0]))}{more}. "
+              "Correct it and try again.", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into a program that stopped reading (head, less)
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line for the user, the details in a log
         log = _log_bug()
-        print(f"aiplan: unexpected error ({type(exc).__name__}: {exc}); details in {log}",
-              file=sys.stderr)
+        print(f"aiplan: unexpected error ({type(exc).__name__}: {one_line(exc, 300)}); details in "
+              f"{one_line(log)}", file=sys.stderr)
         return EXIT_BUG
 
 
