@@ -9,6 +9,7 @@ import os
 import resource
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,18 @@ def test_existing_file_needs_to_be_named_for_replacing(sample_file: Path, tmp_pa
     out = tmp_path / "plan.json"
     out.write_text("notes", encoding="utf-8")
     _refused("export-json", sample_file, out, protected=[out], words="pass --force to overwrite it")
+
+
+def test_a_pipe_or_folder_under_the_name_is_never_replaced(sample_file: Path, tmp_path: Path) -> None:
+    pipe = tmp_path / "memo.pdf"
+    os.mkfifo(pipe)
+    line = _one_line_error(aiplan("export", sample_file, "--memo", pipe))
+    assert "“memo.pdf” already exists and is not a regular file, so nothing was written there" in line
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    folder = tmp_path / "book.xlsx"
+    folder.mkdir()
+    assert "already exists and is a folder" in _one_line_error(aiplan("export", sample_file, "--xlsx", folder))
+    assert folder.is_dir() and not list(folder.iterdir())
 
 
 def test_two_exports_of_one_command_to_one_file_are_refused(sample_file: Path, tmp_path: Path) -> None:
