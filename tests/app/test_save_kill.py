@@ -66,7 +66,7 @@ def _kill_saves(tmp_path: Path, sample: dict[str, Any], runs: int, seed: int) ->
                 content = reopened.to_json()
             assert content in (sample, new_data)
             outcomes["old" if content == sample else "new"] += 1
-            for leftover in tmp_path.glob(".plan.aiplan.*.saving"):
+            for leftover in tmp_path.glob(".~aiplan-*"):
                 leftover.unlink()  # a killed save may leave its temp file, never a torn target
     return outcomes
 
