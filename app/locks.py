@@ -6,8 +6,12 @@ naming, so people who know it recognise it). It holds one line of JSON::
     {"user": "dana", "host": "laptop-7", "pid": 4242, "time": "2026-11-27T09:14:03+01:00"}
 
 A lock is advisory: it lets the app tell the second person who opens a file that someone is
-already working on it. A lock that cannot be written (a read-only folder) never stops anyone
-from opening the file; the document is then simply not locked.
+already working on it. A lock that cannot be written (a read-only folder, a full disk) never
+stops anyone from opening the file; the document is then simply not locked, and says why.
+
+The lock lies beside the real file when the project is opened through a symlink, so the link
+and the file share one lock; a name too long for the lock's own name gets a shortened one
+(see ``lock_path``).
 """
 
 from __future__ import annotations
