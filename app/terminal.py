@@ -13,9 +13,8 @@ import unicodedata
 
 # C0 and C1 controls, DEL, and the Unicode characters that reorder or hide text on screen
 # (bidirectional overrides and isolates, zero-width joiners are left: emoji need them).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
-)
+_HIDDEN = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_HIDDEN}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 
 
@@ -43,6 +42,17 @@ def one_line(text: object, limit: int | None = None) -> str:
     if limit is not None and len(line) > limit:
         line = line[: max(limit - 1, 0)] + "…"
     return line
+
+
+# The same characters less C0 controls: json.dumps escapes those itself, and the newlines
+# left in its output are the layout's own.
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_HIDDEN}]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps``) for a terminal: C1 controls and the characters that
+    reorder text written as ``\\uXXXX``; they only occur inside strings, so it is the same JSON."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def safe(text: str) -> str:
