@@ -22,7 +22,6 @@ from app.errors import (
     NotAProjectFileError,
     ProjectFileError,
     ProjectSaveError,
-    os_reason,
 )
 from app.projectfile import check_header, write_atomically
 from app.terminal import one_line
@@ -127,20 +126,14 @@ class NotWrittenError(OutputError):
         return f"{self.name} was not written: {self.detail}. {kept} {self.advice}".strip()
 
 
-_ADVICE = {
-    "the disk is full": "Free some space, then try again.",
-    "the disk quota is used up": "Free some space, then try again.",
-    "the name is too long": "Choose a shorter name, or a folder nearer the top of the disk.",
-}
-
-
 def not_written(exc: ProjectSaveError | OSError, target: Path, existed: bool) -> NotWrittenError:
     """The command line's sentence for a failed write: its cause and what to do, nothing kept."""
-    reason = os_reason(exc) if isinstance(exc, OSError) else exc.detail
-    # The save's own advice for its cause, worded for a command run again rather than a Save.
-    saved = str(getattr(exc, "advice", "") or "").replace("save again", "try again")
-    advice = _ADVICE.get(reason) or saved or "Choose another folder or name, then try again."
-    return NotWrittenError(target, reason, advice, existed)
+    if isinstance(exc, OSError):
+        exc = ProjectSaveError.from_os_error(target, exc)
+    # The save's advice for its cause, worded for a command run again rather than a Save.
+    advice = (exc.advice or "Choose another folder or name, then try again.").replace(
+        "save again", "try again")
+    return NotWrittenError(target, exc.detail, advice, existed)
 
 
 # --- what is at the target ----------------------------------------------------------------
