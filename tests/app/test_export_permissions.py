@@ -8,9 +8,11 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from app.exports.run import write_exports
 from tests.app.test_cli import AIPLAN
 
 KINDS = (("--memo", "memo.pdf"), ("--xlsx", "book.xlsx"), ("--deck", "deck.pdf"), ("--deck", "deck.pptx"))
@@ -39,14 +41,17 @@ def test_every_export_follows_the_umask(sample_file: Path, tmp_path: Path, mask:
     assert modes == dict.fromkeys([name for _, name in KINDS] + ["plan.json"], 0o666 & ~mask)
 
 
-def test_an_export_written_over_a_file_keeps_its_permissions(sample_file: Path, tmp_path: Path) -> None:
-    for option, name in KINDS:
-        target = tmp_path / name
+def test_an_export_written_over_a_file_keeps_its_permissions(sample_json: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    """What --force and the window's save dialog allow: the replaced file's mode stays."""
+    requested = {"memo": tmp_path / "memo.pdf", "xlsx": tmp_path / "book.xlsx",
+                 "deck": tmp_path / "deck.pptx"}
+    for target in requested.values():
         target.write_bytes(b"last quarter's version")
         target.chmod(0o640)
-        result = _aiplan_with_umask(0o022, "export", sample_file, option, target, "--force")
-        assert result.returncode == 0, result.stderr
-        assert f"Wrote {target} (it replaced " in result.stdout
+    written = [path for path, _warnings in write_exports(sample_json, requested)]
+    assert written == list(requested.values())
+    for target in requested.values():
         assert target.read_bytes() != b"last quarter's version"
         assert _mode(target) == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["plan.aiplan", *(n for _, n in KINDS)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in requested.values())
