@@ -28,7 +28,9 @@ def value_rules(field: str, value: float) -> Iterator[str]:
 
 def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
     if est.dist is None:  # a plain number, the common case: one bound to check
-        yield from value_rules(field, est.base)
+        kind = FIELDS.get(field)
+        if kind is None or kind.whole or not kind.low <= est.base <= kind.high:
+            yield from value_rules(field, est.base)
         return
     if est.low is not None and est.low > est.base:
         yield "the low value must not exceed the base"
@@ -42,8 +44,11 @@ def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
             yield f"a {est.dist} range needs a low value below its high value"
         if est.dist == "lognormal" and est.low <= 0:
             yield "a lognormal range needs a low value above 0"
+    kind = FIELDS.get(field)
     for v in (est.base, est.low, est.high):
-        rules = [] if v is None else list(value_rules(field, v))
+        if v is None or (kind is not None and not kind.whole and kind.low <= v <= kind.high):
+            continue  # the common case, checked without building a rule
+        rules = list(value_rules(field, v))
         if rules:
             yield rules[0]
             return
