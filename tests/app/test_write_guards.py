@@ -108,7 +108,8 @@ def test_a_pipe_or_folder_under_the_name_is_never_replaced(sample_file: Path, tm
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
     folder = tmp_path / "book.xlsx"
     folder.mkdir()
-    assert "already exists and is a folder" in _one_line_error(aiplan("export", sample_file, "--xlsx", folder))
+    line = _one_line_error(aiplan("export", sample_file, "--xlsx", folder))
+    assert "already exists and is a folder" in line
     assert folder.is_dir() and not list(folder.iterdir())
 
 
@@ -124,7 +125,8 @@ def test_a_missing_folder_has_its_own_sentence(sample_file: Path, tmp_path: Path
     line = _one_line_error(aiplan("export", sample_file, "--memo", target))
     assert line == (f"aiplan: The folder “{target.parent}” does not exist, so “memo.pdf” was not "
                     "written. Create the folder, or choose another one.")
-    assert "does not exist" in _one_line_error(aiplan("export-json", sample_file, target.with_suffix(".json")))
+    line = _one_line_error(aiplan("export-json", sample_file, target.with_suffix(".json")))
+    assert "does not exist" in line
     assert not target.parent.exists()
 
 
@@ -137,7 +139,8 @@ def test_project_files_must_be_named_aiplan(tmp_path: Path, sample_json: dict[st
     source = tmp_path / "in.json"
     source.write_text(json.dumps(sample_json), encoding="utf-8")
     for name in ("plan.pdf", "plan.xlsx", "plan.pptx", "plan.json"):
-        assert "project files end in .aiplan" in _one_line_error(aiplan("import-json", source, tmp_path / name))
+        line = _one_line_error(aiplan("import-json", source, tmp_path / name))
+        assert "project files end in .aiplan" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json"]
 
 

@@ -49,7 +49,8 @@ def test_exporting_onto_any_project_is_refused(window: MainWindow, sample_file: 
     _export_to(window, monkeypatch, "xlsx", other)
     assert no_blocking_dialogs == ["“colleague.xlsx” is an AI Product Planner project, so the workbook "
                                    "was not written over it. Choose another file name."]
-    assert _one_line_error(aiplan("export", sample_file, "--xlsx", other)) == f"aiplan: {no_blocking_dialogs[0]}"
+    cli = _one_line_error(aiplan("export", sample_file, "--xlsx", other))
+    assert cli == f"aiplan: {no_blocking_dialogs[0]}"
     assert other.read_bytes() == before
 
 
