@@ -312,7 +312,7 @@ def _read_bounded(path: Path) -> bytes:
         if path.is_dir():  # Windows says "permission denied" for a folder
             raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
         raise UnreadableProjectFileError(path, os_reason(exc)) from None
-    with os.fdopen(fd, "rb") as source:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise UnreadableProjectFileError(path, "it is a folder, not a file")
@@ -321,6 +321,11 @@ def _read_bounded(path: Path) -> bytes:
             what = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
             raise InvalidProjectDataError(path, [
                 f"(file): it is {what}, not a regular file; a project export is read from a file"])
+        source = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with source:
         try:
             # At most one byte past the bound: the file may have grown since fstat.
             raw = b"" if info.st_size > MAX_JSON_BYTES else source.read(MAX_JSON_BYTES + 1)
