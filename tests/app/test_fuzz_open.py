@@ -6,11 +6,15 @@ re-stamping the content checksum, as a crafted file would, so the edit reaches t
 checks). Whatever comes out, opening it raises nothing but a ``ProjectFileError``, or opens
 content that exports and validates; the file's bytes never change, and no working file is
 left behind. tests/app/test_bad_files.py holds the hand-picked cases and bit-flip corpus.
+
+The hostile JSON corpus at the end (texts that once took minutes or gigabytes to read) is
+checked and imported by the real command: each finishes, refused in one sentence.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import struct
 import tempfile
@@ -26,6 +30,7 @@ from hypothesis import strategies as st
 from app import errors, interchange, paths
 from app.document import ProjectDocument
 from app.projectfile import check_file, content_digest
+from tests.app.test_cli import _one_line_error, aiplan
 
 CI_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
@@ -357,3 +362,46 @@ def test_the_templates_themselves_open(templates: dict[str, bytes]) -> None:
     # The starting points are sound, so every refusal above comes from the damage.
     assert [_open_property(data) for data in templates.values()] == [True, True]
     assert _open_property(_edited(templates["sample"], [], True, None))  # a re-stamp alone
+
+
+# --- hostile JSON: each finishes, refused in one sentence --------------------------------
+
+
+def _log_of(entries: int) -> bytes:
+    """The sample with a decision log of ``entries`` tiny entries (3 million: about 50 MB)."""
+    data = interchange.sample_data()
+    data["decision_log"] = []
+    head, tail = json.dumps(data).split('"decision_log": []')
+    entry = b'{"id":"x"}'
+    return head.encode() + b'"decision_log": [' + b",".join([entry] * entries) + b"]" + tail.encode()
+
+
+#: name -> (the file's bytes, words the refusal says). Before a linear scan, the escaped quotes
+#: took 28 s (40,000) and 98 s (160 KB); the 3-million-entry log was accepted after 39 s with a
+#: 1.2 GB peak (and an import grew past 8 GB).
+HOSTILE_JSON: dict[str, tuple[Callable[[], bytes], str]] = {
+    "40,000 escaped quotes": (lambda: b'\\"' * 40_000, "not valid JSON"),
+    "160 KB of escaped quotes": (lambda: b'\\"' * 80_000, "not valid JSON"),
+    "escaped quotes in a key": (
+        lambda: b'{"' + b'\\"' * 80_000 + b'": ' + b"[" * 100_000, "nested more than 64 levels"),
+    "nested 100,000 deep": (
+        lambda: b'{"format": "aiplan", "project": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "nested more than 64 levels"),
+    "3 million log entries": (lambda: _log_of(3_000_000), "more than 250,000 objects and lists"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_JSON)
+def test_hostile_json_finishes_refused_in_one_sentence(name: str, tmp_path: Path) -> None:
+    build, words = HOSTILE_JSON[name]
+    source = tmp_path / "hostile.json"
+    source.write_bytes(build())
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    target = tmp_path / "plan.aiplan"
+    # aiplan's generous timeout is the bound: these are timed only as "finishes".
+    for args in (("check", source), ("import-json", source, target)):
+        line = _one_line_error(aiplan(*args))
+        assert "“hostile.json”" in line and words in line and line.endswith(".")
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.json"]
+    assert list(paths.working_dir().iterdir()) == []
