@@ -98,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args_list and _looks_like_a_command(args_list[0]) and args_list[0] not in COMMANDS:
-            print(f"aiplan: there is no command “{one_line(args_list[0], 60)}”; the commands are "
-                  f"{', '.join(COMMANDS)} (see 'aiplan --help')", file=sys.stderr)
+            print(f"aiplan: “{one_line(args_list[0], 60)}” is neither a command nor a file; the "
+                  f"commands are {', '.join(COMMANDS)} (see 'aiplan --help')", file=sys.stderr)
             return EXIT_USAGE
         if args_list and args_list[0] in COMMANDS:
             from app import commands

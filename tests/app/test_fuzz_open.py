@@ -364,6 +364,44 @@ def test_the_templates_themselves_open(templates: dict[str, bytes]) -> None:
     assert _open_property(_edited(templates["sample"], [], True, None))  # a re-stamp alone
 
 
+# --- damaged JSON exports: read and validated, or refused plainly ------------------------
+
+# Text that strains a JSON reader: quotes, escapes, brackets, a repeated key, a BOM.
+json_splice = st.sampled_from([b'"', b"\\", b'\\"', b"[", b"]", b"{", b"}", b",", b":",
+                               b'"id": "x", "id": ', b"\xef\xbb\xbf", b"\\u0000", b"1e999", b"NaN"])
+json_damage = st.one_of(
+    st.tuples(st.just("run"), st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=8)),
+    st.tuples(st.just("insert"), st.floats(0, 1, exclude_max=True),
+              st.lists(json_splice, min_size=1, max_size=4).map(b"".join)),
+    st.tuples(st.just("truncate"), st.floats(0, 1, exclude_max=True), st.just(False)),
+)
+
+
+def _json_property(data: bytes) -> None:
+    """A JSON file: read and validated, or refused in one plain sentence; never changed."""
+    with tempfile.TemporaryDirectory() as folder_name:
+        path = Path(folder_name) / "plan.json"
+        path.write_bytes(data)
+        try:
+            interchange.validate(interchange.read_json(path), path)
+            _tally("json valid")
+        except errors.InvalidProjectDataError as exc:
+            _assert_plain(exc, path)
+            _tally("json refused")
+        assert path.read_bytes() == data
+
+
+def test_damaged_json_exports() -> None:
+    sound = interchange.dumps(interchange.sample_data()).encode()
+
+    @settings(max_examples=300, **CI_SETTINGS)
+    @given(damages=st.lists(json_damage, min_size=1, max_size=3))
+    def run(damages: list[Damage]) -> None:
+        _json_property(_damaged(sound, damages))
+
+    run()
+
+
 # --- hostile JSON: each finishes, refused in one sentence --------------------------------
 
 

@@ -161,7 +161,7 @@ def test_json_safe_keeps_the_same_json_and_hides_nothing() -> None:
 def test_an_unknown_command_is_a_usage_error_naming_the_commands(tmp_path: Path) -> None:
     # It once opened the window (and waited there); now it says what the commands are.
     line = _one_line_error(aiplan("bogus-command", cwd=tmp_path))
-    assert "“bogus-command”" in line
+    assert "“bogus-command” is neither a command nor a file" in line
     for command in ("new", "check", "calc", "diff", "export", "export-json", "import-json"):
         assert command in line
     hostile = aiplan("\x1b]0;owned\x07", cwd=tmp_path)
@@ -181,4 +181,4 @@ def test_a_file_without_a_dot_still_opens_in_the_window(tmp_path: Path,
 def test_a_missing_project_path_goes_to_the_window_not_the_usage_error(tmp_path: Path) -> None:
     result = aiplan("missing.aiplan", "--self-test", cwd=tmp_path)
     assert result.returncode == 2
-    assert "There is no file “missing.aiplan”" in result.stderr and "no command" not in result.stderr
+    assert "There is no file “missing.aiplan”" in result.stderr and "command" not in result.stderr
