@@ -13,7 +13,7 @@ from app import interchange, outputs, paths
 from app.document import ProjectDocument
 from app.errors import ProjectSaveError
 from app.projectfile import check_file
-from app.terminal import one_line
+from app.terminal import json_safe, one_line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,8 +79,8 @@ def calc(args: argparse.Namespace) -> int:
 
     results = calculation.results_for(load_project(args.file))
     if args.json:
-        print(json.dumps(calculation.as_json(results), ensure_ascii=False, allow_nan=False,
-                         indent=1))
+        print(json_safe(json.dumps(calculation.as_json(results), ensure_ascii=False,
+                                   allow_nan=False, indent=1)))
     else:
         print(calculation.as_text(results, args.file), end="")
     return 0
@@ -93,7 +93,7 @@ def diff(args: argparse.Namespace) -> int:
     old, new = load_project(args.old), load_project(args.new)
     result = diff_plans(old, new, old_label=str(args.old), new_label=str(args.new))
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, indent=1))
+        print(json_safe(json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False, indent=1)))
     else:
         print(result.text(), end="")
     return 0

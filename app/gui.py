@@ -11,6 +11,7 @@ from pathlib import Path
 from app import interchange, paths
 from app.document import ProjectDocument
 from app.errors import ProjectFileError
+from app.terminal import one_line
 
 APPLICATION_NAME = "AI Product Planner"
 #: The reverse-DNS id of the desktop entry (packaging/linux/APP_ID.desktop) and AppStream data:
@@ -74,7 +75,7 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
                 return 0  # the user chose not to open it after all
             document = opened
     except ProjectFileError as exc:
-        print(f"aiplan: {exc}", file=sys.stderr)
+        print(f"aiplan: {one_line(exc)}", file=sys.stderr)
         if not self_test:
             QMessageBox.critical(None, APPLICATION_NAME, str(exc))
         return 2

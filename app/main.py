@@ -61,10 +61,14 @@ def _build_parser() -> argparse.ArgumentParser:
     exports.add_argument("--memo", type=Path, metavar="OUT.pdf", help="the strategy memo (PDF)")
     exports.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="the live workbook (Excel)")
     exports.add_argument("--deck", type=Path, metavar="OUT.pdf|OUT.pptx", help="the 16:9 deck")
+    exports.add_argument("--force", action="store_true",
+                         help="overwrite existing files (never a project, the input or an open file)")
 
     export = commands.add_parser("export-json", help="write a project as JSON")
     export.add_argument("file", type=Path, metavar="FILE")
     export.add_argument("out", type=Path, metavar="OUT.json")
+    export.add_argument("--force", action="store_true",
+                        help="overwrite OUT.json if it exists (never a project or an open file)")
 
     imp = commands.add_parser("import-json", help="make a project file from JSON")
     imp.add_argument("json_file", type=Path, metavar="IN.json")

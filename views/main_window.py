@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import interchange, paths
+from app import outputs, paths
 from app.document import ProjectDocument
 from app.errors import FileLockedError, ProjectFileError, SaveConflictError
 from app.labels import problem_text
 from app.project_state import ProjectState
-from app.projectfile import write_atomically
 from views import dialogs
 from views.controller import ProjectController
 from views.message_bar import MessageBar
@@ -395,8 +394,11 @@ class MainWindow(QMainWindow):
         if path is None:
             return
         data = self.controller.state.export_json().encode("utf-8")
+        inputs = [self.document.path] if self.document.path else []
         try:
-            write_atomically(path, data, lambda temp: interchange.loads(temp.read_text("utf-8")))
+            # The save dialog asked before replacing a file; a project or a locked file never is.
+            outputs.check_export_targets({"JSON export": path}, inputs, force=True, flag=None)
+            outputs.write_export(path, data, outputs.JSON_MAGIC, "JSON export")
         except ProjectFileError as exc:
             dialogs.show_error(self, str(exc))
             return

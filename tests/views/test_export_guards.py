@@ -63,3 +63,19 @@ def test_the_save_dialog_still_decides_about_other_files(window: MainWindow, tmp
         _export_to(window, monkeypatch, "xlsx", old)
     assert no_blocking_dialogs == []
     assert old.read_bytes().startswith(b"PK\x03\x04")
+
+
+def test_export_as_json_never_writes_over_a_project(window: MainWindow, sample_file: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    no_blocking_dialogs: list[str]) -> None:
+    before = sample_file.read_bytes()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *_a, **_k: sample_file)
+    window.export_json_action.trigger()
+    assert len(no_blocking_dialogs) == 1 and "was not written over it" in no_blocking_dialogs[0]
+    assert sample_file.read_bytes() == before
+    ordinary = tmp_path / "plan.json"
+    ordinary.write_text("old notes", encoding="utf-8")  # the save dialog already asked about it
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *_a, **_k: ordinary)
+    window.export_json_action.trigger()
+    assert len(no_blocking_dialogs) == 1
+    assert ordinary.read_text(encoding="utf-8").startswith("{")
