@@ -97,8 +97,10 @@ def _looks_like_a_command(word: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     from app.errors import ProjectFileError
-    from app.terminal import one_line
+    from app.terminal import escape_warnings, one_line
     from models.problems import PlanInvalid
+
+    escape_warnings()
 
     try:
         if args_list and _looks_like_a_command(args_list[0]) and args_list[0] not in COMMANDS:

@@ -9,7 +9,10 @@ output that keeps its own line breaks).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+import warnings
+from typing import Any, TextIO
 
 # C0 and C1 controls, DEL, and the Unicode characters that reorder or hide text on screen
 # (bidirectional overrides and isolates, zero-width joiners are left: emoji need them).
@@ -58,3 +61,20 @@ def json_safe(text: str) -> str:
 def safe(text: str) -> str:
     """Multi-line output of our own (tables, lists): each line made safe, line breaks kept."""
     return "\n".join(one_line(line) for line in text.split("\n"))
+
+
+def escape_warnings() -> None:
+    """Print library warnings on one escaped line: a chart font's "Glyph 27 (\\x1b) missing"
+    quotes the user's text, control characters included."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None, **_more: Any) -> None:
+        stream = file or sys.stderr
+        if stream is None:  # a windowed program has no stderr
+            return
+        try:
+            stream.write(f"aiplan: warning: {one_line(message)}\n")
+        except (OSError, ValueError):
+            pass  # a closed or broken stderr must not turn a warning into an error
+
+    warnings.showwarning = show

@@ -182,3 +182,11 @@ def test_a_missing_project_path_goes_to_the_window_not_the_usage_error(tmp_path:
     result = aiplan("missing.aiplan", "--self-test", cwd=tmp_path)
     assert result.returncode == 2
     assert "There is no file “missing.aiplan”" in result.stderr and "command" not in result.stderr
+
+
+def test_the_window_prints_library_warnings_about_names_escaped(plans: dict[str, Path]) -> None:
+    # Charts draw the names; the chart font lacks glyphs for control characters and says so.
+    result = aiplan(plans["hostile"], "--self-test")
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result)
+    assert "Glyph" in result.stderr  # the warning is still shown, escaped
