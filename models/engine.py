@@ -410,19 +410,21 @@ class _Recent:
         return value
 
 
-def _unit_costs_sampled(plan: Plan, st: Structure, u: UnitModel, estimates: dict[Key, Estimate],
-                        base: dict[Key, Array], n: int, seed: int) -> UnitCosts:
+def _unit_costs_sampled(st: Structure, u: UnitModel, estimates: dict[Key, Estimate],
+                        base: dict[Key, Array], n: int, seed: int, pool: ThreadPoolExecutor) -> UnitCosts:
     """A unit model's costs over ``n`` samples, in chunks of samples: each input keeps one stream
     across chunks, and unit costs are per sample, so the numbers are those of one pass."""
-    routes = {r.id for r in u.routes}
-    streams = {key: stream(seed, key) for key, est in estimates.items() if est.is_range and (
-        (key[0] == "unit_model" and key[1] == u.id) or (key[0] == "route" and key[1] in routes))}
+    keys = [("unit_model", u.id, name) for name in _estimate_fields(u) if name not in BASE_ONLY]
+    keys += [("route", r.id, name) for r in u.routes for name in _estimate_fields(r)]
+    streams = {key: stream(seed, key) for key in keys if estimates[key].is_range}
     if not streams:
         return unit_costs(_unit_inputs(u, base), st.unit_volume[u.id])
     out = {f.name: np.empty(n) for f in fields(UnitCosts)}
     for start in range(0, n, MC_UNIT_CHUNK):
         size = min(MC_UNIT_CHUNK, n - start)
-        chunk = {key: _draw_from(rng, size, key, estimates[key]) for key, rng in streams.items()}
+        # numpy's generators release the GIL while they fill arrays: use both cores.
+        drawn = pool.map(lambda key: _draw_from(streams[key], size, key, estimates[key]), streams)
+        chunk = dict(zip(streams, drawn, strict=True))
         costs = unit_costs(_unit_inputs(u, _Layered(chunk, base)), st.unit_volume[u.id])
         for name, array in out.items():
             array[start:start + size] = np.broadcast_to(getattr(costs, name), (size,))
@@ -450,12 +452,18 @@ def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
     """DESIGN 3.5 with memory bounded whatever the plan's size: unit models one at a time in
     chunks of samples, then opportunities in batches; each input is drawn once per batch from
     its own stream, so the numbers are those of a single pass over the whole plan."""
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return _monte_carlo(plan, st, df, n, seed, selected, pool)
+
+
+def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, selected: set[str],
+                 pool: ThreadPoolExecutor) -> MonteCarlo:
     estimates = estimate_inputs(plan)
     base = base_values(plan)
     units: dict[str, dict[str, Summary]] = {}
     recent = _Recent(MC_UNIT_CACHE_BYTES)
     for u in plan.unit_models:
-        costs = _unit_costs_sampled(plan, st, u, estimates, base, n, seed)
+        costs = _unit_costs_sampled(st, u, estimates, base, n, seed, pool)
         units[u.id] = {name: Summary.of(np.broadcast_to(getattr(costs, name), (n,)).astype(float))
                        for name in _UNIT_SUMMARIES}
         recent.get(("unit", u.id), lambda costs=costs: costs.variable_cost_per_task)
@@ -465,37 +473,36 @@ def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
         u = plan.unit_model(unit_id)
         assert u is not None
         return recent.get(("unit", unit_id), lambda: _unit_costs_sampled(
-            plan, st, u, estimates, base, n, seed).variable_cost_per_task)
+            st, u, estimates, base, n, seed, pool).variable_cost_per_task)
 
     total, selected_total = np.zeros(n), np.zeros(n)
     npv_summary: dict[str, Summary] = {}
     kept: dict[str, Array] = {}
     stride = max(1, math.ceil(len(plan.opportunities) * n * 8 / MC_KEPT_BYTES))
     per_batch = max(1, MC_BATCH_BYTES // (n * 8 * _ARRAYS_PER_OPPORTUNITY))
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for first in range(0, len(plan.opportunities), per_batch):
-            batch = plan.opportunities[first:first + per_batch]
-            keys = list(dict.fromkeys(
-                key for o in batch for parts in st.sources[o.id].values() for key in parts
-                if key in estimates and estimates[key].is_range))
-            # numpy's generators release the GIL while they fill arrays: use both cores.
-            draws = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys),
-                             strict=True))
-            linked = {o.unit_model_id for o in batch if o.unit_model_id is not None}
-            evaluation = evaluate(plan, st, _Layered(draws, base), df, opportunities=batch,
-                                  unit_variable={uid: variable(uid) for uid in linked})
-            del draws
-            for o in batch:  # launch success, drawn per sample
-                flows = evaluation.flows[o.id]
-                success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
-                npv = np.where(success, np.broadcast_to(flows.npv, (n,)),
-                               -np.broadcast_to(flows.pv_build, (n,)))
-                npv_summary[o.id] = Summary.of(npv)
-                kept[o.id] = npv if stride == 1 else npv[::stride].copy()
-                total = total + npv
-                if o.id in selected:
-                    selected_total = selected_total + npv
-            del evaluation
+    for first in range(0, len(plan.opportunities), per_batch):
+        batch = plan.opportunities[first:first + per_batch]
+        keys = list(dict.fromkeys(
+            key for o in batch for parts in st.sources[o.id].values() for key in parts
+            if key in estimates and estimates[key].is_range))
+        # numpy's generators release the GIL while they fill arrays: use both cores.
+        draws = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys),
+                         strict=True))
+        linked = {o.unit_model_id for o in batch if o.unit_model_id is not None}
+        evaluation = evaluate(plan, st, _Layered(draws, base), df, opportunities=batch,
+                              unit_variable={uid: variable(uid) for uid in linked})
+        del draws
+        for o in batch:  # launch success, drawn per sample
+            flows = evaluation.flows[o.id]
+            success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
+            npv = np.where(success, np.broadcast_to(flows.npv, (n,)),
+                           -np.broadcast_to(flows.pv_build, (n,)))
+            npv_summary[o.id] = Summary.of(npv)
+            kept[o.id] = npv if stride == 1 else npv[::stride].copy()
+            total = total + npv
+            if o.id in selected:
+                selected_total = selected_total + npv
+        del evaluation
     return MonteCarlo(npv_summary, kept, units, total, selected_total)
 
 
