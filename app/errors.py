@@ -32,6 +32,14 @@ class UnreadableProjectFileError(ProjectFileError):
         return f"{self.name} cannot be read: {self.detail}. Check that you may open it, and try again."
 
 
+class NotARegularFileError(UnreadableProjectFileError):
+    """A named pipe, device or socket under a project's or an export's name: never read."""
+
+    def sentence(self) -> str:
+        return (f"{self.name} is {self.detail}, not a regular file, so nothing was read from it. "
+                "Choose the file itself.")
+
+
 class EmptyProjectFileError(ProjectFileError):
     def sentence(self) -> str:
         return (f"{self.name} is empty (0 bytes): it holds no project. It may not have finished "

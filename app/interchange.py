@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import accumulate
@@ -16,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from app.errors import (
     InvalidProjectDataError,
-    ProjectFileMissingError,
     UnreadableProjectFileError,
     os_reason,
 )
@@ -302,29 +299,9 @@ def _shape_problem(raw: bytes) -> str | None:
 
 def _read_bounded(path: Path) -> bytes:
     """The bytes of the JSON file at ``path``: a regular file, at most ``MAX_JSON_BYTES``."""
-    # Non-blocking, so a named pipe in the file's place cannot make the open wait for a writer.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise ProjectFileMissingError(path) from None
-    except OSError as exc:
-        if path.is_dir():  # Windows says "permission denied" for a folder
-            raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
-        raise UnreadableProjectFileError(path, os_reason(exc)) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise UnreadableProjectFileError(path, "it is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            # A pipe would wait for a writer forever, a device like /dev/zero never end.
-            what = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
-            raise InvalidProjectDataError(path, [
-                f"(file): it is {what}, not a regular file; a project export is read from a file"])
-        source = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    from app.projectfile import open_regular  # the same plain errors as opening a project
+
+    source, info = open_regular(path)
     with source:
         try:
             # At most one byte past the bound: the file may have grown since fstat.
@@ -355,7 +332,6 @@ def read_json(path: Path) -> Json:
     return loads(text, path)
 
 
-@cache
 @cache
 def _schema() -> dict[str, Any]:
     return json.loads(schema_path().read_text(encoding="utf-8"))

@@ -34,6 +34,7 @@ from app.errors import (
     ForeignDatabaseError,
     NewerVersionError,
     NotAProjectFileError,
+    NotARegularFileError,
     OversizedProjectFileError,
     ProjectFileError,
     ProjectFileMissingError,
@@ -599,9 +600,13 @@ def _size_text(size: int) -> str:
     return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size // 1024**2} MB"
 
 
-def _open_source(path: Path) -> tuple[BinaryIO, int]:
-    """Open a received file for reading, with its size: a regular file of bounded size."""
-    # Non-blocking, so a named pipe in the file's place cannot make the open wait for a writer.
+def open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
+    """Open a received file (a project or a JSON export) for reading, with what fstat says.
+
+    Opened without waiting, so a named pipe in the file's place cannot make it wait for a
+    writer; anything but a regular file (a pipe, a device such as /dev/zero that never ends, a
+    folder) is refused before a byte is read.
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -618,14 +623,21 @@ def _open_source(path: Path) -> tuple[BinaryIO, int]:
         if stat.S_ISDIR(info.st_mode):
             raise UnreadableProjectFileError(path, "it is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
-            # A pipe or device would block or never end; no project is one.
-            raise UnreadableProjectFileError(path, "it is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise OversizedProjectFileError(path, f"it is {_size_text(info.st_size)}")
-        return os.fdopen(fd, "rb"), info.st_size
+            raise NotARegularFileError(
+                path, "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket")
+        return os.fdopen(fd, "rb"), info
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_source(path: Path) -> tuple[BinaryIO, int]:
+    """Open a received project for reading, with its size: a regular file of bounded size."""
+    source, info = open_regular(path)
+    if info.st_size > MAX_FILE_BYTES:
+        source.close()
+        raise OversizedProjectFileError(path, f"it is {_size_text(info.st_size)}")
+    return source, info.st_size
 
 
 def _copy_bounded(path: Path, source: BinaryIO, size: int, head: bytes, dest: Path) -> None:

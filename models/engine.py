@@ -423,7 +423,8 @@ def _unit_costs_sampled(st: Structure, u: UnitModel, estimates: dict[Key, Estima
     for start in range(0, n, MC_UNIT_CHUNK):
         size = min(MC_UNIT_CHUNK, n - start)
         # numpy's generators release the GIL while they fill arrays: use both cores.
-        drawn = pool.map(lambda key: _draw_from(streams[key], size, key, estimates[key]), streams)
+        drawn = pool.map(lambda key, size=size: _draw_from(streams[key], size, key, estimates[key]),
+                         streams)
         chunk = dict(zip(streams, drawn, strict=True))
         costs = unit_costs(_unit_inputs(u, _Layered(chunk, base)), st.unit_volume[u.id])
         for name, array in out.items():

@@ -33,7 +33,8 @@ def test_force_never_replaces_a_project_its_input_or_a_locked_file(sample_file: 
     _lock_by_dana(shared)
     before = {p: p.read_bytes() for p in (sample_file, other, shared)}
     for args, words in (
-            (("export", sample_file, "--xlsx", sample_file.with_suffix(".aiplan")), "the project being exported"),
+            (("export", sample_file, "--xlsx", sample_file.with_suffix(".aiplan")),
+             "the project being exported"),
             (("export", sample_file, "--memo", other), "is an AI Product Planner project"),
             (("export", sample_file, "--xlsx", shared), "is open for editing by dana"),
             (("export-json", sample_file, sample_file), "the project being exported")):
