@@ -584,7 +584,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
     _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV",
             f"P10 to P90: {_money(stats.p10, currency)} to {_money(stats.p90, currency)}"
             f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
-            f"; {n:,} simulations.")
+            f"; {max(n, stats.simulations):,} simulations.")
     if launch_failure is not None and math.isfinite(launch_failure):
         failed = np.isclose(values, launch_failure, rtol=1e-9, atol=1e-6)
         if failed.any():

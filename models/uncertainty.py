@@ -84,15 +84,17 @@ class Summary:
     p50: float
     p90: float
     p_positive: float
+    #: How many simulations the figures summarise (a chart may draw fewer: see MC_KEPT_BYTES).
+    simulations: int = 0
 
     @classmethod
     def of(cls, values: Array) -> Summary:
         finite = values[np.isfinite(values)]
         if finite.size == 0:
             nan = float("nan")
-            return cls(nan, nan, nan, nan, nan)
+            return cls(nan, nan, nan, nan, nan, 0)
         p10, p50, p90 = np.percentile(finite, [10, 50, 90])
         with np.errstate(over="ignore"):  # a mean beyond the largest float is reported as null
             mean = finite.mean()
         return cls(float(mean), float(p10), float(p50), float(p90),
-                   float(np.mean(finite > 0)))
+                   float(np.mean(finite > 0)), int(finite.size))

@@ -377,3 +377,18 @@ def test_a_short_pane_keeps_one_line_of_subtitle_and_every_label_near_its_bubble
             if np.allclose(centre, own):
                 continue
             assert not box.contains(*centre), label.get_text()
+
+
+def test_a_histogram_drawn_from_a_subsample_still_names_every_simulation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import engine
+    from tests.benchmarks.plans import scaled_sample
+
+    data = scaled_sample(24)
+    data["project"]["mc_samples"] = 5_000
+    # A large plan keeps every k-th sample for its histograms (memory); the figures use all.
+    monkeypatch.setattr(engine, "MC_KEPT_BYTES", 24 * 5_000 * 8 // 3)
+    result = engine.calculate(plan_from_json(data)).opportunities[0]
+    assert result.npv_samples is not None and result.npv_samples.size < 5_000
+    fig = charts.npv_distribution(result.npv_samples, result.mc, "USD", title=result.name)
+    assert any(t.endswith("; 5,000 simulations.") for t in texts(fig))
