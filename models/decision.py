@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -24,7 +24,10 @@ class Flip:
     criterion: str  # criterion id
     share_now: float
     share_flip: float | None
-    new_winner: str | None  # option id
+    new_winner: str | None  # option id: the first entered of ``overtakers``
+    #: Every option that leads once the share passes share_flip, in entry order (several when
+    #: they overtake together, tied with each other); empty when nothing flips.
+    overtakers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class DecisionResult:
     winner: str  # option id
     flips: tuple[Flip, ...]  # one per criterion, in criterion order
     robust: bool
+    #: The options sharing the top score (within TIE), in entry order; empty when one leads.
+    #: ``winner`` is then the first of them, the one the plan uses until the PM chooses.
+    tied: tuple[str, ...] = ()
 
 
 def annual_volume(decision: Decision, plan: Plan) -> float:
@@ -75,24 +81,24 @@ def _normalised(decision: Decision, tcos: Sequence[float]) -> list[list[float]]:
     return table
 
 
-def _first_best(points: Sequence[float], then: Sequence[float] | None = None) -> int:
-    """The option with the most points, ties (within TIE) to the one entered first.
+def _leaders(points: Sequence[float], then: Sequence[float] | None = None) -> list[int]:
+    """The options with the most points (within TIE), in entry order.
 
-    ``then`` breaks ties between the leaders before entry order does: who leads once the share
-    moves on from a meeting point (the rates at which their points grow).
+    ``then`` narrows the leaders down to those ahead once the share moves on from a meeting point
+    (the rates at which their points grow).
     """
     leaders = [i for i, p in enumerate(points) if p >= max(points) - TIE]
     if then is not None:
         fastest = max(then[i] for i in leaders)
         leaders = [i for i in leaders if then[i] >= fastest - TIE]
-    return leaders[0]
+    return leaders
 
 
 def _flip(
     weights: Sequence[float], table: Sequence[Sequence[float]], scores: Sequence[float], c: int,
     winner: int,
-) -> tuple[float, float | None, int | None]:
-    """Share now, nearest flip share and the new winner's index for criterion ``c``.
+) -> tuple[float, float | None, list[int]]:
+    """Share now, nearest flip share and the indexes of the options that overtake, for ``c``.
 
     With c's share s and the other weights kept in proportion, option o scores
     f_o(s) = 100 * (s * n_oc + (1 - s) * R_o), R_o being the weighted mean of o's other n: a line.
@@ -106,13 +112,13 @@ def _flip(
     others = [d for d in range(len(weights)) if d != c and weights[d] > 0]
     rest = sum(weights[d] for d in others)
     if rest <= 0:  # c is the only weighted criterion: no proportion to keep, nothing can flip
-        return share_now, None, None
+        return share_now, None, []
     here = table[c]
     options = range(len(here))
     mean_rest = [sum(weights[d] * table[d][o] for d in others) / rest for o in options]
     slope = [100 * (here[o] - mean_rest[o]) for o in options]  # points per unit of share
 
-    best: tuple[float, float, int] | None = None  # (distance, share, new winner)
+    best: tuple[float, float, list[int]] | None = None  # (distance, share, options that overtake)
     for direction, room in ((1, 1 - share_now), (-1, share_now)):
         if room <= 0:
             continue
@@ -130,14 +136,14 @@ def _flip(
         if best is not None and distance >= best[0]:
             continue
         at = [scores[o] + direction * distance * slope[o] for o in options]
-        new = _first_best(at)
-        if new == winner and distance < room - TIE:  # a later option meets it: who leads just past
-            new = _first_best(at, [direction * g for g in slope])
-        if new != winner:
+        leaders = _leaders(at)
+        if leaders[0] == winner and distance < room - TIE:  # a later option meets it: who leads just past
+            leaders = _leaders(at, [direction * g for g in slope])
+        if leaders[0] != winner:
             share = (1.0 if direction > 0 else 0.0) if distance == room else share_now + direction * distance
-            best = (distance, share, new)
+            best = (distance, share, [o for o in leaders if o != winner])
     if best is None:
-        return share_now, None, None
+        return share_now, None, []
     return share_now, best[1], best[2]
 
 
@@ -155,12 +161,14 @@ def evaluate_decision(decision: Decision, plan: Plan) -> DecisionResult:
         100 * sum(w * n[o] for w, n in zip(weights, table, strict=True) if w > 0) / total
         for o in range(len(decision.options))
     ]
-    winner = _first_best(scores)
+    top = _leaders(scores)
+    winner = top[0]
     flips: list[Flip] = []
     for c, criterion in enumerate(decision.criteria):
         share_now, share_flip, new = _flip(weights, table, scores, c, winner)
-        flips.append(Flip(criterion.id, share_now, share_flip,
-                          None if new is None else decision.options[new].id))
+        overtakers = tuple(decision.options[o].id for o in new)
+        flips.append(Flip(criterion.id, share_now, share_flip, overtakers[0] if overtakers else None,
+                          overtakers))
     return DecisionResult(
         decision_id=decision.id,
         annual_volume=volume,
@@ -176,6 +184,7 @@ def evaluate_decision(decision: Decision, plan: Plan) -> DecisionResult:
             f.share_flip is not None and abs(f.share_flip - f.share_now) <= ROBUST_MARGIN + TIE
             for f in flips
         ),
+        tied=tuple(decision.options[o].id for o in top) if len(top) > 1 else (),
     )
 
 
@@ -196,30 +205,72 @@ def _percent(share: float, places: int) -> str:
     return f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
+def names_and(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def score_headline(decision: Decision, result: DecisionResult) -> str:
+    """The top of the scores in words: "Build and Partner tie at 75.0 of 100" on a tie, else
+    "Highest score: Build (75.0 of 100)"."""
+    options = {o.id: o for o in decision.options}
+    top = result.scores[result.winner]
+    if result.tied:
+        return f"{names_and([_name(options[o]) for o in result.tied])} tie at {top:.1f} of 100"
+    return f"Highest score: {_name(options[result.winner])} ({top:.1f} of 100)"
+
+
+def tie_sentence(decision: Decision, result: DecisionResult) -> str:
+    """Which way each weight breaks a tie, e.g. "Any change in the weights breaks the tie: more weight
+    on Cost favours Partner; more weight on Speed favours Build."; "" when one option leads."""
+    if not result.tied:
+        return ""
+    options = {o.id: o for o in decision.options}
+    ways = []
+    for criterion, flip in zip(decision.criteria, result.flips, strict=True):
+        if flip.share_now >= 1 - TIE:  # the only weighted criterion: its share cannot rise
+            continue
+        # At a tie, raising one share (the others kept in proportion) favours the tied options
+        # with the highest normalised value on it; options equal on it stay tied.
+        values = [result.normalised[o][criterion.id] for o in result.tied]
+        if max(values) - min(values) <= TIE:
+            continue
+        favoured = [_name(options[o]) for o, v in zip(result.tied, values, strict=True)
+                    if v >= max(values) - TIE]
+        ways.append(f"more weight on {_name(criterion)} favours {names_and(favoured)}")
+    if not ways:
+        return "They score alike on every criterion, so no change in the weights separates them."
+    return f"Any change in the weights breaks the tie: {'; '.join(ways)}."
+
+
 def robustness_sentence(decision: Decision, result: DecisionResult) -> str:
     """The nearest flip in plain words, e.g. "Partner stays best unless Privacy's weight rises from
-    25% to 29%."."""
+    25% to 29%, when Build overtakes it."; on a tie, the tie and which way each weight breaks it."""
+    if result.tied:
+        return f"{score_headline(decision, result)}. {tie_sentence(decision, result)}"
     options = {o.id: o for o in decision.options}
     winner = _name(options[result.winner])
     criteria = {c.id: c for c in decision.criteria}
     flips = [
         (abs(f.share_flip - f.share_now), f.share_now, f.share_flip, criteria[f.criterion],
-         options[f.new_winner])
+         [_name(options[o]) for o in f.overtakers or (f.new_winner,)])
         for f in result.flips
         if f.share_flip is not None and f.new_winner is not None
     ]
     if not flips:
         return f"{winner} stays best whatever any single weight is."
     # Nearest first; between equally near flips (float noise aside), the criterion listed first.
-    _, share_now, share_flip, criterion, new_winner = min(flips, key=lambda flip: round(flip[0], 9))
+    _, share_now, share_flip, criterion, overtakers = min(flips, key=lambda flip: round(flip[0], 9))
     verb = "rises" if share_flip > share_now else "falls"
+    who = f"{names_and(overtakers)} {'overtakes' if len(overtakers) == 1 else 'overtake'} it"
     # Whole percents, or as many decimals (up to 3) as it takes to show two different numbers.
     for places in range(4):
         now, then = _percent(share_now, places), _percent(share_flip, places)
         if now != then:
-            return f"{winner} stays best unless {_name(criterion)}'s weight {verb} from {now} to {then}."
+            return (f"{winner} stays best unless {_name(criterion)}'s weight {verb} from {now} to {then}, "
+                    f"when {who}.")
     return (f"{winner} stays best only by a hair: a small change in {_name(criterion)}'s weight from "
-            f"{_percent(share_now, 0)} makes {_name(new_winner)} best.")
+            f"{_percent(share_now, 0)} makes {names_and(overtakers)} best.")
 
 
 @dataclass(frozen=True)
@@ -234,6 +285,10 @@ class Recommendation:
     robustness: str  # robustness_sentence
     #: The option the plan uses instead, when the PM chose another than the winner.
     plan_uses: str | None
+    #: The names of the options tied for the top score, in entry order; empty when one leads.
+    tied: tuple[str, ...] = ()
+    #: The option the PM chose, when there is one (whether or not it is the winner).
+    chosen: str | None = None
 
 
 def recommendations(decisions: Sequence[Decision], results: Sequence[DecisionResult]) -> list[Recommendation]:
@@ -249,8 +304,38 @@ def recommendations(decisions: Sequence[Decision], results: Sequence[DecisionRes
         found.append(Recommendation(
             decision, result, _name(options[result.winner]), result.scores[result.winner], result.robust,
             robustness_sentence(decision, result),
-            _name(chosen) if chosen is not None and chosen.id != result.winner else None))
+            _name(chosen) if chosen is not None and chosen.id != result.winner else None,
+            tuple(_name(options[o]) for o in result.tied), None if chosen is None else _name(chosen)))
     return found
+
+
+def recommendation_sentence(rec: Recommendation, mark: Callable[[str], str] = str,
+                            text: Callable[[str], str] = str) -> str:
+    """A decision's recommendation in the memo's words; ``mark`` wraps an option's name (bold in a
+    PDF) and ``text`` every other piece of user text (escaping), so one wording serves every output.
+
+    A tie is said as a tie: the tied options, and the chosen one when the PM chose."""
+    close = "" if rec.robust else ", a close call"
+    if not rec.tied:
+        line = (f"We recommend {mark(rec.option)} (score {rec.score:.0f} of 100{close}). "
+                f"{text(rec.robustness)}")
+        if rec.plan_uses:
+            line += f" The plan currently uses {text(rec.plan_uses)}."
+        return line
+    tie = text(tie_sentence(rec.decision, rec.result))
+    top = f"{rec.score:.1f} of 100"
+    if rec.chosen is None:
+        return (f"{names_and([mark(n) for n in rec.tied])} tie at {top}{close}. {tie} Until one is "
+                f"chosen, the plan uses {text(rec.option)}, the first entered.")
+    chosen_id = rec.decision.chosen_option_id
+    if chosen_id in rec.result.tied:
+        options = {o.id: o for o in rec.decision.options}
+        others = [text(_name(options[o])) for o in rec.result.tied if o != chosen_id]
+        return (f"We recommend {mark(rec.chosen)}, the option chosen, which ties with {names_and(others)} "
+                f"at {top}{close}. {tie}")
+    score = rec.result.scores.get(chosen_id or "", 0.0)
+    return (f"We recommend {mark(rec.chosen)}, the option chosen (score {score:.0f} of 100); "
+            f"{names_and([text(n) for n in rec.tied])} tie for the highest score at {top}. {tie}")
 
 
 def decision_problems(decision: Decision) -> list[Problem]:

@@ -90,7 +90,7 @@ def test_hand_worked_three_option_decision() -> None:
     assert [f.new_winner for f in result.flips] == ["build", "build", "build"]
     assert not result.robust
     assert robustness_sentence(decision, result) == (
-        "Partner stays best unless TCO's weight falls from 25% to 22%.")
+        "Partner stays best unless TCO's weight falls from 25% to 22%, when Build overtakes it.")
 
 
 def test_public_tco_and_chosen_option() -> None:
@@ -112,7 +112,7 @@ def test_one_decimal_when_whole_percents_would_repeat() -> None:
     assert result.winner == "a"
     assert flip_of(result, "x").share_flip == pytest.approx(0.3375 / 1.3375)
     assert robustness_sentence(decision, result) == (
-        "A stays best unless Reach's weight rises from 25.0% to 25.2%.")
+        "A stays best unless Reach's weight rises from 25.0% to 25.2%, when B overtakes it.")
 
 
 def test_zero_weight_criterion_has_no_influence() -> None:
@@ -202,11 +202,13 @@ def test_tied_winner_flips_as_soon_as_a_weight_moves_against_it() -> None:
                       [opt("a", {"q": 5, "r": 1}, name="Build"), opt("b", {"q": 1, "r": 5}, name="Buy")])
     result = evaluate_decision(decision, plan_of(decision))
     assert result.winner == "a"
-    assert flip_of(result, "q") == Flip("q", 0.5, 0.5, "b")
-    assert flip_of(result, "r") == Flip("r", 0.5, 0.5, "b")
+    assert flip_of(result, "q") == Flip("q", 0.5, 0.5, "b", ("b",))
+    assert flip_of(result, "r") == Flip("r", 0.5, 0.5, "b", ("b",))
     assert not result.robust
+    assert result.tied == ("a", "b")
     assert robustness_sentence(decision, result) == (
-        "Build stays best only by a hair: a small change in Quality's weight from 50% makes Buy best.")
+        "Build and Buy tie at 50.0 of 100. Any change in the weights breaks the tie: more weight on "
+        "Quality favours Build; more weight on Reach favours Buy.")
 
 
 def test_tie_at_full_share_goes_to_the_first_entered() -> None:
@@ -216,7 +218,7 @@ def test_tie_at_full_share_goes_to_the_first_entered() -> None:
     a, b = opt("a", {"q": 4, "r": 1}), opt("b", {"q": 4, "r": 2})
     result = evaluate_decision(decide(criteria, [a, b]), plan_of(decide(criteria, [a, b])))
     assert result.winner == "b"
-    assert flip_of(result, "q") == Flip("q", 0.5, 1.0, "a")
+    assert flip_of(result, "q") == Flip("q", 0.5, 1.0, "a", ("a",))
     # Entered the other way round, B keeps the tie at 100%: q never flips it.
     result = evaluate_decision(decide(criteria, [b, a]), plan_of(decide(criteria, [b, a])))
     assert flip_of(result, "q") == Flip("q", 0.5, None, None)
@@ -239,7 +241,7 @@ def test_a_flip_exactly_ten_points_away_is_not_robust(reach_weight: float, robus
     if not robust:
         # Fit's share falling from 65% to 55% is just as near: the criterion listed first is named.
         assert robustness_sentence(decision, result) == (
-            "A stays best unless Reach's weight rises from 35% to 45%.")
+            "A stays best unless Reach's weight rises from 35% to 45%, when b overtakes it.")
 
 
 # --- flip analysis against a brute-force sweep -------------------------------------------------
