@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app import interchange
 from app.document import ProjectDocument
 from models import engine
@@ -147,42 +149,13 @@ class ProjectState:
                 raise InvalidValueError(rule)
 
     def set_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
-        """Store one field in the working copy and in ``data`` (after check_value)."""
+        """Store one field (after check_value): committed to the working copy first, then put
+        in ``data``; a commit that fails (``DataFolderError``) leaves ``data`` as it was."""
         self.check_value(kind, object_id, field, value)
         obj = self.object(kind, object_id)
         with self.document.edit() as session:
-            if field.startswith("scores."):
-                criterion_id = field.split(".", 1)[1]
-                score = session.get(OptionScore, (object_id, criterion_id))
-                if score is None:
-                    score = OptionScore(option_id=object_id, criterion_id=criterion_id,
-                                        position=len(obj.get("scores") or {}))
-                    session.add(score)
-                score.value = estimate_from_json(value)
-                obj.setdefault("scores", {})[criterion_id] = value
-                return
-            row = session.get(TABLES[kind], 1 if kind == "project" else object_id)
-            assert row is not None, (kind, object_id)
-            if field.startswith("notes."):
-                name = field.split(".", 1)[1]
-                if name.startswith("scores."):
-                    score = session.get(OptionScore, (object_id, name.split(".", 1)[1]))
-                    if score is not None:
-                        score.value_note = value or ""
-                else:
-                    row.set_note(name, value or "")
-                notes = obj.setdefault("notes", {})
-                if value:
-                    notes[name] = value
-                else:
-                    notes.pop(name, None)
-                return
-            current = getattr(row, field)
-            if isinstance(current, Estimate):
-                setattr(row, field, estimate_from_json(value, current.base))
-            else:
-                setattr(row, field, value)
-            obj[field] = value
+            _write_value(session, kind, object_id, field, value, obj)
+        _put_value(obj, field, value)
 
     def replace(self, data: dict[str, Any]) -> None:
         """Replace the whole project (validated first; on error nothing changes)."""
@@ -197,6 +170,51 @@ class ProjectState:
 
     def export_json(self) -> str:
         return interchange.dumps(self.data)
+
+
+def _write_value(session: Session, kind: str, object_id: str, field: str, value: Any,
+                 obj: dict[str, Any]) -> None:
+    """One field of one row, as ``set_value`` stores it (``data`` is not touched here)."""
+    if field.startswith("scores."):
+        criterion_id = field.split(".", 1)[1]
+        score = session.get(OptionScore, (object_id, criterion_id))
+        if score is None:
+            score = OptionScore(option_id=object_id, criterion_id=criterion_id,
+                                position=len(obj.get("scores") or {}))
+            session.add(score)
+        score.value = estimate_from_json(value)
+        return
+    row = session.get(TABLES[kind], 1 if kind == "project" else object_id)
+    assert row is not None, (kind, object_id)
+    if field.startswith("notes."):
+        name = field.split(".", 1)[1]
+        if name.startswith("scores."):
+            score = session.get(OptionScore, (object_id, name.split(".", 1)[1]))
+            if score is not None:
+                score.value_note = value or ""
+        else:
+            row.set_note(name, value or "")
+        return
+    current = getattr(row, field)
+    if isinstance(current, Estimate):
+        setattr(row, field, estimate_from_json(value, current.base))
+    else:
+        setattr(row, field, value)
+
+
+def _put_value(obj: dict[str, Any], field: str, value: Any) -> None:
+    """One field of one object of ``data``, as the export of the stored row reads it."""
+    head, _, tail = field.partition(".")
+    if head == "scores" and tail:
+        obj.setdefault("scores", {})[tail] = value
+    elif head == "notes" and tail:
+        notes = obj.setdefault("notes", {})
+        if value:
+            notes[tail] = value
+        else:
+            notes.pop(tail, None)
+    else:
+        obj[field] = value
 
 
 def _numbers(value: Any) -> list[Any]:

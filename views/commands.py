@@ -12,13 +12,41 @@ if TYPE_CHECKING:
 _SET_VALUE_ID = 1001
 
 
-class SetValueCommand(QUndoCommand):
+class StateCommand(QUndoCommand):
+    """A change already made to the project when it is pushed: the stack's first ``redo`` is
+    skipped. A later undo or redo whose commit fails changes nothing and is put back."""
+
+    def __init__(self, controller: ProjectController, label: str) -> None:
+        super().__init__(label)
+        self.controller = controller
+        self.skip_redo = True  # pushed after the controller stored the change itself
+        self.skip_undo = False
+
+    def forward(self) -> None:
+        raise NotImplementedError
+
+    def backward(self) -> None:
+        raise NotImplementedError
+
+    def redo(self) -> None:
+        if self.skip_redo:
+            self.skip_redo = False
+            return
+        self.controller.run_step(self, self.forward, undoing=False)
+
+    def undo(self) -> None:
+        if self.skip_undo:
+            self.skip_undo = False
+            return
+        self.controller.run_step(self, self.backward, undoing=True)
+
+
+class SetValueCommand(StateCommand):
     """One field set to a new value; consecutive typing in the same field merges."""
 
     def __init__(self, controller: ProjectController, kind: str, object_id: str, field: str,
                  old: Any, new: Any, label: str) -> None:
-        super().__init__(f"Change {label}")
-        self.controller = controller
+        super().__init__(controller, f"Change {label}")
         self.target = (kind, object_id, field)
         self.old = old
         self.new = new
@@ -32,15 +60,15 @@ class SetValueCommand(QUndoCommand):
         self.new = other.new
         return True
 
-    def redo(self) -> None:
+    def forward(self) -> None:
         self.controller.apply_value(*self.target, self.new)
 
-    def undo(self) -> None:
+    def backward(self) -> None:
         self.controller.apply_value(*self.target, self.old)
 
 
 class ReplaceProjectCommand(QUndoCommand):
-    """A structural change (add, remove, reorder) kept as the project before and after."""
+    """A whole new project (an import), kept as the project before and after."""
 
     def __init__(self, controller: ProjectController, before: dict[str, Any],
                  after: dict[str, Any], label: str) -> None:

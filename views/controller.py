@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QWidget
 
+from app.errors import ProjectFileError
 from app.project_state import InvalidValueError, ProjectState
+from app.terminal import one_line
 from models.engine import PlanResults, TornadoBar, calculate, tornado_for
 from models.plan import Plan
 from models.problems import PlanInvalid, Problem
-from views.commands import ReplaceProjectCommand, SetValueCommand
+from views import dialogs
+from views.commands import ReplaceProjectCommand, SetValueCommand, StateCommand
 
 MC_DELAY_MS = 400
 READ_ONLY_REFUSAL = "This project is open read-only: use Save As to edit a copy of your own."
@@ -78,24 +83,56 @@ class ProjectController(QObject):
         """Opened read-only (someone else's lock): every edit is refused until Save As."""
         return self.state.document.read_only
 
-    def set_value(self, kind: str, object_id: str, field: str, value: Any, label: str = "") -> None:
-        """Push an undoable change of one field; InvalidValueError when it may not be stored."""
+    def set_value(self, kind: str, object_id: str, field: str, value: Any, label: str = "") -> bool:
+        """Store one field and push its undo step; InvalidValueError when it may not be stored.
+
+        The working copy takes the change first: when that commit fails (a full disk) nothing
+        changes, no undo step is pushed, the sentence is shown and False is returned.
+        """
         old = copy.deepcopy(self.state.value(kind, object_id, field))
         if old == value:
-            return
+            return True
         if self.read_only:
             self.status.emit(READ_ONLY_REFUSAL)
             raise InvalidValueError(READ_ONLY_REFUSAL)
         self.state.check_value(kind, object_id, field, value)
+        try:
+            self.apply_value(kind, object_id, field, value)
+        except ProjectFileError as exc:
+            self._report_failed_commit(exc)
+            return False
         self.undo_stack.push(SetValueCommand(self, kind, object_id, field, old, value,
                                              label or field.replace("_", " ")))
+        return True
 
     def change_project(self, after: dict[str, Any], label: str) -> None:
-        """Push an undoable structural change given as the whole project after it."""
+        """Push an undoable replacement of the whole project (an import)."""
         if self.read_only:
             self.status.emit(READ_ONLY_REFUSAL)
             return
         self.undo_stack.push(ReplaceProjectCommand(self, self.state.snapshot(), after, label))
+
+    def run_step(self, command: StateCommand, step: Callable[[], None], *, undoing: bool) -> None:
+        """Run an undo or redo; when its commit fails, say so and put the stack back where the
+        project still is (the step did not happen, so it stays to be tried again)."""
+        try:
+            step()
+        except ProjectFileError as exc:
+            self._report_failed_commit(exc)
+            index = self.undo_stack.index() + (1 if undoing else -1)
+            if undoing:
+                command.skip_redo = True
+            else:
+                command.skip_undo = True
+            # The stack cannot be moved from inside its own undo or redo: just after.
+            QTimer.singleShot(0, lambda: self.undo_stack.setIndex(index))
+
+    def _report_failed_commit(self, exc: ProjectFileError) -> None:
+        sentence = f"That change was not made: {one_line(exc.sentence())}"
+        self.status.emit(sentence)
+        self.data_changed.emit()  # fields that showed the attempt show the stored value again
+        parent = self.parent()
+        dialogs.show_error(parent if isinstance(parent, QWidget) else None, sentence)  # type: ignore[arg-type]
 
     def apply_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         self.state.set_value(kind, object_id, field, value)
