@@ -20,7 +20,14 @@ def results_for(data: dict[str, Any], *, monte_carlo: bool = True) -> PlanResult
 
 
 def as_json(results: PlanResults) -> dict[str, Any]:
-    return results_json(results)
+    data = results_json(results)
+    # Beside ``winner`` (the first entered of a tie, the option used until one is chosen): every
+    # option tied for the top score, and every option that overtakes at each flip.
+    for entry, d in zip(data["decisions"], results.decisions, strict=True):
+        entry["tied"] = list(d.tied)
+        for flip_entry, flip in zip(entry["flips"], d.flips, strict=True):
+            flip_entry["overtakers"] = list(flip.overtakers)
+    return data
 
 
 def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -65,7 +72,7 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
                    + (", ".join(names[i] for i in p.selected) or "nothing fits")
                    + f" (build {money(p.selected_build_cost, c)}, eNPV {money(p.selected_enpv, c)})")
 
-    from models.decision import robustness_sentence
+    from models.decision import names_and, robustness_sentence
 
     decisions = {d.id: d for d in results.plan.decisions}
     for d in results.decisions:
@@ -76,6 +83,10 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
                 for oid, score in d.scores.items()]
         out += _table(["option", "score", f"TCO over {s.horizon_years} years"], rows, "lrr")
         out.append(robustness_sentence(decision, d))
+        chosen = decision.chosen_option_id
+        if d.tied and chosen in d.tied:
+            others = names_and([options[o] or o for o in d.tied if o != chosen])
+            out.append(f"Chosen: {options[chosen] or chosen}, which ties with {others}.")
     for u in results.unit_models:
         k = u.costs
         out += ["", f"Unit economics: {u.name} ({number(u.volume_tasks_month)} tasks/month)"]

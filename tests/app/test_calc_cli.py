@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.app.test_cli import _one_line_error, aiplan
+from tests.models.test_decision_ties import with_tied_decision
 
 OPPORTUNITY_KEYS = {"id", "name", "npv", "enpv", "irr", "roi", "payback_month", "pv_benefit",
                     "pv_cost", "pv_build", "annual_benefit_ss", "annual_cost_ss", "rice",
@@ -30,7 +31,7 @@ def test_calc_json_uses_design_names(sample_file: Path, sample_json: dict[str, A
     for d in out["decisions"]:
         assert {"scores", "tco", "winner", "flips"} <= set(d)
         for flip in d["flips"]:
-            assert set(flip) == {"criterion", "share_now", "share_flip", "new_winner"}
+            assert set(flip) == {"criterion", "share_now", "share_flip", "new_winner", "overtakers"}
     for u in out["unit_models"]:
         assert UNIT_KEYS <= set(u)
     assert {"total_enpv", "selected", "selected_enpv", "mc"} <= set(out["portfolio"])
@@ -61,3 +62,26 @@ def test_calc_refuses_an_invalid_plan_in_one_line(tmp_path: Path, sample: dict[s
     source.write_text(json.dumps(sample), encoding="utf-8")
     line = _one_line_error(aiplan("calc", source))
     assert "cannot calculate" in line and "must total 100%" in line
+
+
+def test_calc_says_a_tie_as_a_tie_in_text_and_json(sample: dict[str, Any], tmp_path: Path) -> None:
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(with_tied_decision(sample)), encoding="utf-8")
+    text = aiplan("calc", source)
+    assert text.returncode == 0, text.stderr
+    assert ("Build and Partner tie at 75.0 of 100. Any change in the weights breaks the tie: more weight "
+            "on Quality favours Build; more weight on Speed favours Partner.") in text.stdout
+    out = json.loads(aiplan("calc", source, "--json").stdout)
+    decision = next(d for d in out["decisions"] if d["id"] == "dec-contract")
+    assert decision["tied"] == ["opt-contract-build", "opt-contract-partner"]
+    assert decision["winner"] == "opt-contract-build"  # the first entered, used until one is chosen
+    assert [f["overtakers"] for f in decision["flips"]] == [["opt-contract-partner"]] * 2
+    assert all(d["tied"] == [] for d in out["decisions"] if d["id"] != "dec-contract")
+
+
+def test_calc_says_the_chosen_option_of_a_tie(sample: dict[str, Any], tmp_path: Path) -> None:
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(with_tied_decision(sample, chosen="opt-contract-partner")), encoding="utf-8")
+    text = aiplan("calc", source)
+    assert text.returncode == 0, text.stderr
+    assert "Chosen: Partner, which ties with Build." in text.stdout

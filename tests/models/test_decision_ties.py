@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from models.decision import (
     evaluate_decision,
     recommendation_sentence,
@@ -110,3 +112,17 @@ def test_the_memo_wording_of_a_tie_with_and_without_a_choice() -> None:
     assert sentence(tied_decision(chosen="buy", third=True)) == (
         f"We recommend *Buy*, the option chosen (score 25 of 100); Build and Partner tie for the highest "
         f"score at 75.0 of 100. {breaks}")
+
+
+def with_tied_decision(data: dict[str, Any], chosen: str | None = None) -> dict[str, Any]:
+    """The plan's JSON with its contract decision rescored so that Build and Partner tie at 75 of 100
+    (the exports and the workspace are tested on it)."""
+    d = next(d for d in data["decisions"] if d["id"] == "dec-contract")
+    d["chosen_option_id"] = chosen
+    d["criteria"] = [
+        {"id": f"crit-{cid}", "name": name, "kind": "score", "unit": "", "higher_is_better": True, "weight": 1}
+        for cid, name in (("q", "Quality"), ("s", "Speed"))]
+    for option, name, (q, s) in zip(d["options"], ("Build", "Partner", "Buy"), ((5, 3), (3, 5), (2, 2)),
+                                     strict=True):
+        option["name"], option["scores"], option["notes"] = name, {"crit-q": q, "crit-s": s}, {}
+    return data
