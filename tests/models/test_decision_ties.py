@@ -120,8 +120,8 @@ def with_tied_decision(data: dict[str, Any], chosen: str | None = None) -> dict[
     d = next(d for d in data["decisions"] if d["id"] == "dec-contract")
     d["chosen_option_id"] = chosen
     d["criteria"] = [
-        {"id": f"crit-{cid}", "name": name, "kind": "score", "unit": "", "higher_is_better": True, "weight": 1}
-        for cid, name in (("q", "Quality"), ("s", "Speed"))]
+        {"id": f"crit-{cid}", "name": name, "kind": "score", "unit": "", "higher_is_better": True,
+         "weight": 1} for cid, name in (("q", "Quality"), ("s", "Speed"))]
     for option, name, (q, s) in zip(d["options"], ("Build", "Partner", "Buy"), ((5, 3), (3, 5), (2, 2)),
                                      strict=True):
         option["name"], option["scores"], option["notes"] = name, {"crit-q": q, "crit-s": s}, {}
