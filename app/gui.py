@@ -6,7 +6,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from app import interchange, paths
 from app.document import ProjectDocument
@@ -51,6 +53,73 @@ def use_readable_locale() -> None:
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
 
 
+def _log_exception(exc: BaseException) -> str:
+    """Write ``exc`` with its traceback to errors.log in the data folder (as the command line
+    does for its bugs); the log's path, or why none was written."""
+    from app.main import _log_bug
+
+    try:
+        raise exc  # _log_bug logs the exception being handled
+    except BaseException:
+        return _log_bug()
+
+
+def show_unexpected_error(text: str, details: str) -> None:
+    """The plain dialog of an unexpected error, with a button that copies its details."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, APPLICATION_NAME, text)
+    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is copy:
+        QApplication.clipboard().setText(details)
+
+
+def install_exception_hook() -> Callable[[], None]:
+    """Unexpected errors (in a slot, on a worker thread) go to errors.log and a dialog; the app
+    keeps running. Returns a function that puts the previous hooks back."""
+    import threading
+    import traceback
+
+    from PySide6.QtCore import QObject, Qt, Signal
+
+    class _Reporter(QObject):
+        # Emitted from any thread; delivered on the GUI thread, where dialogs may open.
+        bug = Signal(str, str)
+
+    reporter = _Reporter()
+    reporter.bug.connect(lambda text, details: show_unexpected_error(text, details),
+                         Qt.ConnectionType.QueuedConnection)
+    previous, previous_thread = sys.excepthook, threading.excepthook
+
+    def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        exc = exc.with_traceback(tb)
+        log = _log_exception(exc)
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        reporter.bug.emit(
+            f"Something went wrong inside the app ({exc_type.__name__}: {one_line(exc, 200)}); it "
+            f"keeps running. Check your last change, and send the details in {one_line(log)} "
+            "with a note of what you did.",
+            details)
+
+    def report_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            report(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = report
+    threading.excepthook = report_thread
+
+    def uninstall() -> None:
+        sys.excepthook, threading.excepthook = previous, previous_thread
+        reporter.deleteLater()
+
+    return uninstall
+
+
 def run_gui(path: Path | None, self_test: bool = False) -> int:
     if self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -64,6 +133,8 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
     from PySide6.QtGui import QIcon
 
     app.setWindowIcon(QIcon(str(paths.icon_path())))
+    if not self_test:
+        install_exception_hook()
     try:
         if path is None or self_test:
             document = open_document(path)
