@@ -45,7 +45,7 @@ from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, month, number, percent  # noqa: E402
 from app.labels import FIELDS, field_label  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
-from models.decision import recommendations  # noqa: E402
+from models.decision import recommendation_sentence, recommendations  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
 FONT = "DejaVuSans"
@@ -381,13 +381,9 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         s.append(Paragraph("<i>No decisions in the plan.</i>", styles["grey"]))
     for rec in recommendations(plan.decisions, results.decisions):
         d, dr = rec.decision, rec.result
-        verdict = "" if rec.robust else ", a close call"
         s.append(Paragraph(e(d.name or d.id), styles["h2"]))
-        line = (f"We recommend <b>{e(rec.option)}</b> (score {rec.score:.0f} of 100{verdict}). "
-                f"{e(rec.robustness)}")
-        if rec.plan_uses:
-            line += f" The plan currently uses {e(rec.plan_uses)}."
-        s.append(Paragraph(line, styles["body"]))
+        s.append(Paragraph(recommendation_sentence(rec, mark=lambda name: f"<b>{e(name)}</b>", text=e),
+                           styles["body"]))
         rows = [["Option", "Score", f"TCO ({years} years)"]]
         for o in d.options:
             rows.append([o.name or o.id, f"{dr.scores.get(o.id, float('nan')):.0f}",

@@ -140,3 +140,21 @@ def test_charts_are_sharp_and_drawn(memo: Memo) -> None:
         assert pixels.width / (memo_pdf.WIDTH / 72) >= 199.5
         colours = pixels.convert("L").getextrema()
         assert colours[0] < 100 and colours[1] > 240  # dark ink on a white ground
+
+
+@pytest.mark.parametrize(("chosen", "said"), [
+    (None, "Build and Partner tie at 75.0 of 100, a close call. Any change in the weights breaks the tie: "
+           "more weight on Quality favours Build; more weight on Speed favours Partner. Until one is "
+           "chosen, the plan uses Build, the first entered."),
+    ("opt-contract-partner", "We recommend Partner, the option chosen, which ties with Build at 75.0 of "
+                             "100, a close call. Any change in the weights breaks the tie"),
+])
+def test_a_tied_decision_reads_as_a_tie(tmp_path: Path, chosen: str | None, said: str) -> None:
+    from tests.models.test_decision_ties import with_tied_decision
+
+    data = with_tied_decision(copy.deepcopy(sample_data()), chosen)
+    out = tmp_path / "memo.pdf"
+    memo_pdf.write_memo(data, calculate(plan_from_json(data), samples=1000), out)
+    text = re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in pypdf.PdfReader(out).pages))
+    assert said in text
+    assert "We recommend Build" not in text
