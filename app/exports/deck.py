@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from app import charts
 from app.formatting import money, number, percent
-from models.decision import chosen_option, robustness_sentence
+from models.decision import chosen_option, names_and, robustness_sentence, score_headline, tie_sentence
 from models.engine import OpportunityResult, PlanResults
 from models.plan import Decision, Plan
 
@@ -212,18 +212,33 @@ def _decision_slide(decision: Decision, results: PlanResults) -> Slide | None:
     winner = options[result.winner]
     dname = _name(decision)
     sep = " " if dname.rstrip()[-1:] in "?!.:" else ": "  # "How do we get X? Partner", not "?:"
-    title = f"{dname}{sep}{_name(chosen)} ({result.scores.get(chosen.id, 0):.0f} of 100)"
     ranked = sorted(decision.options, key=lambda o: -result.scores.get(o.id, 0.0))
-    bullets = [f"Recommended: {_name(chosen)} ({chosen.kind}), "
-               f"{money(result.tco.get(chosen.id), currency, short=True)} total cost over "
-               f"{plan.settings.horizon_years} years"]
-    if chosen.id != winner.id:
-        bullets.append(f"The PM chose it over the top scorer, {_name(winner)}")
-    if len(ranked) > 1:
-        runner = ranked[1] if ranked[0].id == chosen.id else ranked[0]
+    cost = (f"{money(result.tco.get(chosen.id), currency, short=True)} total cost over "
+            f"{plan.settings.horizon_years} years")
+    picked = decision.chosen_option_id == chosen.id
+    if result.tied and not picked:
+        # Nothing chosen among equals: the slide says the tie, never one option as "recommended".
+        title = f"{dname}{sep}{_text(score_headline(decision, result))}"
+        bullets = [f"Until one is chosen, the plan uses {_name(chosen)} ({chosen.kind}), the first entered: "
+                   f"{cost}"]
+    else:
+        title = f"{dname}{sep}{_name(chosen)} ({result.scores.get(chosen.id, 0):.0f} of 100)"
+        bullets = [f"Recommended: {_name(chosen)} ({chosen.kind}), {cost}"]
+        others = [_name(options[o]) for o in result.tied if o != chosen.id]
+        if chosen.id in result.tied:
+            bullets.append(f"The PM chose it from a tie with {names_and(others)} at "
+                           f"{result.scores[chosen.id]:.1f} of 100")
+        elif result.tied:
+            bullets.append(f"The PM chose it over {names_and(others)}, which tie for the top score")
+        elif chosen.id != winner.id:
+            bullets.append(f"The PM chose it over the top scorer, {_name(winner)}")
+    # Next best: the best option outside the tie and the choice, which the bullets above name.
+    runner = next((o for o in ranked if o.id != chosen.id and o.id not in result.tied), None)
+    if runner is not None:
         bullets.append(f"Next best: {_name(runner)} ({result.scores.get(runner.id, 0):.0f} of 100, "
                        f"{money(result.tco.get(runner.id), currency, short=True)})")
-    bullets.append(_text(robustness_sentence(decision, result)))
+    bullets.append(_text(tie_sentence(decision, result) if result.tied
+                         else robustness_sentence(decision, result)))
     if decision.criteria:
         chart = _fixed(charts.radar, decision, result)
     else:

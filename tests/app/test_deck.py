@@ -134,3 +134,26 @@ def test_pdf_charts_are_drawn(deck: dict[str, Any]) -> None:
         for image in images:
             low, high = image.image.convert("L").getextrema()
             assert low < 100 and high > 240
+
+
+def test_a_tied_decision_reads_as_a_tie(tmp_path: Path) -> None:
+    from tests.models.test_decision_ties import with_tied_decision
+
+    data = with_tied_decision(copy.deepcopy(sample_data()))
+    slides = build_slides(data, calculate(plan_from_json(data), samples=1000))
+    (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
+    assert slide.title == "Contract review engine: Build and Partner tie at 75.0 of 100"
+    assert not any(b.startswith("Recommended") for b in slide.bullets)
+    assert slide.bullets[0].startswith("Until one is chosen, the plan uses Build (build), the first entered")
+    assert slide.bullets[1].startswith("Next best: Buy (25 of 100")
+    assert slide.bullets[-1] == ("Any change in the weights breaks the tie: more weight on Quality favours "
+                                 "Build; more weight on Speed favours Partner.")
+    text = _flat("\n".join(p.extract_text() for p in PdfReader(write_deck_pdf(
+        [slide], tmp_path / "deck.pdf", data)).pages))
+    assert "Build and Partner tie at 75.0 of 100" in text and "breaks the tie" in text
+
+    chosen = with_tied_decision(copy.deepcopy(sample_data()), chosen="opt-contract-partner")
+    slides = build_slides(chosen, calculate(plan_from_json(chosen), samples=1000))
+    (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
+    assert slide.title == "Contract review engine: Partner (75 of 100)"
+    assert slide.bullets[1] == "The PM chose it from a tie with Build at 75.0 of 100"
