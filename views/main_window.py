@@ -26,6 +26,7 @@ from app.document import ProjectDocument
 from app.errors import FileLockedError, ProjectFileError, SaveConflictError
 from app.labels import problem_text
 from app.project_state import ProjectState
+from app.terminal import one_line
 from views import dialogs
 from views.controller import ProjectController
 from views.message_bar import MessageBar
@@ -120,12 +121,18 @@ class MainWindow(QMainWindow):
         self.close_action = self._action("&Close", self.close_project, key.Close)
         self.quit_action = self._action("&Quit", self.close, key.Quit)
         self.sample_action = self._action("Open the &sample plan", self.open_sample)
+        self.settings_action = self._action(
+            "Plan Se&ttings…", self.show_plan_settings, "Ctrl+,",
+            "Name the plan and set its currency, discount rate, horizon, Monte Carlo and budget")
+        self.settings_action.setMenuRole(QAction.MenuRole.NoRole)  # the plan's, not the app's
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.new_action, self.open_action):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         for action in (self.save_action, self.save_as_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.import_objects_action)
@@ -273,7 +280,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         if self.controller is None:
             return
-        name = self.controller.state.data["project"].get("name") or "Untitled plan"
+        name = one_line(self.controller.state.data["project"].get("name") or "Untitled plan", 80)
         mode = " (read-only)" if self.document.read_only else ""
         self.setWindowTitle(f"{name} — {self.document.display_name}{mode}[*] — AI Product Planner")
         self.setWindowModified(self.controller.modified)
@@ -503,6 +510,14 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_path(path))
 
     # --- help -------------------------------------------------------------------------
+
+    def show_plan_settings(self) -> QWidget:
+        """The plan's settings; read-only when the document is (its fields show, nothing saves)."""
+        from views.plan_settings import edit_plan_settings
+
+        assert self.controller is not None
+        self.plan_settings_dialog = edit_plan_settings(self, self.controller)
+        return self.plan_settings_dialog
 
     def show_undo_history(self) -> None:
         assert self.controller is not None
