@@ -18,7 +18,7 @@ class Kind:
     name: str
     low: float
     high: float
-    whole: bool = False  # an integer setting (horizon, samples, seed)
+    whole: bool = False  # whole numbers only: months, horizon, samples, seed
 
     def rule(self) -> str:
         """The rule in words, as a field or a check says it."""
@@ -50,7 +50,8 @@ def _words(value: float) -> str:
 # tokens per call <= 1e8, prices per million tokens <= 1e5.
 COUNT = Kind("count", 0, 1e10)
 MONEY = Kind("money", 0, 1e12)
-MONTHS = Kind("months", 0, 120)
+#: months are whole: 2.5 months is refused, never rounded (a launch lands in one month)
+MONTHS = Kind("months", 0, 120, whole=True)
 FRACTION = Kind("fraction", 0, 1)
 TOKENS = Kind("tokens", 0, 1e8)
 PRICE_MTOK = Kind("price per million tokens", 0, 1e5)

@@ -94,10 +94,20 @@ def test_a_fraction_above_100_percent_is_refused(plan: Plan) -> None:
     assert any("adoption_target: must be a fraction between 0% and 100%" in p for p in found)
 
 
+@pytest.mark.parametrize("months", [Estimate(2.5), Estimate(3, 2.5, 6, "triangular")])
+def test_months_are_whole_numbers(plan: Plan, months: Estimate) -> None:
+    """2.5 months was stored as 2 by the engine's rounding; now the plan says it is refused."""
+    o = dataclasses.replace(plan.opportunities[0], launch_month=months)
+    found = [str(p) for p in plan_problems(dataclasses.replace(plan, opportunities=(o,)))]
+    assert any("launch_month: must be a whole number" in p for p in found), found
+
+
 # --- within the limits, results are finite ----------------------------------------------------
 
 
 def _number(kind: limits.Kind) -> st.SearchStrategy[float]:
+    if kind.whole:  # months and settings: whole numbers, else the plan is only refused
+        return st.integers(int(kind.low), int(kind.high)).map(float)
     edges = [kind.low, kind.high, 5e-324, 1e-300, 1.0] if kind.low == 0 else [kind.low, kind.high]
     return st.one_of(st.floats(kind.low, kind.high),
                      st.sampled_from([e for e in edges if kind.low <= e <= kind.high]))
