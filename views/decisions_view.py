@@ -16,9 +16,10 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -32,7 +33,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionComboBox,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -58,8 +61,10 @@ from models.decision import (
     DecisionResult,
     annual_volume,
     decision_problems,
+    names_and,
     robustness_sentence,
     tco,
+    tie_sentence,
 )
 from models.estimate import Estimate, estimate_from_json
 from models.plan import Decision, Plan
@@ -73,8 +78,12 @@ from views.workspace import Workspace, button, delete_key, heading, problems_ban
 Index = QModelIndex | QPersistentModelIndex
 #: A cell's choices as (label, value) pairs, for the combo-box delegate.
 CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1
+#: True for a choice cell drawn as the drop-down it opens (where the column is wide enough for one).
+DROP_DOWN_ROLE = Qt.ItemDataRole.UserRole + 2
 
 CRITERION_KINDS = {"score": "Score 1–5", "value": "Value", "tco": "TCO"}
+#: A value criterion's direction, higher_is_better -> what the PM reads and picks.
+DIRECTIONS = {True: "higher is better", False: "lower is better"}
 WINNER_BACKGROUND = QColor("#e3f4e8")
 ERROR_BACKGROUND = QColor("#fde7e9")
 CLOSE_CALL_BACKGROUND = QColor("#fff4e5")
@@ -243,6 +252,8 @@ class DecisionsModel(_ProjectTableModel):
         result = _result(self.controller, d["id"])
         if result is None:
             return "— (waiting for valid inputs)"
+        if result.tied:
+            return f"{names_and([names.get(o, o) for o in result.tied])} (tied, highest score)"
         return f"{names.get(result.winner, result.winner)} (highest score)"
 
 
@@ -256,7 +267,8 @@ class CriteriaModel(_ProjectTableModel):
         "Score 1–5: your judgement (5 is best). Value: a measured figure such as latency. "
         "TCO: computed from each option's costs, lower is better.",
         "The unit of a value criterion, such as ms or %",
-        "Which way is better: tick when a higher value is better; a TCO is always better lower",
+        "Which way is better: choose higher or lower for a value; a score's 5 is best and a TCO is "
+        "always better lower",
         "How much this criterion counts; weights need not add up to 100",
         "This weight as a share of all the weights",
     )
@@ -282,7 +294,7 @@ class CriteriaModel(_ProjectTableModel):
         column = index.column()
         if column == self.HIGHER:
             if (c.get("kind") or "score") == "value":
-                flags |= Qt.ItemFlag.ItemIsUserCheckable
+                flags |= Qt.ItemFlag.ItemIsEditable  # a choice of two directions, not a checkbox
         elif column in (self.NAME, self.KIND, self.UNIT, self.WEIGHT):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
@@ -309,19 +321,21 @@ class CriteriaModel(_ProjectTableModel):
                 if kind == "tco":
                     return "lower is better"
                 higher = c.get("higher_is_better", True) is not False
-                return "higher is better" if higher else "lower is better"
+                if edit and kind == "value":
+                    return higher
+                return DIRECTIONS[higher]
             if column == self.WEIGHT:
                 return format_estimate(weight, "number")
             if column == self.SHARE:
                 return _share_text(weight.base / total) if total > 0 else "—"
-        if role == Qt.ItemDataRole.CheckStateRole and column == self.HIGHER and kind == "value":
-            return Qt.CheckState.Checked if c.get("higher_is_better", True) is not False \
-                else Qt.CheckState.Unchecked
         if role == CHOICES_ROLE and column == self.KIND:
             return list((label, value) for value, label in CRITERION_KINDS.items())
+        if role in (CHOICES_ROLE, DROP_DOWN_ROLE) and column == self.HIGHER and kind == "value":
+            return [(label, value) for value, label in DIRECTIONS.items()] if role == CHOICES_ROLE else True
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.WEIGHT, self.SHARE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column in (self.SHARE, self.HIGHER):
+        if role == Qt.ItemDataRole.ForegroundRole and (column == self.SHARE
+                                                       or (column == self.HIGHER and kind != "value")):
             return QBrush(COMPUTED_FOREGROUND)
         if role == Qt.ItemDataRole.BackgroundRole and (c["id"], column) in self.cell_errors:
             return QBrush(ERROR_BACKGROUND)
@@ -340,12 +354,15 @@ class CriteriaModel(_ProjectTableModel):
         criteria = self.criteria()
         c = criteria[index.row()]
         column, name = index.column(), c.get("name") or "this criterion"
-        if role == Qt.ItemDataRole.CheckStateRole and column == self.HIGHER:
-            checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
-            return self._store(c["id"], column, "criterion", c["id"], "higher_is_better", checked,
-                               f"“{name}” direction")
         if role != Qt.ItemDataRole.EditRole:
             return False
+        if column == self.HIGHER:
+            if not isinstance(value, bool):
+                return self._refuse(c["id"], column, "Direction: choose higher is better or lower is better.")
+            if value == (c.get("higher_is_better", True) is not False):
+                return True
+            return self._store(c["id"], column, "criterion", c["id"], "higher_is_better", value,
+                               f"“{name}” direction")
         if column == self.NAME:
             return self._store(c["id"], column, "criterion", c["id"], "name", str(value).strip(),
                                "criterion name")
@@ -605,6 +622,7 @@ class ScoresModel(_ProjectTableModel):
         super().__init__(controller)
         self.rows: list[tuple[str, str, float, float, str]] = []  # id, name, score, tco, status
         self.winner: str | None = None
+        self.tied: tuple[str, ...] = ()  # every option tied for the top score, all shown as leading
 
     def structure(self) -> tuple[Any, ...]:
         return (self.controller.results is None,
@@ -612,16 +630,18 @@ class ScoresModel(_ProjectTableModel):
                       .get("options", [])))
 
     def reload(self) -> None:
-        self.rows, self.winner = [], None
+        self.rows, self.winner, self.tied = [], None, ()
         d = _decision(self.controller, self.decision_id)
         result = _result(self.controller, self.decision_id)
         if d is None or result is None:
             return
-        self.winner = result.winner
+        self.winner, self.tied = result.winner, result.tied
         chosen = d.get("chosen_option_id")
         for o in d["options"]:
             status = []
-            if o["id"] == result.winner:
+            if o["id"] in result.tied:
+                status.append("tied for highest score")
+            elif o["id"] == result.winner:
                 status.append("highest score")
             if o["id"] == chosen:
                 status.append("chosen")
@@ -653,7 +673,7 @@ class ScoresModel(_ProjectTableModel):
             return name
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.SCORE, self.TCO):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if option_id == self.winner:
+        if option_id == self.winner or option_id in self.tied:
             if role == Qt.ItemDataRole.BackgroundRole:
                 return QBrush(WINNER_BACKGROUND)
             if role == Qt.ItemDataRole.FontRole:
@@ -688,7 +708,8 @@ class FlipsModel(_ProjectTableModel):
         criteria = {c["id"]: c.get("name") or "Unnamed criterion" for c in d["criteria"]}
         options = {o["id"]: o.get("name") or "Unnamed option" for o in d["options"]}
         for f in result.flips:
-            new = options.get(f.new_winner or "", "") if f.share_flip is not None else ""
+            overtakers = [options.get(o, o) for o in f.overtakers] if f.share_flip is not None else []
+            new = names_and(overtakers) if overtakers else ""
             self.rows.append((criteria.get(f.criterion, f.criterion), f.share_now, f.share_flip, new))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
@@ -727,7 +748,24 @@ class FlipsModel(_ProjectTableModel):
 
 
 class ChoiceDelegate(QStyledItemDelegate):
-    """A combo box for cells that offer choices (CHOICES_ROLE); committed as soon as one is picked."""
+    """A combo box for cells that offer choices (CHOICES_ROLE); committed as soon as one is picked.
+
+    A cell that asks for it (DROP_DOWN_ROLE) is drawn as the drop-down it opens, so it reads as a
+    choice rather than as text."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if not index.data(DROP_DOWN_ROLE) or not index.flags() & Qt.ItemFlag.ItemIsEditable:
+            super().paint(painter, option, index)
+            return
+        box = QStyleOptionComboBox()
+        box.rect = option.rect.adjusted(1, 1, -1, -1)
+        box.state = option.state | QStyle.StateFlag.State_Enabled
+        box.palette = option.palette
+        box.fontMetrics = option.fontMetrics
+        box.currentText = str(index.data() or "")
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, box, painter, option.widget)
+        style.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, box, painter, option.widget)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:  # noqa: N802
         choices = index.data(CHOICES_ROLE)
@@ -1075,6 +1113,9 @@ class DecisionsWorkspace(Workspace):
         result = _result(self.controller, d["id"])
         names = {o["id"]: o.get("name") or "Unnamed option" for o in d["options"]}
         best = f" (now {names[result.winner]})" if result is not None and result.winner in names else ""
+        if result is not None and result.tied:
+            others = names_and([names.get(o, o) for o in result.tied if o != result.winner])
+            best = f" (now {names[result.winner]}, tied with {others})"
         with QSignalBlocker(self.chosen_combo):
             self.chosen_combo.clear()
             self.chosen_combo.addItem(f"The highest score{best}", None)
@@ -1131,14 +1172,24 @@ class DecisionsWorkspace(Workspace):
         assert decision is not None
         names = {o["id"]: o.get("name") or "Unnamed option" for o in d["options"]}
         winner = names[result.winner]
-        self.winner_label.setText(f"Highest score: {winner} "
-                                  f"({QLocale().toString(result.scores[result.winner], 'f', 1)} of 100)")
-        lines = [robustness_sentence(decision, result)]
-        lines.append("A firm result: no single weight within 10 points of today's share changes it."
-                     if result.robust else
-                     "A close call: moving one weight by 10 points or less changes the winner.")
+        top = QLocale().toString(result.scores[result.winner], 'f', 1)
         chosen = d.get("chosen_option_id")
-        if chosen in names and chosen != result.winner:
+        if result.tied:  # a tie is said as one: no option is "the highest" among equals
+            self.winner_label.setText(f"{names_and([names[o] for o in result.tied])} tie at {top} of 100")
+            lines = [tie_sentence(decision, result)]
+            if chosen in result.tied:
+                others = names_and([names[o] for o in result.tied if o != chosen])
+                lines.append(f"You chose {names[chosen]}, which ties with {others}; linked opportunities "
+                             f"use it.")
+            elif chosen not in names:
+                lines.append(f"Until you choose one, linked opportunities use {winner}, the first entered.")
+        else:
+            self.winner_label.setText(f"Highest score: {winner} ({top} of 100)")
+            lines = [robustness_sentence(decision, result)]
+            lines.append("A firm result: no single weight within 10 points of today's share changes it."
+                         if result.robust else
+                         "A close call: moving one weight by 10 points or less changes the winner.")
+        if chosen in names and chosen not in (result.winner, *result.tied):
             gap = result.scores[result.winner] - result.scores[chosen]
             lines.append(f"You chose {names[chosen]}, {QLocale().toString(gap, 'f', 1)} points "
                          f"behind; linked opportunities use it.")

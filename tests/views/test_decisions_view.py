@@ -200,8 +200,8 @@ def test_results_show_winner_robustness_and_flips(workspace: DecisionsWorkspace,
                                                   controller: ProjectController) -> None:
     assert workspace.winner_label.text().startswith(
         "Highest score: Partner: cloud AI platform plus implementation partner")
-    assert ("stays best unless Time to market's weight falls from 15% to 10%."
-            in workspace.robustness_label.text())
+    assert ("stays best unless Time to market's weight falls from 15% to 10%, when Build in-house on "
+            "model APIs overtakes it." in workspace.robustness_label.text())
     scores = workspace.scores_model
     winner_row = [scores.index(r, ScoresModel.OPTION).data() for r in range(scores.rowCount())].index(
         "Partner: cloud AI platform plus implementation partner")
