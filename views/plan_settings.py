@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import ProjectFileError
 from app.project_state import InvalidValueError
 from views.estimate_field import ParseError, parse_number
 from views.read_only import make_read_only
@@ -256,23 +257,25 @@ class PlanSettingsDialog(QDialog):
         changes = self.changes()
         if changes:
             stack = self.controller.undo_stack
-            start = stack.index()
             only = _noun(next(iter(changes)))
+            refused = ""
             # A macro even for one setting: the dialog's OK is one undo step, never merged with
             # an earlier change of the same setting.
             stack.beginMacro("Change plan settings" if len(changes) > 1 else f"Change plan {only}")
             try:
                 for field, value in changes.items():
-                    self.controller.set_value("project", "", field, value,
-                                              f"plan {_noun(field)}")
+                    self.controller.set_value("project", "", field, value, f"plan {_noun(field)}")
             except InvalidValueError as exc:
-                stack.endMacro()
-                if stack.index() != start:
-                    stack.undo()  # what was stored before the refusal goes too
-                self.note.setText(str(exc))
+                refused = str(exc)
+            except ProjectFileError as exc:  # the working copy could not take the change
+                refused = exc.sentence()
+            finally:
+                stack.endMacro()  # never left open, whatever a store raised
+            if refused:
+                stack.undo()  # the settings stored before the refusal go too: all or nothing
+                self.note.setText(refused)
                 self.note.show()
                 return
-            stack.endMacro()
         super().accept()
 
 

@@ -135,6 +135,11 @@ def test_escape_and_cancel_store_nothing(window: MainWindow, qtbot: Any) -> None
     assert window.controller.undo_stack.count() == 0 and not window.isWindowModified()
     dialog = _open(window, qtbot)
     assert dialog.editors["name"].text() == before["project"]["name"]  # type: ignore[union-attr]
+    description = dialog.editors["description"]
+    description.setFocus()
+    qtbot.keyClick(description, Qt.Key.Key_Tab)  # Tab leaves the description, typing no tab
+    assert "\t" not in description.toPlainText()  # type: ignore[union-attr]
+    assert dialog.focusWidget() is dialog.editors["currency"]
     _type(qtbot, dialog, "horizon_years", "7")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert window.controller.state.snapshot() == before
