@@ -1,12 +1,15 @@
-"""Structural changes to a build / partner / buy decision, each given as the whole project after
-it (what the window's undoable ``change_project`` takes). Pure data: no Qt."""
+"""Structural changes to a build / partner / buy decision, as granular edits (``app.edits``):
+each touches only the decision's own objects, and the opportunities or options that point at
+what it removes. Pure data: no Qt. The ``with_*`` / ``without_*`` forms give the whole project
+after the change, for callers that want that."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from app.ids import new_id
+from app.edits import Edit, Insert, Remove, SetField, apply, changes, find, removal, unlinks
+from app.ids import all_ids, new_id
 from models.estimate import estimate_from_json
 
 OPTION_KINDS = {"build": "Build", "partner": "Partner", "buy": "Buy"}
@@ -14,30 +17,36 @@ OPTION_KINDS = {"build": "Build", "partner": "Partner", "buy": "Buy"}
 NEUTRAL_SCORE = 3
 
 
+def _after(data: dict[str, Any], edits: list[Edit]) -> dict[str, Any]:
+    after = copy.deepcopy(data)
+    for edit in edits:
+        apply(after, edit)
+    return after
+
+
 def _find(data: dict[str, Any], decision_id: str) -> dict[str, Any]:
-    return next(d for d in data["decisions"] if d["id"] == decision_id)
+    return find(data, "decision", decision_id)
 
 
 def linked_opportunities(data: dict[str, Any], decision_id: str) -> list[dict[str, Any]]:
     return [o for o in data["opportunities"] if o.get("decision_id") == decision_id]
 
 
-def with_new_decision(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def new_decision(data: dict[str, Any]) -> dict[str, Any]:
     """A ready-to-score decision: build, partner and buy on quality and TCO, nothing linked yet."""
-    after = copy.deepcopy(data)
-    decision_id = new_id(after, "dec")
-    quality = new_id(after, "crit", {decision_id})
-    cost = new_id(after, "crit", {decision_id, quality})
-    taken = {decision_id, quality, cost}
-    options = []
-    for kind, name in OPTION_KINDS.items():
-        option_id = new_id(after, "opt", taken)
-        taken.add(option_id)
-        options.append({"id": option_id, "name": name, "kind": kind, "upfront_cost": 0,
-                        "annual_cost": 0, "cost_per_task": 0, "launch_months": 0,
-                        "scores": {quality: NEUTRAL_SCORE}, "notes": {}})
-    currency = after["project"].get("currency") or "USD"
-    after["decisions"].append({
+    taken = set(all_ids(data))
+
+    def fresh(prefix: str) -> str:
+        object_id = new_id({}, prefix, taken)
+        taken.add(object_id)
+        return object_id
+
+    decision_id, quality, cost = fresh("dec"), fresh("crit"), fresh("crit")
+    options = [{"id": fresh("opt"), "name": name, "kind": kind, "upfront_cost": 0, "annual_cost": 0,
+                "cost_per_task": 0, "launch_months": 0, "scores": {quality: NEUTRAL_SCORE}, "notes": {}}
+               for kind, name in OPTION_KINDS.items()]
+    currency = data["project"].get("currency") or "USD"
+    return {
         "id": decision_id, "name": "New decision", "description": "", "chosen_option_id": None,
         "annual_volume": 0,
         "criteria": [
@@ -48,90 +57,67 @@ def with_new_decision(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
         ],
         "options": options,
         "notes": {},
-    })
-    return after, decision_id
+    }
 
 
-def without_decision(data: dict[str, Any], decision_id: str) -> dict[str, Any]:
-    """The project without the decision; opportunities that linked it keep their own inputs."""
-    after = copy.deepcopy(data)
-    after["decisions"] = [d for d in after["decisions"] if d["id"] != decision_id]
-    for o in linked_opportunities(after, decision_id):
-        o["decision_id"] = None
-    return after
+def add_decision(data: dict[str, Any]) -> tuple[list[Edit], str]:
+    decision = new_decision(data)
+    return [Insert("decision", None, len(data["decisions"]), decision)], decision["id"]
 
 
-def with_new_criterion(data: dict[str, Any], decision_id: str) -> tuple[dict[str, Any], str]:
+def remove_decision(data: dict[str, Any], decision_id: str) -> list[Edit]:
+    """The decision; opportunities that linked it are unlinked in the same step and keep their
+    own inputs."""
+    return [*unlinks(data, "opportunity", "decision_id", decision_id), removal(data, "decision", decision_id)]
+
+
+def add_criterion(data: dict[str, Any], decision_id: str) -> tuple[list[Edit], str]:
     """A score criterion with weight 0 and a neutral score everywhere: no result moves yet."""
-    after = copy.deepcopy(data)
-    decision = _find(after, decision_id)
-    criterion_id = new_id(after, "crit")
-    decision["criteria"].append({"id": criterion_id, "name": "New criterion", "kind": "score",
-                                 "unit": "", "higher_is_better": True, "weight": 0, "notes": {}})
-    for option in decision["options"]:
-        option.setdefault("scores", {})[criterion_id] = NEUTRAL_SCORE
-    return after, criterion_id
+    decision = _find(data, decision_id)
+    criterion_id = new_id(data, "crit")
+    criterion = {"id": criterion_id, "name": "New criterion", "kind": "score", "unit": "",
+                 "higher_is_better": True, "weight": 0, "notes": {}}
+    return [Insert("criterion", decision_id, len(decision["criteria"]), criterion),
+            *(SetField("option", o["id"], f"scores.{criterion_id}", None, NEUTRAL_SCORE)
+              for o in decision["options"])], criterion_id
 
 
-def without_criterion(data: dict[str, Any], decision_id: str, criterion_id: str) -> dict[str, Any]:
-    after = copy.deepcopy(data)
-    decision = _find(after, decision_id)
-    decision["criteria"] = [c for c in decision["criteria"] if c["id"] != criterion_id]
-    for option in decision["options"]:
-        (option.get("scores") or {}).pop(criterion_id, None)
-        (option.get("notes") or {}).pop(f"scores.{criterion_id}", None)
-    return after
+def _option_replaced(decision_id: str, index: int, before: dict[str, Any],
+                     after: dict[str, Any]) -> list[Edit]:
+    """An option given back as a whole (its scores keep their order through undo)."""
+    return [Remove("option", decision_id, index, copy.deepcopy(before)),
+            Insert("option", decision_id, index, after)]
 
 
-def with_new_option(data: dict[str, Any], decision_id: str, template_id: str | None
-                    ) -> tuple[dict[str, Any], str]:
-    """A copy of the template option (else the last): it ties with it, and ties go to the
-    option entered first, so nothing moves until the PM changes the copy."""
-    after = copy.deepcopy(data)
-    decision = _find(after, decision_id)
-    options = decision["options"]
-    template = next((o for o in options if o["id"] == template_id), options[-1] if options else None)
-    option_id = new_id(after, "opt")
-    if template is None:
-        option: dict[str, Any] = {"kind": "build", "upfront_cost": 0, "annual_cost": 0,
-                                  "cost_per_task": 0, "launch_months": 0, "scores": {}}
-        for c in decision["criteria"]:
-            if (c.get("kind") or "score") != "tco":
-                option["scores"][c["id"]] = NEUTRAL_SCORE if (c.get("kind") or "score") == "score" else 0
-    else:
-        option = copy.deepcopy(template)
-        option["notes"] = {}  # a copied source note would claim evidence the new option lacks
-    option["id"] = option_id
-    option["name"] = "New option"
-    options.append(option)
-    return after, option_id
+def remove_criterion(data: dict[str, Any], decision_id: str, criterion_id: str) -> list[Edit]:
+    """The criterion, and each option's value and note for it."""
+    decision = _find(data, decision_id)
+    edits: list[Edit] = []
+    for index, option in enumerate(decision["options"]):
+        after = copy.deepcopy(option)
+        after.setdefault("scores", {}).pop(criterion_id, None)
+        (after.get("notes") or {}).pop(f"scores.{criterion_id}", None)
+        if after != option:
+            edits += _option_replaced(decision_id, index, option, after)
+    return [*edits, removal(data, "criterion", criterion_id, decision_id)]
 
 
-def without_option(data: dict[str, Any], decision_id: str, option_id: str) -> dict[str, Any]:
-    after = copy.deepcopy(data)
-    decision = _find(after, decision_id)
-    decision["options"] = [o for o in decision["options"] if o["id"] != option_id]
-    if decision.get("chosen_option_id") == option_id:
-        decision["chosen_option_id"] = None
-    return after
-
-
-def with_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: str,
-                        kind: str) -> dict[str, Any]:
+def set_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: str,
+                       kind: str) -> list[Edit]:
     """The criterion as another kind, its values made to fit: a TCO criterion takes none, a
     score must lie in 1..5, and values that did not exist start equal (so they favour nobody)."""
-    after = copy.deepcopy(data)
-    decision = _find(after, decision_id)
-    criterion = next(c for c in decision["criteria"] if c["id"] == criterion_id)
-    criterion["kind"] = kind
+    decision = _find(data, decision_id)
+    criterion = find(data, "criterion", criterion_id)
+    changed = dict(criterion, kind=kind)
     if kind == "tco":
-        criterion["higher_is_better"] = False
-        criterion["unit"] = after["project"].get("currency") or "USD"
-    for option in decision["options"]:
-        scores = option.setdefault("scores", {})
+        changed.update(higher_is_better=False, unit=data["project"].get("currency") or "USD")
+    edits = changes("criterion", criterion_id, criterion, changed)
+    for index, option in enumerate(decision["options"]):
+        after = copy.deepcopy(option)
+        scores = after.setdefault("scores", {})
         if kind == "tco":
             scores.pop(criterion_id, None)
-            (option.get("notes") or {}).pop(f"scores.{criterion_id}", None)
+            (after.get("notes") or {}).pop(f"scores.{criterion_id}", None)
         elif kind == "score":
             value = scores.get(criterion_id)
             est = None if value is None else estimate_from_json(value, 0.0)
@@ -139,4 +125,71 @@ def with_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: st
                 scores[criterion_id] = NEUTRAL_SCORE
         elif criterion_id not in scores:
             scores[criterion_id] = 0
-    return after
+        if after != option:
+            edits += _option_replaced(decision_id, index, option, after)
+    return edits
+
+
+def add_option(data: dict[str, Any], decision_id: str, template_id: str | None) -> tuple[list[Edit], str]:
+    """A copy of the template option (else the last): it ties with it, and ties go to the
+    option entered first, so nothing moves until the PM changes the copy."""
+    decision = _find(data, decision_id)
+    options = decision["options"]
+    template = next((o for o in options if o["id"] == template_id), options[-1] if options else None)
+    option_id = new_id(data, "opt")
+    if template is None:
+        scores = {c["id"]: NEUTRAL_SCORE if (c.get("kind") or "score") == "score" else 0
+                  for c in decision["criteria"] if (c.get("kind") or "score") != "tco"}
+        option: dict[str, Any] = {"id": option_id, "name": "New option", "kind": "build", "upfront_cost": 0,
+                                  "annual_cost": 0, "cost_per_task": 0, "launch_months": 0,
+                                  "scores": scores, "notes": {}}
+    else:
+        option = copy.deepcopy(template)
+        option.update(id=option_id, name="New option")
+        option["notes"] = {}  # a copied source note would claim evidence the new option lacks
+    return [Insert("option", decision_id, len(options), option)], option_id
+
+
+def remove_option(data: dict[str, Any], decision_id: str, option_id: str) -> list[Edit]:
+    """The option; a decision that had chosen it goes back to its best score."""
+    decision = _find(data, decision_id)
+    edits: list[Edit] = []
+    if decision.get("chosen_option_id") == option_id:
+        edits.append(SetField("decision", decision_id, "chosen_option_id", option_id, None))
+    return [*edits, removal(data, "option", option_id, decision_id)]
+
+
+# --- the whole project after each change ---------------------------------------------------
+
+
+def with_new_decision(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    edits, decision_id = add_decision(data)
+    return _after(data, edits), decision_id
+
+
+def without_decision(data: dict[str, Any], decision_id: str) -> dict[str, Any]:
+    return _after(data, remove_decision(data, decision_id))
+
+
+def with_new_criterion(data: dict[str, Any], decision_id: str) -> tuple[dict[str, Any], str]:
+    edits, criterion_id = add_criterion(data, decision_id)
+    return _after(data, edits), criterion_id
+
+
+def without_criterion(data: dict[str, Any], decision_id: str, criterion_id: str) -> dict[str, Any]:
+    return _after(data, remove_criterion(data, decision_id, criterion_id))
+
+
+def with_new_option(data: dict[str, Any], decision_id: str, template_id: str | None
+                    ) -> tuple[dict[str, Any], str]:
+    edits, option_id = add_option(data, decision_id, template_id)
+    return _after(data, edits), option_id
+
+
+def without_option(data: dict[str, Any], decision_id: str, option_id: str) -> dict[str, Any]:
+    return _after(data, remove_option(data, decision_id, option_id))
+
+
+def with_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: str,
+                        kind: str) -> dict[str, Any]:
+    return _after(data, set_criterion_kind(data, decision_id, criterion_id, kind))

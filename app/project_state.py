@@ -1,8 +1,9 @@
 """The open project as the app edits it: the document plus its interchange form in memory.
 
 Views read ``data`` (the interchange JSON of DESIGN 4) and change it only through
-``set_value`` (one field, written to the working copy at once) or ``replace`` (a whole new
-version, for adding, removing and reordering objects). Both are what undo commands call.
+``set_value`` (one field), ``apply_edits`` (adding, removing and moving objects, see
+``app.edits``) or ``replace`` (a whole new project, for an import): each commits to the working
+copy first and changes ``data`` only once that succeeded. They are what undo commands call.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete, select, true, update
 from sqlalchemy.orm import Session
 
 from app import interchange
 from app.document import ProjectDocument
+from app.edits import Edit, Insert, Move, Remove, SetField, put_value
+from app.edits import apply as apply_edit
 from models import engine
 from models.estimate import Estimate, estimate_from_json
 from models.limits import FIGURE, SCORE
@@ -155,7 +159,22 @@ class ProjectState:
         obj = self.object(kind, object_id)
         with self.document.edit() as session:
             _write_value(session, kind, object_id, field, value, obj)
-        _put_value(obj, field, value)
+        put_value(obj, field, value)
+
+    def apply_edits(self, edits: list[Edit]) -> None:
+        """Make structural edits (built by the pure functions of ``app``): committed to the
+        working copy in one transaction first, then made to ``data``; a failed commit
+        (``DataFolderError``) changes neither."""
+        with self.document.edit() as session:
+            for edit in edits:
+                if isinstance(edit, SetField):
+                    obj = self._index.get((edit.kind, edit.object_id), {})
+                    _write_value(session, edit.kind, edit.object_id, edit.field, edit.new, obj)
+                else:
+                    _write_structure(session, edit)
+        for edit in edits:
+            apply_edit(self.data, edit)
+        self._reindex()
 
     def replace(self, data: dict[str, Any]) -> None:
         """Replace the whole project (validated first; on error nothing changes)."""
@@ -178,6 +197,10 @@ def _write_value(session: Session, kind: str, object_id: str, field: str, value:
     if field.startswith("scores."):
         criterion_id = field.split(".", 1)[1]
         score = session.get(OptionScore, (object_id, criterion_id))
+        if value is None:  # the option has no value for that criterion (it is being removed)
+            if score is not None:
+                session.delete(score)
+            return
         if score is None:
             score = OptionScore(option_id=object_id, criterion_id=criterion_id,
                                 position=len(obj.get("scores") or {}))
@@ -202,19 +225,95 @@ def _write_value(session: Session, kind: str, object_id: str, field: str, value:
         setattr(row, field, value)
 
 
-def _put_value(obj: dict[str, Any], field: str, value: Any) -> None:
-    """One field of one object of ``data``, as the export of the stored row reads it."""
-    head, _, tail = field.partition(".")
-    if head == "scores" and tail:
-        obj.setdefault("scores", {})[tail] = value
-    elif head == "notes" and tail:
-        notes = obj.setdefault("notes", {})
-        if value:
-            notes[tail] = value
-        else:
-            notes.pop(tail, None)
+#: The column that ties a nested object to the object whose list holds it.
+_PARENT_COLUMNS = {"route": "unit_model_id", "criterion": "decision_id", "option": "decision_id"}
+
+
+def _write_structure(session: Session, edit: Insert | Remove | Move) -> None:
+    """One insert, removal or move in the working copy: the rows of the object (and those it
+    holds), and the positions of its list, which stay 0..n-1 in the list's order."""
+    table = TABLES[edit.kind]
+    column = _PARENT_COLUMNS.get(edit.kind)
+    in_list = getattr(table, column) == edit.parent_id if column else true()
+    _number_positions(session, table, in_list)
+    if isinstance(edit, Insert):
+        session.execute(update(table).where(in_list, table.position >= edit.index)
+                        .values(position=table.position + 1))
+        session.add(_new_row(edit.kind, edit.obj, edit.parent_id, edit.index))
+        session.flush()
+    elif isinstance(edit, Remove):
+        # Rows it holds (routes, criteria, options, scores) go with it by the schema's cascade.
+        session.execute(delete(table).where(table.id == edit.obj["id"]))
+        session.execute(update(table).where(in_list, table.position > edit.index)
+                        .values(position=table.position - 1))
     else:
-        obj[field] = value
+        old, new = edit.old_index, edit.new_index
+        if new > old:
+            shift = update(table).where(in_list, table.position > old, table.position <= new)
+            session.execute(shift.values(position=table.position - 1))
+        else:
+            shift = update(table).where(in_list, table.position >= new, table.position < old)
+            session.execute(shift.values(position=table.position + 1))
+        session.execute(update(table).where(table.id == edit.object_id).values(position=new))
+
+
+def _number_positions(session: Session, table: type[Base], in_list: Any) -> None:
+    """Positions 0..n-1 in the list's order (a file from elsewhere may have gaps or ties)."""
+    rows = session.execute(select(table.id, table.position).where(in_list)
+                           .order_by(table.position, table.id)).all()
+    for i, (row_id, position) in enumerate(rows):
+        if position != i:
+            session.execute(update(table).where(table.id == row_id).values(position=i))
+
+
+def _new_row(kind: str, obj: dict[str, Any], parent_id: str | None, position: int) -> Base:
+    """The row of one object of the interchange JSON, with the rows it holds, as import makes
+    them (``app.interchange.replace_content``)."""
+    text, fill = interchange._text, interchange._fill
+    row: Base
+    if kind == "opportunity":
+        row = Opportunity(id=obj["id"], position=position, name=text(obj, "name"),
+                          description=text(obj, "description"), status=obj.get("status") or "proposed",
+                          decision_id=obj.get("decision_id"), unit_model_id=obj.get("unit_model_id"))
+    elif kind == "memo":
+        return MemoSection(id=obj["id"], position=position, title=text(obj, "title"),
+                           body=text(obj, "body"))
+    elif kind == "log":
+        return DecisionLogEntry(id=obj["id"], position=position, date=text(obj, "date"),
+                                decision=text(obj, "decision"), rationale=text(obj, "rationale"),
+                                alternatives=text(obj, "alternatives"), owner=text(obj, "owner"))
+    elif kind == "unit_model":
+        row = UnitModel(id=obj["id"], position=position, name=text(obj, "name"),
+                        description=text(obj, "description"))
+        for j, r in enumerate(obj.get("routes") or []):
+            row.routes.append(_new_row("route", r, None, j))  # type: ignore[arg-type]
+    elif kind == "route":
+        row = Route(id=obj["id"], position=position, model=text(obj, "model"),
+                    provider=text(obj, "provider"), price_date=text(obj, "price_date"))
+    elif kind == "decision":
+        row = Decision(id=obj["id"], position=position, name=text(obj, "name"),
+                       description=text(obj, "description"), chosen_option_id=obj.get("chosen_option_id"))
+        for j, c in enumerate(obj.get("criteria") or []):
+            row.criteria.append(_new_row("criterion", c, None, j))  # type: ignore[arg-type]
+        for j, o in enumerate(obj.get("options") or []):
+            row.options.append(_new_row("option", o, None, j))  # type: ignore[arg-type]
+    elif kind == "criterion":
+        row = Criterion(id=obj["id"], position=position, name=text(obj, "name"),
+                        kind=obj.get("kind") or "score", unit=text(obj, "unit"),
+                        higher_is_better=interchange._or(obj.get("higher_is_better"), True))
+    elif kind == "option":
+        row = Option(id=obj["id"], position=position, name=text(obj, "name"), kind=obj.get("kind") or "build")
+        notes = obj.get("notes") or {}
+        for k, (criterion_id, value) in enumerate((obj.get("scores") or {}).items()):
+            row.scores.append(OptionScore(criterion_id=criterion_id, position=k,
+                                          value=estimate_from_json(value, 0.0),
+                                          value_note=notes.get(f"scores.{criterion_id}") or ""))
+    else:
+        raise ValueError(kind)
+    fill(row, obj)
+    if parent_id is not None:
+        setattr(row, _PARENT_COLUMNS[kind], parent_id)
+    return row
 
 
 def _numbers(value: Any) -> list[Any]:

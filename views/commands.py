@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
+from app.edits import Edit, inverse
+
 if TYPE_CHECKING:
     from views.controller import ProjectController
 
@@ -65,6 +67,20 @@ class SetValueCommand(StateCommand):
 
     def backward(self) -> None:
         self.controller.apply_value(*self.target, self.old)
+
+
+class StructureCommand(StateCommand):
+    """Objects added, removed or moved (with their cascade): the granular edits and no more."""
+
+    def __init__(self, controller: ProjectController, edits: list[Edit], label: str) -> None:
+        super().__init__(controller, label)
+        self.edits = edits
+
+    def forward(self) -> None:
+        self.controller.apply_edits(self.edits)
+
+    def backward(self) -> None:
+        self.controller.apply_edits(inverse(self.edits))
 
 
 class ReplaceProjectCommand(QUndoCommand):

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Si
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
+from app.edits import Edit
 from app.errors import ProjectFileError
 from app.project_state import InvalidValueError, ProjectState
 from app.terminal import one_line
@@ -23,7 +24,7 @@ from models.engine import PlanResults, TornadoBar, calculate, tornado_for
 from models.plan import Plan
 from models.problems import PlanInvalid, Problem
 from views import dialogs
-from views.commands import ReplaceProjectCommand, SetValueCommand, StateCommand
+from views.commands import ReplaceProjectCommand, SetValueCommand, StateCommand, StructureCommand
 
 MC_DELAY_MS = 400
 READ_ONLY_REFUSAL = "This project is open read-only: use Save As to edit a copy of your own."
@@ -105,6 +106,22 @@ class ProjectController(QObject):
                                              label or field.replace("_", " ")))
         return True
 
+    def edit_structure(self, edits: list[Edit], label: str) -> bool:
+        """Add, remove or move objects (edits from the pure functions of ``app``) as one undo
+        step; a failed commit changes nothing, is said in one sentence and returns False."""
+        if not edits:
+            return True
+        if self.read_only:
+            self.status.emit(READ_ONLY_REFUSAL)
+            return False
+        try:
+            self.apply_edits(edits)
+        except ProjectFileError as exc:
+            self._report_failed_commit(exc)
+            return False
+        self.undo_stack.push(StructureCommand(self, edits, label))
+        return True
+
     def change_project(self, after: dict[str, Any], label: str) -> None:
         """Push an undoable replacement of the whole project (an import)."""
         if self.read_only:
@@ -141,6 +158,10 @@ class ProjectController(QObject):
             self.data_changed.emit()
             self.document_changed.emit()
             return
+        self._changed()
+
+    def apply_edits(self, edits: list[Edit]) -> None:
+        self.state.apply_edits(edits)
         self._changed()
 
     def apply_project(self, data: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ids import new_id
+from app import memo_edits
 from views.controller import InvalidValueError, ProjectController
 from views.memo_view import TextEditor, TypingBuffer, show_text
 from views.table_model import ObjectTableModel
@@ -417,13 +417,11 @@ class DecisionLogWorkspace(Workspace):
 
     def add_entry(self) -> None:
         self.typing.flush()
-        data = self.controller.state.snapshot()
-        today = dt.date.today().isoformat()
-        entry = {"id": new_id(data, f"log-{today}"), "date": today, "decision": "", "rationale": "",
-                 "alternatives": "", "owner": data["project"].get("author") or ""}
-        data["decision_log"].append(entry)
-        self._current_id = entry["id"]
-        self.controller.change_project(data, "Add decision-log entry")
+        edits, entry_id = memo_edits.add_log_entry(self.controller.state.data)
+        previous, self._current_id = self._current_id, entry_id
+        if not self.controller.edit_structure(edits, "Add decision-log entry"):
+            self._current_id = previous
+            return
         self._load_details()
         self.decision_edit.setFocus()
 
@@ -436,9 +434,9 @@ class DecisionLogWorkspace(Workspace):
         rows = sorted(self._proxy_row(i) for i in doomed)
         after = [str(self.proxy.index(r, 0).data(ID_ROLE)) for r in range(self.proxy.rowCount())]
         keep = [i for i in after[rows[-1] + 1:] + after[:rows[0]][::-1] if i not in doomed]
-        data = self.controller.state.snapshot()
-        data["decision_log"] = [e for e in data["decision_log"] if e["id"] not in doomed]
-        self._current_id = keep[0] if keep else None
+        edits = memo_edits.remove_log_entries(self.controller.state.data, doomed)
+        previous, self._current_id = self._current_id, keep[0] if keep else None
         label = "Remove decision-log entry" if len(doomed) == 1 else f"Remove {len(doomed)} log entries"
-        self.controller.change_project(data, label)
+        if not self.controller.edit_structure(edits, label):
+            self._current_id = previous
         self._load_details()

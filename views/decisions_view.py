@@ -42,17 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.decision_edits import (
-    OPTION_KINDS,
-    linked_opportunities,
-    with_criterion_kind,
-    with_new_criterion,
-    with_new_decision,
-    with_new_option,
-    without_criterion,
-    without_decision,
-    without_option,
-)
+from app import decision_edits
+from app.decision_edits import OPTION_KINDS, linked_opportunities
 from app.formatting import SYMBOLS, money, number
 from app.interchange import estimate_json
 from app.project_state import InvalidValueError
@@ -374,9 +365,9 @@ class CriteriaModel(_ProjectTableModel):
                 return self._refuse(c["id"], column, "Kind: choose score, value or TCO.")
             if value == (c.get("kind") or "score"):
                 return True
-            after = with_criterion_kind(self.controller.state.snapshot(), self.decision_id, c["id"],
-                                        str(value))
-            self.controller.change_project(after, f"Make “{name}” a {CRITERION_KINDS[value]} criterion")
+            edits = decision_edits.set_criterion_kind(self.controller.state.data, self.decision_id, c["id"],
+                                                      str(value))
+            self.controller.edit_structure(edits, f"Make “{name}” a {CRITERION_KINDS[value]} criterion")
             self.message.emit("")
             return True
         if column == self.WEIGHT:
@@ -1273,8 +1264,9 @@ class DecisionsWorkspace(Workspace):
             self.volume_field.show_error(f"Tasks a year {exc}.")
 
     def add_decision(self) -> None:
-        after, decision_id = with_new_decision(self.controller.state.snapshot())
-        self.controller.change_project(after, "Add decision")
+        edits, decision_id = decision_edits.add_decision(self.controller.state.data)
+        if not self.controller.edit_structure(edits, "Add decision"):
+            return
         self.select_decision(decision_id)
         self.name_edit.setFocus()
         self.name_edit.selectAll()
@@ -1283,14 +1275,15 @@ class DecisionsWorkspace(Workspace):
         d = _decision(self.controller, self.decision_id)
         if d is None:
             return
-        self.controller.change_project(without_decision(self.controller.state.snapshot(), d["id"]),
+        self.controller.edit_structure(decision_edits.remove_decision(self.controller.state.data, d["id"]),
                                        f"Remove decision “{d.get('name') or 'Untitled'}”")
 
     def add_criterion(self) -> None:
         if self.decision_id is None:
             return
-        after, criterion_id = with_new_criterion(self.controller.state.snapshot(), self.decision_id)
-        self.controller.change_project(after, "Add criterion")
+        edits, criterion_id = decision_edits.add_criterion(self.controller.state.data, self.decision_id)
+        if not self.controller.edit_structure(edits, "Add criterion"):
+            return
         row = self.criteria_model.structure().index(criterion_id)
         index = self.criteria_model.index(row, CriteriaModel.NAME)
         self.criteria_view.setCurrentIndex(index)
@@ -1310,8 +1303,8 @@ class DecisionsWorkspace(Workspace):
                                         "zero: give another criterion a weight first.")
             return
         _show(self.criteria_status, "")
-        self.controller.change_project(
-            without_criterion(self.controller.state.snapshot(), self.decision_id, c["id"]),
+        self.controller.edit_structure(
+            decision_edits.remove_criterion(self.controller.state.data, self.decision_id, c["id"]),
             f"Remove criterion “{c.get('name') or 'Unnamed'}”")
 
     def add_option(self) -> None:
@@ -1319,8 +1312,9 @@ class DecisionsWorkspace(Workspace):
             return
         index = self.grid_view.currentIndex()
         template = self.grid_model.option_id(index.row()) if index.isValid() else None
-        after, option_id = with_new_option(self.controller.state.snapshot(), self.decision_id, template)
-        self.controller.change_project(after, "Add option")
+        edits, option_id = decision_edits.add_option(self.controller.state.data, self.decision_id, template)
+        if not self.controller.edit_structure(edits, "Add option"):
+            return
         row = [o["id"] for o in self.grid_model.options()].index(option_id)
         index = self.grid_model.index(row, OptionGridModel.NAME)
         self.grid_view.setCurrentIndex(index)
@@ -1341,8 +1335,8 @@ class DecisionsWorkspace(Workspace):
             return
         o = options[index.row()]
         _show(self.grid_status, "")
-        self.controller.change_project(
-            without_option(self.controller.state.snapshot(), self.decision_id, o["id"]),
+        self.controller.edit_structure(
+            decision_edits.remove_option(self.controller.state.data, self.decision_id, o["id"]),
             f"Remove option “{o.get('name') or 'Unnamed'}”")
 
 

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import memo_edits
 from app.formatting import money, percent
-from app.ids import new_id
 from app.memo_text import blocks, inline_markup
 from models.decision import recommendations
 from models.engine import PlanResults
@@ -635,21 +635,15 @@ class MemoWorkspace(Workspace):
         if not self._loading and self._current_id is not None:
             self.typing.typed(editor, "memo", self._current_id, field, label)
 
-    def _reorder(self, sections: list[dict[str, Any]], label: str) -> None:
-        after = self.controller.state.snapshot()  # callers flushed pending typing first
-        after["memo"] = sections
-        self.controller.change_project(after, label)
-
     def add_section(self) -> None:
         self.typing.flush()
-        data = self.controller.state.snapshot()
-        section = {"id": new_id(data, "memo-section"), "title": "New section", "body": ""}
-        sections = data["memo"]
-        row = sections.index(next(s for s in sections if s["id"] == self._current_id)) + 1 \
-            if self._current_id is not None else len(sections)
-        sections.insert(row, section)
-        self._current_id, self._current_row = section["id"], row
-        self._reorder(sections, "Add memo section")
+        data = self.controller.state.data
+        edits, section_id = memo_edits.add_section(data, self._current_id)
+        previous = self._current_id, self._current_row
+        self._current_id, self._current_row = section_id, edits[0].index  # type: ignore[union-attr]
+        if not self.controller.edit_structure(edits, "Add memo section"):
+            self._current_id, self._current_row = previous
+            return
         self.title_edit.setFocus()
         self.title_edit.selectAll()
 
@@ -657,22 +651,27 @@ class MemoWorkspace(Workspace):
         if self._current_id is None:
             return
         self.typing.flush()
-        data = self.controller.state.snapshot()
+        data = self.controller.state.data
+        edits = memo_edits.remove_section(data, self._current_id)
         sections = [s for s in data["memo"] if s["id"] != self._current_id]
         row = self.model.ids.index(self._current_id)
+        previous = self._current_id, self._current_row
         self._current_id = sections[min(row, len(sections) - 1)]["id"] if sections else None
         self._current_row = row
-        self._reorder(sections, "Remove memo section")
+        if not self.controller.edit_structure(edits, "Remove memo section"):
+            self._current_id, self._current_row = previous
 
     def move_section(self, step: int) -> None:
         if self._current_id is None:
             return
         self.typing.flush()
-        sections = self.controller.state.snapshot()["memo"]
+        sections = self.controller.state.data["memo"]
         row = next(i for i, s in enumerate(sections) if s["id"] == self._current_id)
         target = row + step
         if not 0 <= target < len(sections):
             return
-        sections.insert(target, sections.pop(row))
+        edits = memo_edits.move_section(self.controller.state.data, self._current_id, target)
+        previous = self._current_row
         self._current_row = target
-        self._reorder(sections, "Move memo section " + ("up" if step < 0 else "down"))
+        if not self.controller.edit_structure(edits, "Move memo section " + ("up" if step < 0 else "down")):
+            self._current_row = previous

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import charts
+from app import charts, opportunity_edits
 from app.formatting import money, month, number, percent
+from app.ids import new_id
 from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
@@ -106,35 +106,9 @@ SECTIONS: tuple[tuple[str, tuple[InputSpec, ...]], ...] = (
 )
 INPUTS: dict[str, InputSpec] = {spec.field: spec for _, specs in SECTIONS for spec in specs}
 
-#: Defaults for a new opportunity: a small, plausible internal assistant the PM then edits.
-NEW_OPPORTUNITY: dict[str, Any] = {
-    "name": "New opportunity", "description": "", "status": "proposed", "decision_id": None,
-    "unit_model_id": None, "eligible_users": 1000, "adoption_target": 0.3, "ramp_months": 6,
-    "tasks_per_user_month": 20, "success_rate": 0.7, "value_per_success": 2, "launch_month": 3,
-    "build_cost": 100000, "run_cost_annual": 20000, "cost_per_task": 0.02, "p_success": 0.8,
-    "effort_person_months": 6, "impact": 1, "confidence": 0.5, "notes": {},
-}
-
-
 def new_opportunity_id(data: dict[str, Any]) -> str:
     """``opp-new-N`` unused anywhere in the project (ids are unique across all objects)."""
-    used: set[str] = set()
-
-    def collect(value: Any) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("id"), str):
-                used.add(value["id"])
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
-    collect(data)
-    n = 1
-    while f"opp-new-{n}" in used:
-        n += 1
-    return f"opp-new-{n}"
+    return new_id(data, "opp-new")
 
 
 def format_value(value: float, kind: str, currency: str) -> str:
@@ -801,11 +775,11 @@ class OpportunitiesWorkspace(Workspace):
 
     def add_opportunity(self) -> None:
         """Append a new opportunity with typical values, select it and start on its name."""
-        after = self.controller.state.snapshot()
-        new_id = new_opportunity_id(after)
-        after["opportunities"].append({"id": new_id, **copy.deepcopy(NEW_OPPORTUNITY)})
-        self.current_id = new_id
-        self.controller.change_project(after, "Add opportunity")
+        edits, new_opportunity = opportunity_edits.add_opportunity(self.controller.state.data)
+        previous, self.current_id = self.current_id, new_opportunity
+        if not self.controller.edit_structure(edits, "Add opportunity"):
+            self.current_id = previous
+            return
         self.name_edit.setFocus()
         self.name_edit.selectAll()
 
@@ -813,15 +787,16 @@ class OpportunitiesWorkspace(Workspace):
         """Remove the selected opportunity; the next one (or the previous) is selected after."""
         if self.current_id is None:
             return
-        after = self.controller.state.snapshot()
-        ids = [o["id"] for o in after["opportunities"]]
+        data = self.controller.state.data
+        ids = [o["id"] for o in data["opportunities"]]
         row = ids.index(self.current_id)
-        name = after["opportunities"][row].get("name") or self.current_id
-        del after["opportunities"][row]
+        name = data["opportunities"][row].get("name") or self.current_id
+        edits = opportunity_edits.remove_opportunity(data, self.current_id)
         remaining = ids[:row] + ids[row + 1:]
+        previous = self.current_id
         self.current_id = remaining[min(row, len(remaining) - 1)] if remaining else None
-        self.controller.change_project(after, f"Remove opportunity “{name}”")
-
+        if not self.controller.edit_structure(edits, f"Remove opportunity “{name}”"):
+            self.current_id = previous
 
 def describe_source(source: str, field: str, data: dict[str, Any], *, full: bool = False) -> str:
     """``option:ID + unit_model:ID`` in words: ``from decision option “Partner …” + …``.

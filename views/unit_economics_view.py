@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import unit_model_edits
 from app.formatting import SYMBOLS, money, number, percent
 from app.interchange import estimate_json
 from app.project_state import InvalidValueError
@@ -106,10 +106,6 @@ INPUT_FIELDS = {name: (kind, label, tip) for _, rows in INPUT_GROUPS for name, k
 
 def _currency_symbol(currency: str) -> str:
     return SYMBOLS.get(currency, f"{currency} ").strip()
-
-
-def _new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def _base(value: Any, default: float = 0.0) -> float:
@@ -1074,21 +1070,12 @@ class UnitEconomicsWorkspace(Workspace):
     # --- structural changes (one undo step each) -----------------------------------------
 
     def add_unit_model(self) -> str:
-        after = self.controller.state.snapshot()
-        names = {u.get("name") for u in after["unit_models"]}
-        name, n = "New unit model", 2
-        while name in names:
-            name, n = f"New unit model {n}", n + 1
-        unit_id = _new_id("um")
-        after["unit_models"].append({
-            "id": unit_id, "name": name, "description": "", "revenue_per_task": 0, "retry_rate": 0,
-            "embed_tokens_per_task": 0, "embed_price_mtok": 0, "vector_queries_per_task": 0,
-            "vector_price_per_1k": 0, "tool_cost_per_task": 0, "escalation_rate": 0,
-            "human_cost_per_escalation": 0, "fixed_monthly": 0, "volume_tasks_month": 0,
-            "routes": [], "notes": {},
-        })
-        self.current_id = unit_id
-        self.controller.change_project(after, f"Add unit model “{name}”")
+        edits, unit_id = unit_model_edits.add_unit_model(self.controller.state.data)
+        name = edits[0].obj["name"]  # type: ignore[union-attr]
+        previous, self.current_id = self.current_id, unit_id
+        if not self.controller.edit_structure(edits, f"Add unit model “{name}”"):
+            self.current_id = previous
+            return unit_id
         self.name_edit.setFocus()
         self.name_edit.selectAll()
         return unit_id
@@ -1096,51 +1083,35 @@ class UnitEconomicsWorkspace(Workspace):
     def remove_unit_model(self) -> None:
         if self.current_id is None:
             return
-        after = self.controller.state.snapshot()
-        units = after["unit_models"]
+        units = self.controller.state.data["unit_models"]
         index = next(i for i, u in enumerate(units) if u["id"] == self.current_id)
         name = units[index].get("name") or "unnamed"
-        del units[index]
-        # A link to a missing unit model would make the plan invalid: unlink in the same step.
-        for o in after["opportunities"]:
-            if o.get("unit_model_id") == self.current_id:
-                o["unit_model_id"] = None
-        self.current_id = units[min(index, len(units) - 1)]["id"] if units else None
-        self.controller.change_project(after, f"Remove unit model “{name}”")
+        edits = unit_model_edits.remove_unit_model(self.controller.state.data, self.current_id)
+        remaining = units[:index] + units[index + 1:]
+        previous = self.current_id
+        self.current_id = remaining[min(index, len(remaining) - 1)]["id"] if remaining else None
+        if not self.controller.edit_structure(edits, f"Remove unit model “{name}”"):
+            self.current_id = previous
 
     def add_route(self, model: CatalogModel | None = None) -> str | None:
         """Add a route (custom, or priced from the catalog) taking the share the others leave."""
         if self.current_id is None:
             return None
-        after = self.controller.state.snapshot()
-        unit = _unit(after, self.current_id)
-        assert unit is not None
-        taken = sum(_base(r.get("share"), 1.0) for r in unit["routes"])
-        route: dict[str, Any] = {
-            "id": _new_id("route"), "model": "", "provider": "", "price_date": "",
-            "share": round(max(0.0, 1.0 - taken), 9), "price_in_mtok": 0, "price_out_mtok": 0,
-            "price_cached_in_mtok": 0, "input_tokens": 0, "output_tokens": 0, "cached_share": 0,
-            "calls_per_task": 1, "notes": {},
-        }
-        if model is not None:
-            self._copy_catalog_prices(route, model)
-        unit["routes"].append(route)
+        edits, route_id = unit_model_edits.add_route(self.controller.state.data, self.current_id, model)
         label = f"Add route {model.model_name}" if model is not None else "Add route"
-        self.controller.change_project(after, label)
-        self.select_route(route["id"])
-        return str(route["id"])
+        if not self.controller.edit_structure(edits, label):
+            return None
+        self.select_route(route_id)
+        return route_id
 
     def remove_route(self) -> None:
         route_id = self.current_route_id()
         if route_id is None or self.current_id is None:
             return
         row = self.routes_model.ids.index(route_id)
-        after = self.controller.state.snapshot()
-        unit = _unit(after, self.current_id)
-        assert unit is not None
-        model = unit["routes"][row].get("model") or "route"
-        del unit["routes"][row]
-        self.controller.change_project(after, f"Remove route {model}")
+        model = self.controller.state.object("route", route_id).get("model") or "route"
+        edits = unit_model_edits.remove_route(self.controller.state.data, self.current_id, route_id)
+        self.controller.edit_structure(edits, f"Remove route {model}")
         if self.routes_model.ids:
             self.select_route(self.routes_model.ids[min(row, len(self.routes_model.ids) - 1)])
 
@@ -1175,23 +1146,8 @@ class UnitEconomicsWorkspace(Workspace):
 
     def apply_catalog_model(self, route_id: str, model: CatalogModel) -> None:
         """Copy the model's prices and their source notes into the route: one undo step."""
-        after = self.controller.state.snapshot()
-        unit = _unit(after, self.current_id)
-        assert unit is not None
-        route = next(r for r in unit["routes"] if r["id"] == route_id)
-        self._copy_catalog_prices(route, model)
-        self.controller.change_project(after, f"Use {model.model_name} on a route")
+        edits = unit_model_edits.use_catalog_model(self.controller.state.data, route_id, model)
+        self.controller.edit_structure(edits, f"Use {model.model_name} on a route")
         self.select_route(route_id)
-
-    @staticmethod
-    def _copy_catalog_prices(route: dict[str, Any], model: CatalogModel) -> None:
-        # The same copy app/pricing.py makes, done on the project JSON so it is one undoable change.
-        from models import catalog
-
-        route.update(catalog.route_prices(model))
-        notes = dict(route.get("notes") or {})
-        notes.update(catalog.price_notes(model))
-        route["notes"] = notes
-
 
 __all__ = ["RoutesModel", "UnitEconomicsWorkspace", "UnitModelsModel"]
