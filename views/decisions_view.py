@@ -945,7 +945,7 @@ class DecisionsWorkspace(Workspace):
         self.chosen_combo.setToolTip("The option linked opportunities take their costs and launch "
                                      "time from; the highest score unless you choose one")
         self.chosen_combo.activated.connect(self._chosen_picked)
-        self.volume_field = EstimateField("number")
+        self.volume_field = EstimateField("number", field="annual_volume")
         self.volume_field.edited.connect(self._volume_edited)
         self.volume_note = QLabel()
         self.volume_note.setWordWrap(True)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.formatting import SYMBOLS
 from app.interchange import estimate_json
 from models.estimate import DISTRIBUTIONS, Estimate, estimate_from_json
+from views.text_undo import commit_on_leave
 
 #: How a field's numbers are typed and shown.
 KINDS = ("number", "integer", "percent", "money", "money_small")
@@ -135,20 +136,38 @@ def describe_estimate(est: Estimate, kind: str, locale: QLocale | None = None) -
             + (" (5th to 95th percentile)" if est.dist in ("normal", "lognormal") else ""))
 
 
-class EstimateField(QWidget):
-    """A line edit for a number or range, a button for the full estimate, and an error line.
+#: A field whose entry was refused: it keeps the text for correction, outlined in red.
+REFUSED_STYLE = "QLineEdit { border: 1px solid #b00020; border-radius: 2px; background: #fdf0f2; }"
 
-    ``edited`` carries the new JSON value (number or estimate object) of a valid entry;
-    invalid text shows its rule beside the field and is never passed on.
+
+def preview_text(est: Estimate, kind: str, locale: QLocale | None = None) -> str:
+    """What an entry would store, in a few words: ``900 – 1,500 · triangular, base 1,000``."""
+    if not est.is_range:
+        return f"{format_number(est.base, kind, locale)} · a plain number"
+    return (f"{format_estimate(est, kind, locale)} · {est.dist}, "
+            f"base {format_number(est.base, kind, locale)}")
+
+
+class EstimateField(QWidget):
+    """A line edit for a number or range, a button for the full estimate, and a line below it.
+
+    Typing stores nothing: the line below previews what the entry would store, or says why it
+    would be refused. ``edited`` carries the JSON value (number or estimate object) only when
+    the entry is committed: Enter, Tab, leaving the field, or OK in the estimate editor. A
+    refused entry keeps its text, outlined, with the rule and the value the results still use;
+    Esc puts back the stored value. ``field`` names the plan's field, whose limits
+    (models.limits) the preview checks; the controller checks them again when storing.
     """
 
     edited = Signal(object)
 
-    def __init__(self, kind: str = "number", parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str = "number", parent: QWidget | None = None, field: str = "") -> None:
         super().__init__(parent)
         self.kind = kind
+        self.field = field
         self.currency = "USD"
         self._estimate = Estimate(0.0)
+        self._refreshed = False
         self.line = QLineEdit()
         self.line.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.more = QToolButton()
@@ -159,6 +178,12 @@ class EstimateField(QWidget):
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.preview = QLabel()
+        self.preview.setObjectName("fieldPreview")
+        self.preview.setStyleSheet("color: #5f6368;")
+        self.preview.setWordWrap(True)
+        self.preview.setToolTip("Not stored yet: Enter, Tab or leaving the field stores it; Esc cancels")
+        self.preview.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.line, 1)
@@ -167,61 +192,132 @@ class EstimateField(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(row)
+        layout.addWidget(self.preview)
         layout.addWidget(self.error)
-        # Ctrl+Z belongs to the project's undo stack, not to the line edit's own history.
-        self.line.installEventFilter(self)
+        self.line.installEventFilter(self)  # Esc
         self.line.textEdited.connect(self._typed)
-        self.line.editingFinished.connect(self._finished)
+        commit_on_leave(self.line, self.commit)
         self.more.clicked.connect(self.open_editor)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.line and event.type() == QEvent.Type.ShortcutOverride:
-            assert isinstance(event, QKeyEvent)
-            if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo):
-                event.ignore()
-                return True
+        if (watched is self.line and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier
+                and (self.line.isModified() or self.error.isVisible())):
+            event.accept()  # this Esc is the field's: no dialog or window closes on it
+            if event.type() == QEvent.Type.KeyPress:
+                self.restore()
+            return True
         return super().eventFilter(watched, event)
 
+    def value(self) -> Estimate:
+        """The stored estimate (what the results use), whatever the line shows."""
+        return self._estimate
+
     def set_value(self, value: Any) -> None:
-        """Show a JSON value (unless the user is typing in this field)."""
-        self._estimate = estimate_from_json(value)
-        if not self.line.hasFocus() or not self.line.isModified():
-            self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
-            self.line.setModified(False)
-        self.line.setToolTip(describe_estimate(self._estimate, self.kind))
+        """Show a stored JSON value, unless the user is typing here or a refused entry of this
+        same value waits for correction."""
+        est = estimate_from_json(value)
+        self._refreshed = True
+        keep = self.line.isModified() and (
+            self.line.hasFocus() or (self.error.isVisible() and est == self._estimate))
+        self._estimate = est
+        self.line.setToolTip(describe_estimate(est, self.kind))
+        if not keep:
+            self._show_stored()
+
+    def _show_stored(self) -> None:
+        self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
+        self.line.setModified(False)
         self.show_error("")
 
+    def restore(self) -> None:
+        """Esc: the stored value and its text again; nothing is stored."""
+        self._show_stored()
+
     def show_error(self, message: str) -> None:
+        """A refusal beside the field (empty: none); the field is outlined while one shows."""
         self.error.setText(message)
         self.error.setVisible(bool(message))
+        self.line.setStyleSheet(REFUSED_STYLE if message else "")
+        if message or not self.line.isModified():
+            self.preview.hide()
+        self._fit()
 
-    def _typed(self, text: str) -> None:
+    def _fit(self) -> None:
+        """Give the wrapped sentence its full height: the form's grid does not ask a row's
+        height for its width, so a long refusal was cut to its middle line."""
+        width = max(self.width(), self.line.width() + self.more.width())
+        for label in (self.error, self.preview):
+            label.setMinimumHeight(label.heightForWidth(width) if label.isVisible() else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _check(self, text: str) -> tuple[Estimate | None, str]:
+        """The estimate ``text`` would store, or the sentence that refuses it."""
+        from models.validation import estimate_rules
+
         try:
             est = parse_estimate(text, self.kind, self._estimate)
         except ParseError as exc:
-            self.show_error(str(exc))
-            return
+            return None, str(exc)
+        rules = list(estimate_rules(est, self.field)) if self.field else []
+        if rules:
+            return None, rules[0][0].upper() + rules[0][1:] + "."
+        return est, ""
+
+    def _typed(self, text: str) -> None:
+        est, refusal = self._check(text)
+        self.show_error(refusal)
+        if est is not None:
+            self.preview.setText(preview_text(est, self.kind))
+            self.preview.show()
+            self._fit()
+
+    def commit(self) -> bool:
+        """Store the typed entry (Enter, Tab, leaving the field); False when it was refused."""
+        if not self.line.isModified():
+            return not self.error.isVisible()
+        est, refusal = self._check(self.line.text())
+        if est is None:
+            self._refuse(refusal)
+            return False
+        return self._store(est)
+
+    def _store(self, est: Estimate) -> bool:
+        self._refreshed = False
         self.show_error("")
         self.edited.emit(estimate_json(est))
+        if self.error.isVisible():  # the controller refused it and said why
+            self._refuse(self.error.text())
+            return False
+        if not self._refreshed:  # no echo came back: what was sent is what is stored
+            self._estimate = est
+        self._show_stored()
+        return True
 
-    def _finished(self) -> None:
-        if not self.error.isVisible():
-            self.line.setModified(False)
-            self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
+    def _refuse(self, sentence: str) -> None:
+        stored = format_estimate(self._estimate, self.kind, currency=self.currency)
+        self.show_error(f"{sentence} Not stored: the results use {stored}.")
 
     def open_editor(self) -> None:
-        dialog = EstimateDialog(self._estimate, self.kind, self)
+        dialog = EstimateDialog(self._estimate, self.kind, self, field=self.field)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_estimate is not None:
-            self.edited.emit(estimate_json(dialog.result_estimate))
+            self.line.setModified(True)  # OK commits like Enter
+            self._store(dialog.result_estimate)
 
 
 class EstimateDialog(QDialog):
     """Base, low, high and distribution, with a preview of the density."""
 
-    def __init__(self, estimate: Estimate, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, estimate: Estimate, kind: str, parent: QWidget | None = None,
+                 field: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Estimate")
         self.kind = kind
+        self.field = field  # the plan's field, for its limits; else the kind's general rule
         self.result_estimate: Estimate | None = None
         self.base = QLineEdit(format_number(estimate.base, kind))
         self.low = QLineEdit("" if estimate.low is None else format_number(estimate.low, kind))
@@ -272,7 +368,7 @@ class EstimateDialog(QDialog):
         except ParseError as exc:
             self.message.setText(str(exc))
             return
-        rules = list(estimate_rules(est, "share" if self.kind == "percent" else "value"))
+        rules = list(estimate_rules(est, self.field or ("share" if self.kind == "percent" else "value")))
         self.message.setText(rules[0].capitalize() + "." if rules else "")
         if not rules:
             self.preview.set_figure(estimate_density(est, self.kind))

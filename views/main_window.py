@@ -32,6 +32,7 @@ from views.controller import ProjectController
 from views.message_bar import MessageBar
 from views.opening import notices, open_document
 from views.read_only import make_read_only
+from views.text_undo import TextUndoRouter
 from views.workspace import Workspace
 
 #: The workspaces, in sidebar order: (module, class, title).
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self.show_workspace)
         self.help_windows: dict[str, QWidget] = {}
         self._build_actions()
+        self.text_undo = TextUndoRouter(self)  # Ctrl+Z in any field undoes the project
         self.set_document(document, sample=sample)
 
     # --- actions ----------------------------------------------------------------------

@@ -43,6 +43,7 @@ from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
+from views.text_undo import commit_on_leave
 from views.table_model import ObjectTableModel
 from views.workspace import Workspace, delete_key, heading, problems_banner, show_problems
 
@@ -304,12 +305,12 @@ class OpportunitiesWorkspace(Workspace):
 
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("A short name the exec review will recognise")
-        self.name_edit.textEdited.connect(self._name_edited)
+        commit_on_leave(self.name_edit, lambda: self._name_edited(self.name_edit.text()))
         self.description_edit = QPlainTextEdit()
         self.description_edit.setPlaceholderText("What it does, for whom, and why now")
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setFixedHeight(64)
-        self.description_edit.textChanged.connect(self._description_edited)
+        commit_on_leave(self.description_edit, self._description_edited)
         self.status_combo = QComboBox()
         for status in STATUSES:
             self.status_combo.addItem(status.capitalize(), status)
@@ -375,7 +376,7 @@ class OpportunitiesWorkspace(Workspace):
         label = QLabel(spec.label)
         label.setToolTip(spec.help)
         label.setContentsMargins(0, 4, 0, 0)  # level with the text in the field beside it
-        field = EstimateField(spec.kind)
+        field = EstimateField(spec.kind, field=spec.field)
         field.setToolTip(spec.help)
         field.setMinimumWidth(150)
         field.setMaximumWidth(165)
@@ -389,7 +390,7 @@ class OpportunitiesWorkspace(Workspace):
         note = QLineEdit()
         note.setPlaceholderText("Where this number comes from")
         note.setMinimumWidth(80)
-        note.textEdited.connect(lambda text, name=spec.field: self._note_edited(name, text))
+        commit_on_leave(note, lambda name=spec.field, note=note: self._note_edited(name, note.text()))
         top = Qt.AlignmentFlag.AlignTop
         grid.addWidget(label, row, 0, top)
         grid.addWidget(field, row, 1, top)
@@ -754,13 +755,14 @@ class OpportunitiesWorkspace(Workspace):
         self._set(f"notes.{name}", text.strip() or None, f"source of {INPUTS[name].label.lower()}")
         self.notes[name].setToolTip(text)
 
-    def _name_edited(self, text: str) -> None:
+    def _name_edited(self, text: str) -> bool:
         if not text.strip():
             self.text_error.setText("An opportunity needs a name.")
             self.text_error.show()
-            return
+            return False
         self.text_error.hide()
         self._set("name", text.strip(), "opportunity name")
+        return True
 
     def _description_edited(self) -> None:
         self._set("description", self.description_edit.toPlainText(), "description")

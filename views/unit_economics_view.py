@@ -515,7 +515,7 @@ class UnitEconomicsWorkspace(Workspace):
                 label.setToolTip(tip)
                 label.setWordWrap(True)
                 label.setMinimumWidth(150)
-                field = EstimateField(kind)
+                field = EstimateField(kind, field=name)
                 field.setObjectName(name)
                 field.setMinimumWidth(120)
                 field.setToolTip(tip)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt
 
 from models.estimate import Estimate
 from views.estimate_field import (
@@ -60,19 +60,48 @@ def test_format_shows_percentages_and_ranges() -> None:
     assert format_estimate(Estimate(1200.0), "number", GERMAN) == "1.200"
 
 
-def test_field_emits_valid_values_and_shows_errors_beside_itself(qtbot: Any) -> None:
-    field = EstimateField("percent")
+def test_field_passes_on_an_entry_only_when_committed(qtbot: Any) -> None:
+    field = EstimateField("percent", field="adoption_target")
     qtbot.addWidget(field)
     field.show()
     field.set_value(0.3)
     values: list[Any] = []
     field.edited.connect(values.append)
-    field.line.clear()
+    field.line.selectAll()
     qtbot.keyClicks(field.line, "45%")
-    assert values[-1] == 0.45
+    assert values == []  # typing previews, it stores nothing
+    assert field.preview.text() == "45% · a plain number"
+    qtbot.keyClick(field.line, Qt.Key.Key_Return)
+    assert values == [0.45]
     qtbot.keyClicks(field.line, "x")
     assert field.error.isVisible() and "Type a number" in field.error.text()
-    assert values[-1] == 0.45  # the invalid text was never passed on
+    qtbot.keyClick(field.line, Qt.Key.Key_Return)
+    assert values == [0.45]  # the refused text was never passed on
+    assert "Not stored: the results use 45%." in field.error.text()
+
+
+def test_the_preview_checks_the_fields_limits(qtbot: Any) -> None:
+    field = EstimateField("integer", field="launch_month")
+    qtbot.addWidget(field)
+    field.show()
+    field.set_value(3)
+    field.line.selectAll()
+    qtbot.keyClicks(field.line, "2.5")
+    assert field.error.text() == "Must be a whole number."
+    field.line.selectAll()
+    qtbot.keyClicks(field.line, "121")
+    assert field.error.text() == "Must be at most 120."
+
+
+@pytest.mark.parametrize(("current", "typed", "base"), [
+    (Estimate(20), "10 - 40", 20),  # within the range: kept
+    (Estimate(20), "30 - 40", 35),  # outside: the midpoint
+    (Estimate(25, 10, 40, "pert"), "5 - 15", 10),
+    (None, "10 - 40", 25),
+])
+def test_a_typed_range_keeps_the_base_within_it_else_takes_the_midpoint(
+        current: Estimate | None, typed: str, base: float) -> None:
+    assert parse_estimate(typed, "number", current, US).base == base
 
 
 def test_estimate_dialog_builds_an_estimate_with_a_density_preview(qtbot: Any) -> None:

@@ -162,6 +162,7 @@ def test_ctrl_z_in_a_number_field_undoes_the_project_change(window: MainWindow, 
     field.line.setFocus()
     field.line.selectAll()
     qtbot.keyClicks(field.line, "7")
+    qtbot.keyClick(field.line, QtKeys.Key.Key_Return)  # stored when committed
     assert window.controller.state.snapshot() != before
     qtbot.keyClick(field.line, QtKeys.Key.Key_Z, QtKeys.KeyboardModifier.ControlModifier)
     assert window.controller.state.snapshot() == before

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -63,6 +63,7 @@ def test_a_field_refuses_values_beyond_the_limits_and_save_still_works(
     line.selectAll()
     QTest.keyClicks(line, "150000000000")  # twelve digits typed: 1.5e11 is within the limit
     assert not ws.fields["build_cost"].error.isVisible()
+    QTest.keyClick(line, Qt.Key.Key_Return)  # stored when committed
     stored = controller.state.value("opportunity", PLAIN, "build_cost")
     assert stored == 150_000_000_000
 

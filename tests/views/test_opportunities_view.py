@@ -54,6 +54,7 @@ def type_into(qtbot: QtBot, ws: OpportunitiesWorkspace, name: str, text: str) ->
     line.setFocus()
     line.selectAll()
     qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)  # an entry is stored when committed
 
 
 def settle(qtbot: QtBot, ws: OpportunitiesWorkspace) -> None:
@@ -97,11 +98,14 @@ def test_typing_a_value_moves_results_and_charts_and_undo_restores_them(qtbot: Q
 
 def test_a_range_typed_as_text_becomes_an_estimate(qtbot: QtBot, controller: Any) -> None:
     ws = workspace(qtbot, controller, PLAIN)
+    had = controller.state.value("opportunity", PLAIN, "adoption_target")
     type_into(qtbot, ws, "adoption_target", "20% - 40%")
     value = controller.state.value("opportunity", PLAIN, "adoption_target")
     assert isinstance(value, dict)
     assert value["low"] == pytest.approx(0.2) and value["high"] == pytest.approx(0.4)
-    assert value["dist"] == "triangular"
+    assert value["dist"] == had["dist"]  # the range's shape is kept
+    assert had["base"] == pytest.approx(0.4)  # within the typed range, so the base is kept
+    assert value["base"] == had["base"]
 
 
 def test_an_invalid_entry_shows_its_rule_and_is_not_stored(qtbot: QtBot, controller: Any) -> None:
@@ -111,10 +115,9 @@ def test_an_invalid_entry_shows_its_rule_and_is_not_stored(qtbot: QtBot, control
     field = ws.fields["success_rate"]
     assert field.error.isVisible()
     assert "between 0% and 100%" in field.error.text()
-    # "1" and "15" were valid on the way; 150% never reached the project.
-    assert controller.state.value("opportunity", PLAIN, "success_rate") == pytest.approx(0.15)
-    controller.undo_stack.undo()
+    # Nothing is stored while typing, so neither 1% nor 15% reached the project on the way.
     assert controller.state.value("opportunity", PLAIN, "success_rate") == stored
+    assert controller.undo_stack.count() == 0
 
     type_into(qtbot, ws, "build_cost", "lots")
     assert "Type a number" in ws.fields["build_cost"].error.text()
@@ -176,6 +179,7 @@ def test_notes_status_and_description_are_stored_and_undoable(qtbot: QtBot, cont
     note.setFocus()
     note.selectAll()
     qtbot.keyClicks(note, "CRM seats, 2026")
+    qtbot.keyClick(note, Qt.Key.Key_Return)
     assert controller.state.value("opportunity", PLAIN, "notes.eligible_users") == \
         "CRM seats, 2026"
     ws.status_combo.setCurrentIndex(ws.status_combo.findData("paused"))
@@ -199,6 +203,7 @@ def test_add_and_remove_are_undoable(qtbot: QtBot, controller: Any) -> None:
     assert ws.name_edit.text() == "New opportunity"
     assert result_of(controller, "opp-new-1").npv != 0  # sensible defaults give a real result
     qtbot.keyClicks(ws.name_edit, "Renewal risk alerts")  # the name is selected, ready to type
+    qtbot.keyClick(ws.name_edit, Qt.Key.Key_Return)
     assert controller.state.value("opportunity", "opp-new-1", "name") == "Renewal risk alerts"
 
     ws.table.setFocus()

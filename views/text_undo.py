@@ -1,0 +1,112 @@
+"""One undo for the whole window: Ctrl+Z in a text field undoes the project, and typing stores on leave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow, QPlainTextEdit, QTextEdit, QWidget
+
+TEXT_WIDGETS = (QLineEdit, QPlainTextEdit, QTextEdit)
+_HOOK = "commitOnLeave"
+_REDO_KEYS = (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"))
+_WATCHED = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress, QEvent.Type.Shortcut)
+
+
+class _CommitHook(QObject):
+    """Child of a text editor: stores its entry when the editor loses focus or the window asks."""
+
+    def __init__(self, editor: QWidget, store: Callable[[], bool | None]) -> None:
+        super().__init__(editor)
+        self.setObjectName(_HOOK)
+        self.store = store
+
+    def commit(self) -> bool:
+        """Store what the editor holds; False when it was refused (the editor says why)."""
+        return self.store() is not False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.FocusOut:
+            self.commit()
+        return False
+
+
+def commit_on_leave(editor: QLineEdit | QPlainTextEdit | QTextEdit,
+                    store: Callable[[], bool | None]) -> None:
+    """Call ``store`` when the entry in ``editor`` is done: Enter, Tab or leaving a line, leaving
+    a text box, and just before the window's undo, redo or any shortcut runs.
+
+    ``store`` returns False when it refused the entry (and showed why): an undo then waits, so
+    the refused text is not lost under a change the user did not mean to undo.
+    """
+    hook = _CommitHook(editor, store)
+    if isinstance(editor, QLineEdit):
+        editor.editingFinished.connect(hook.commit)
+    else:
+        editor.installEventFilter(hook)
+
+
+def commit_pending(widget: QWidget | None) -> bool:
+    """Store the entry of ``widget`` if it is a text editor that stores on leave; False if refused."""
+    if widget is None:
+        return True
+    hook = widget.findChild(QObject, _HOOK, Qt.FindChildOption.FindDirectChildrenOnly)
+    return hook.commit() if isinstance(hook, _CommitHook) else True
+
+
+def _is_undo(event: QKeyEvent) -> bool:
+    return event.matches(QKeySequence.StandardKey.Undo)
+
+
+def _is_redo(event: QKeyEvent) -> bool:
+    if event.matches(QKeySequence.StandardKey.Redo):
+        return True
+    pressed = QKeySequence(event.keyCombination())
+    return any(pressed.matches(key) == QKeySequence.SequenceMatch.ExactMatch for key in _REDO_KEYS)
+
+
+class TextUndoRouter(QObject):
+    """Sends Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y typed in any text field of ``window`` to the window's
+    undo and redo actions (the project's undo stack), never to the field's own history, and
+    stores a field's pending entry before any shortcut acts (Save must save what was typed)."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)  # removed by Qt when this object goes with its window
+
+    def _action(self, name: str) -> QAction | None:
+        action = getattr(self.window, name, None)
+        return action if isinstance(action, QAction) else None
+
+    def _text_widget_of_window(self, obj: QObject) -> QWidget | None:
+        if isinstance(obj, TEXT_WIDGETS) and obj.window() is self.window:
+            return obj
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind not in _WATCHED:
+            return False
+        if kind == QEvent.Type.Shortcut:
+            focus = QApplication.focusWidget()
+            if focus is not None and focus.window() is self.window:
+                commit_pending(focus)
+            return False
+        widget = self._text_widget_of_window(watched)
+        if widget is None or not isinstance(event, QKeyEvent):
+            return False
+        name = "undo_action" if _is_undo(event) else "redo_action" if _is_redo(event) else ""
+        if not name:
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key comes to this filter as a key press, not to a shortcut
+            return True
+        action = self._action(name)
+        # What is being typed becomes its own step first, so undo takes it back as one step.
+        if commit_pending(widget) and action is not None and action.isEnabled():
+            action.trigger()
+        return True
