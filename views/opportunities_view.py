@@ -43,8 +43,8 @@ from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
-from views.text_undo import commit_on_leave
 from views.table_model import ObjectTableModel
+from views.text_undo import commit_on_leave
 from views.workspace import Workspace, delete_key, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
