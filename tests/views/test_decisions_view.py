@@ -227,6 +227,8 @@ def test_linked_volume_is_explained_and_own_volume_drives_tco(qtbot: Any, worksp
     assert grid.setData(grid.index(0, OptionGridModel.PER_TASK), "0.1")
     assert _result(controller, new).tco[grid.option_id(0)] == 0.0  # no volume yet
     qtbot.keyClicks(workspace.volume_field.line, "50000")
+    assert _result(controller, new).annual_volume == 0.0  # typing stores nothing until committed
+    qtbot.keyClick(workspace.volume_field.line, Qt.Key.Key_Return)
     assert _result(controller, new).annual_volume == 50000
     assert _result(controller, new).tco[grid.option_id(0)] == pytest.approx(3 * 0.1 * 50000)
 
