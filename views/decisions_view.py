@@ -405,7 +405,7 @@ class OptionGridModel(_ProjectTableModel):
         super().__init__(controller)
         self._tco: dict[str, float] = {}
         self._problems: dict[tuple[str, str], str] = {}
-        self._winner: str | None = None
+        self._leaders: tuple[str, ...] = ()  # the winner, or every option tied for the top score
 
     @property
     def currency(self) -> str:
@@ -432,12 +432,12 @@ class OptionGridModel(_ProjectTableModel):
 
     def reload(self) -> None:
         """TCO, the winner and the decision's own problems, read once per refresh."""
-        self._tco, self._problems, self._winner = {}, {}, None
+        self._tco, self._problems, self._leaders = {}, {}, ()
         if self.decision_id is None:
             return
         result = _result(self.controller, self.decision_id)
         if result is not None:
-            self._tco, self._winner = dict(result.tco), result.winner
+            self._tco, self._leaders = dict(result.tco), result.tied or (result.winner,)
             return
         # The plan is invalid: TCO needs only the option's costs, so show it anyway, and mark
         # the cells that stop this decision from being scored.
@@ -537,7 +537,7 @@ class OptionGridModel(_ProjectTableModel):
             return list((label, value) for value, label in OPTION_KINDS.items())
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.UPFRONT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and column == self.NAME and o["id"] == self._winner:
+        if role == Qt.ItemDataRole.FontRole and column == self.NAME and o["id"] in self._leaders:
             font = QFont()
             font.setBold(True)
             return font
@@ -549,8 +549,9 @@ class OptionGridModel(_ProjectTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if error:
                 return _sentence(error)
-            if column == self.NAME and o["id"] == self._winner:
-                return "The highest weighted score"
+            if column == self.NAME and o["id"] in self._leaders:
+                return "Tied for the highest weighted score" if len(self._leaders) > 1 \
+                    else "The highest weighted score"
             note = (o.get("notes") or {}).get(field) if field else None
             if note:
                 return f"Source: {note}"

@@ -33,7 +33,8 @@ def _direction(window: Any) -> bool:
     return next(c for c in decision["criteria"] if c["id"] == LATENCY)["higher_is_better"]
 
 
-def test_a_tie_is_said_as_a_tie_in_the_workspace(qtbot: Any, show_window: Any, sample_json: dict[str, Any]) -> None:
+def test_a_tie_is_said_as_a_tie_in_the_workspace(qtbot: Any, show_window: Any,
+                                                 sample_json: dict[str, Any]) -> None:
     window = _window(show_window, with_tied_decision(copy.deepcopy(sample_json)))
     workspace = _workspace(qtbot, window)
     workspace.select_decision("dec-contract")
@@ -46,6 +47,9 @@ def test_a_tie_is_said_as_a_tie_in_the_workspace(qtbot: Any, show_window: Any, s
     scores = workspace.scores_model
     assert [scores.index(r, ScoresModel.STATUS).data() for r in range(scores.rowCount())] == [
         "tied for highest score", "tied for highest score", ""]
+    grid = workspace.grid_model
+    assert [bool(grid.index(r, 0).data(Qt.ItemDataRole.FontRole)) for r in range(3)] == [True, True, False]
+    assert grid.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == "Tied for the highest weighted score"
     flips = workspace.flips_model
     assert [flips.index(r, FlipsModel.NEW_WINNER).data() for r in range(flips.rowCount())] == [
         "Partner", "Partner"]
