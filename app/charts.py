@@ -16,17 +16,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 from app.formatting import money, number, percent
 from app.labels import FIELDS, field_label
@@ -342,6 +344,241 @@ def _pad_range(lo: float, hi: float, below: float, above: float) -> tuple[float,
     return lo - below * span, hi + above * span
 
 
+# --- label layout -----------------------------------------------------------------------------
+
+#: A place for a label: offset from its anchor in points, and the alignment that goes with it.
+Spot = tuple[float, float, str, str]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+class _LabelLayout(Artist):
+    """Moves each registered label to its first spot clear of other texts, markers and the frame.
+
+    It runs inside every draw, after the layout engine has placed the axes and before anything
+    is painted (like a legend's "best" location), so it measures with the draw's own renderer at
+    the size and dpi being drawn: no extra draw, and right again after a resize or at an
+    export's dpi. Labels are left out of the layout: they stay inside their plot instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_zorder(-1e9)  # drawn before the axes, so before the labels it moves
+        self.set_in_layout(False)
+        self.entries: list[tuple[Annotation, list[Spot], tuple[Line2D, ...], bool]] = []
+
+    def add(self, label: Annotation, spots: Sequence[Spot], first: bool = False,
+            trim: Sequence[Line2D] = (), optional: bool = False) -> None:
+        """Place ``label`` at the first of ``spots`` that is clear (``first``: before the others).
+
+        A label given a leader (``arrowprops``) shows it only when the spot is more than 8 points
+        beyond the leader's ``shrinkB`` from its anchor. Vertical lines in ``trim`` (drawn with
+        ``axvline``) do not block the label: each stops short of the lowest such label it would run
+        through, so labels can stand above them. An ``optional`` label with no clear spot is left
+        out rather than drawn over something.
+        """
+        label.set_in_layout(False)
+        self.entries.insert(0 if first else len(self.entries), (label, list(spots), tuple(trim), optional))
+
+    def get_window_extent(self, renderer: RendererBase | None = None) -> Bbox:
+        return Bbox.null()
+
+    def draw(self, renderer: RendererBase) -> None:
+        if not self.get_visible() or not self.entries:
+            return
+        fig = self.get_figure(root=True)
+        trimmed = {line for _, _, trim, _ in self.entries for line in trim}
+        for line in trimmed:  # full height again: this draw may be at another size
+            line.set_ydata([0.0, 1.0])
+        for label, _, _, optional in self.entries:
+            if optional:  # shown again: there may be room at this size
+                label.set_visible(True)
+        own = {id(label) for label, _, _, _ in self.entries}
+        texts = [_box(t, renderer) for t in _shown_texts(fig) if id(t) not in own]  # type: ignore[arg-type]
+        lines, points = _reference_lines(fig), _marked_points(fig)  # type: ignore[arg-type]
+        curves = _curve_points(fig)  # type: ignore[arg-type]
+        pad = renderer.points_to_pixels(2.0)
+        to_pixels = renderer.points_to_pixels(1.0)
+        ends: dict[Line2D, float] = {}  # pixel height at which each trimmed line stops
+        for label, spots, trim, optional in self.entries:
+            if not label.get_visible() or not spots:
+                continue
+            extent = Text.get_window_extent(label, renderer)
+            width, height = extent.width + 2 * pad, extent.height + 2 * pad
+            ax = label.axes
+            assert ax is not None
+            box = ax.get_window_extent(renderer)
+            frame = (box.x0, box.y0, box.x1, box.y1)
+            blocking = [b for line, b in lines if line not in trim]
+            at = np.asarray(label._get_position_xy(renderer), dtype=float)  # where the label points
+            best: tuple[int, float, int] | None = None
+            chosen = spots[0]
+            for rank, (dx, dy, ha, va) in enumerate(spots):
+                # The text's box as aligned at this spot, grown by ``pad`` on every side.
+                x = at[0] + dx * to_pixels - width * {"left": 0.0, "center": 0.5, "right": 1.0}[ha] + (
+                    -pad if ha == "left" else pad if ha == "right" else 0.0)
+                y = at[1] + dy * to_pixels - height * {"bottom": 0.0, "center": 0.5, "top": 1.0}[va] + (
+                    -pad if va == "bottom" else pad if va == "top" else 0.0)
+                spot = (x, y, x + width, y + height)
+                hits, area = _collisions(spot, texts, blocking, points, at, frame)
+                if len(curves):  # a data line through the text
+                    hits += int(np.any((curves[:, 0] > x) & (curves[:, 0] < spot[2])
+                                       & (curves[:, 1] > y) & (curves[:, 1] < spot[3])))
+                if best is None or (hits, area, rank) < best:
+                    best, chosen = (hits, area, rank), (dx, dy, ha, va)
+                if hits == 0:
+                    break
+            if optional and best is not None and best[0] > 0:
+                label.set_visible(False)
+                continue
+            dx, dy, ha, va = chosen
+            label.xyann = (dx, dy)
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            placed = _box(label, renderer)
+            texts.append(placed)
+            if label.arrow_patch is not None:
+                nearest = np.clip(at, placed[:2], placed[2:])
+                reach = float(label.arrowprops.get("shrinkB", 0.0)) + 8  # type: ignore[union-attr]
+                label.arrow_patch.set_visible(bool(np.hypot(*(nearest - at)) > reach * to_pixels))
+            for line, (x0, _, _, _) in ((line, b) for line, b in lines if line in trim):
+                if placed[0] - pad <= x0 <= placed[2] + pad:
+                    ends[line] = min(ends.get(line, math.inf), placed[1] - pad)
+        for line, end in ends.items():
+            box = line.axes.get_window_extent(renderer)  # type: ignore[union-attr]
+            line.set_ydata([0.0, max(0.0, (end - box.y0) / box.height)])
+
+
+def _corners(gap: float, prefer: tuple[str, str]) -> list[Spot]:
+    """Spots at a point's four corners, ``prefer`` (its ha, va) first, then twice and four times as far."""
+    ha, va = prefer
+    other_ha, other_va = ("left" if ha == "right" else "right"), ("top" if va == "bottom" else "bottom")
+    order = [(ha, va), (other_ha, va), (ha, other_va), (other_ha, other_va)]
+    return [(reach * gap * (1 if h == "left" else -1), reach * gap * (1 if v == "bottom" else -1), h, v)
+            for reach in (1, 2, 4) for h, v in order]
+
+
+def _labels(fig: Figure) -> _LabelLayout:
+    """The figure's label layout, added on first use."""
+    for artist in fig.artists:
+        if isinstance(artist, _LabelLayout):
+            return artist
+    return fig.add_artist(_LabelLayout())  # type: ignore[return-value]
+
+
+def _box(text: Text, renderer: RendererBase) -> Box:
+    if isinstance(text, Annotation):  # an annotation finds its place in display space as it draws
+        text.update_positions(renderer)
+    box = Text.get_window_extent(text, renderer)  # the text only, not an annotation's leader
+    return (box.x0, box.y0, box.x1, box.y1)
+
+
+def _shown_texts(fig: Figure) -> list[Text]:
+    """Every text a draw paints: titles, legends, axis labels, labels, and the ticks drawn."""
+    texts: list[Text] = [*fig.texts]
+    if fig._suptitle is not None:  # type: ignore[attr-defined]
+        texts.append(fig._suptitle)  # type: ignore[attr-defined]
+    legends = [*fig.legends]
+    for ax in fig.axes:
+        texts += [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_visible():  # a twin's shared axis is hidden
+                # The ticks a draw shows: those within the view, as the axis itself picks them.
+                for tick in axis._update_ticks():  # type: ignore[attr-defined]
+                    texts += [tick.label1, tick.label2]
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    for legend in legends:
+        texts += legend.get_texts()
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _reference_lines(fig: Figure) -> list[tuple[Line2D, Box]]:
+    """Straight horizontal and vertical lines across a plot (zero, P50, payback...) in pixels."""
+    out: list[tuple[Line2D, Box]] = []
+    for ax in fig.axes:
+        frame = ax.get_window_extent()
+        for line in ax.lines:
+            if not line.get_visible() or line.get_linestyle() in ("None", "", " "):
+                continue
+            xy = line.get_transform().transform(line.get_xydata())
+            if len(xy) != 2 or not np.isfinite(xy).all():
+                continue
+            (x0, y0), (x1, y1) = xy
+            if abs(x0 - x1) < 0.5 or abs(y0 - y1) < 0.5:  # clipped to the plot, as drawn
+                out.append((line, (max(min(x0, x1), frame.x0), max(min(y0, y1), frame.y0),
+                                   min(max(x0, x1), frame.x1), min(max(y0, y1), frame.y1))))
+    return out
+
+
+def _curve_points(fig: Figure) -> np.ndarray:
+    """Points every pixel or so along the plotted curves (lines of more than two points)."""
+    pieces = []
+    for ax in fig.axes:
+        for line in ax.lines:
+            if (not line.get_visible() or line.get_linestyle() in ("None", "", " ")
+                    or len(line.get_xydata()) < 3):
+                continue
+            xy = line.get_transform().transform(line.get_xydata())
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if len(xy) < 2:
+                continue
+            steps = np.maximum(np.ceil(np.hypot(*np.diff(xy, axis=0).T)), 1).astype(int)
+            # Straight runs between vertices, cut every pixel, so a sparse line still shows.
+            fractions = np.concatenate([np.arange(n) / n for n in steps])
+            starts = np.repeat(xy[:-1], steps, axis=0)
+            pieces.append(starts + np.repeat(np.diff(xy, axis=0), steps, axis=0) * fractions[:, None])
+            pieces.append(xy[-1:])
+    return np.concatenate(pieces) if pieces else np.empty((0, 2))
+
+
+def _marked_points(fig: Figure) -> list[tuple[float, float, float]]:
+    """Marked points (line markers, bubbles) as pixel centres and radii."""
+    out: list[tuple[float, float, float]] = []
+    to_pixels = fig.dpi / 72
+    for ax in fig.axes:
+        for line in ax.lines:
+            if line.get_visible() and line.get_marker() not in (None, "None", "", " "):
+                radius = float(line.get_markersize()) / 2 * to_pixels
+                centres = line.get_transform().transform(line.get_xydata())
+                out += [(float(x), float(y), radius) for x, y in centres]
+        for coll in ax.collections:
+            if isinstance(coll, PathCollection) and coll.get_visible() and len(coll.get_sizes()):
+                sizes = coll.get_sizes()
+                centres = coll.get_offset_transform().transform(coll.get_offsets())
+                out += [(float(x), float(y), math.sqrt(sizes[k % len(sizes)]) / 2 * to_pixels)
+                        for k, (x, y) in enumerate(centres)]
+    return out
+
+
+def _collisions(spot: Box, texts: Sequence[Box], lines: Sequence[Box],
+                points: Sequence[tuple[float, float, float]], at: np.ndarray,
+                frame: Box) -> tuple[int, float]:
+    """(How many things ``spot`` runs into, the area it shares with texts and lies outside ``frame``).
+
+    A line through the label's own anchor and a point under it are the label's own: not counted.
+    """
+    hits, area = 0, 0.0
+    for other in texts:
+        shared = _overlap(spot, other)
+        if shared > 0:
+            hits, area = hits + 1, area + shared
+    for x0, y0, x1, y1 in lines:
+        if x0 - 2 <= at[0] <= x1 + 2 and y0 - 2 <= at[1] <= y1 + 2:
+            continue
+        if x0 <= spot[2] and x1 >= spot[0] and y0 <= spot[3] and y1 >= spot[1]:
+            hits += 1
+    for cx, cy, r in points:
+        if math.hypot(at[0] - cx, at[1] - cy) <= max(r, 2.0):
+            continue
+        nearest = (min(max(cx, spot[0]), spot[2]), min(max(cy, spot[1]), spot[3]))
+        if math.hypot(nearest[0] - cx, nearest[1] - cy) < r:
+            hits += 1
+    outside = (spot[2] - spot[0]) * (spot[3] - spot[1]) - _overlap(spot, frame)
+    if outside > 1.0:
+        hits, area = hits + 1, area + outside
+    return hits, area
+
+
 # --- 1. portfolio bubble chart ----------------------------------------------------------------
 
 
@@ -445,77 +682,31 @@ MAX_BUBBLE_LABELS = 12
 
 def _label_bubbles(fig: Figure, ax: Axes, rows: Sequence[OpportunityResult], xs: np.ndarray,
                    ys: np.ndarray, sizes: np.ndarray) -> None:
-    """Short names beside the bubbles, each in the first free spot among a few around its bubble.
+    """Short names beside the bubbles, each in the first clear spot among a few around its bubble.
 
-    Spots are tried right, left, above, below, then further up or down with a leader line; a spot
-    is free when it overlaps no label placed before, no other bubble and stays inside the plot.
+    Spots are tried right, left, above, below, then further up or down with a leader line; the
+    label layout keeps each clear of other labels, other bubbles, the zero line and the frame,
+    and leaves out a name with no clear spot (the table lists every opportunity).
     """
-    fig.draw_without_rendering()  # settle the layout so data positions are known in points
-    to_points = 72.0 / fig.dpi
-    box = ax.get_window_extent()
-    frame = (box.x0 * to_points + 2, box.y0 * to_points + 2, box.x1 * to_points - 2, box.y1 * to_points - 2)
-    frame_area = (frame[2] - frame[0]) * (frame[3] - frame[1])
-    points = ax.transData.transform(np.column_stack([xs, ys])) * to_points
-    radii = np.sqrt(sizes) / 2
-    bubbles = [(px - r, py - r, px + r, py + r) for (px, py), r in zip(points, radii, strict=True)]
+    radii = np.sqrt(sizes) / 2  # points
     height = TEXT_SIZE * 1.25
-    placed: list[tuple[float, float, float, float]] = []
-    leaders: list[np.ndarray] = []  # points along each leader line drawn so far
-
-    def crossings(box: tuple[float, float, float, float], along: Sequence[np.ndarray]) -> int:
-        return sum(int(np.any((line[:, 0] > box[0]) & (line[:, 0] < box[2])
-                              & (line[:, 1] > box[1]) & (line[:, 1] < box[3]))) for line in along)
-
     for i in sorted(range(len(rows)), key=lambda i: -ys[i]):  # the most valuable get first pick
-        text = short_name(rows[i].name or rows[i].id, 30)
-        width = _text_width(text)
-        px, py = points[i]
-        gap = radii[i] + 3
-        spots: list[tuple[float, float, str]] = [(gap, 0.0, "left"), (-gap, 0.0, "right"),
-                                                 (0.0, gap + height / 2, "center"),
-                                                 (0.0, -gap - height / 2, "center")]
-        for step in (0.5, 1, 1.5, 2, 3, 4):
-            for sign in (1, -1):
-                dy = sign * step * height
-                spots += [(gap, dy, "left"), (-gap, dy, "right")]
-        best: tuple[float, float, float, str, tuple[float, float, float, float]] | None = None
-        for dx, dy, ha in spots:
-            x0 = px + dx - (width if ha == "right" else width / 2 if ha == "center" else 0.0)
-            spot = (x0, py + dy - height / 2, x0 + width, py + dy + height / 2)
-            inside = _overlap(spot, frame)
-            leader = None
-            if abs(dy) > radii[i] and ha != "center":
-                end = np.array([px + dx, py + dy])
-                leader = np.linspace(np.array([px, py]), end, 12)[2:-1]  # off the bubble, short of the text
-            cost = (10 * sum(_overlap(spot, other) for other in placed)
-                    + 50 * height * crossings(spot, leaders)
-                    + (50 * height * sum(crossings(other, [leader]) for other in placed) if leader is not None
-                       else 0.0)
-                    + sum(_overlap(spot, b) for j, b in enumerate(bubbles) if j != i)
-                    # Hiding another bubble's centre hides that opportunity: worse than any overlap.
-                    + 20 * height * height * sum(
-                        1 for j, (cx, cy) in enumerate(points)
-                        if j != i and spot[0] <= cx <= spot[2] and spot[1] <= cy <= spot[3])
-                    + 10 * (width * height - inside) + 1e-6 * frame_area * abs(dy))
-            if best is None or cost < best[0]:
-                best = (cost, dx, dy, ha, spot)
-            if cost <= 1e-6 * frame_area * abs(dy) + 1e-9:
-                break
-        assert best is not None
-        _, dx, dy, ha, spot = best
-        placed.append(spot)
-        moved = abs(dy) > radii[i] and ha != "center"
-        if moved:
-            leaders.append(np.linspace(np.array([px, py]), np.array([px + dx, py + dy]), 12)[2:-1])
-        label = ax.annotate(text, xy=(xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                    va="center", fontsize=TEXT_SIZE, color=INK, fontfamily=FONT, zorder=4,
-                    bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none",
-                          "alpha": 0.75},
-                    arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 1,
-                                "shrinkB": radii[i]} if moved else None)
-        # Placed after the layout settled: a label reaching past the frame must not shrink the
-        # plot (on a small canvas that squeezed the axes to a sliver under their own labels).
-        label.set_in_layout(False)
+        gap = float(radii[i]) + 3
+        spots: list[Spot] = [(gap, 0.0, "left", "center"), (-gap, 0.0, "right", "center"),
+                             (0.0, gap, "center", "bottom"), (0.0, -gap, "center", "top")]
+        for reach in (gap, gap + 2 * height):
+            for step in (0.5, 1, 1.5, 2, 3, 4):
+                for sign in (1, -1):
+                    dy = sign * step * height
+                    spots += [(reach, dy, "left", "center"), (-reach, dy, "right", "center")]
+        label = ax.annotate(short_name(rows[i].name or rows[i].id, 30), xy=(xs[i], ys[i]), xytext=(0, 0),
+                            textcoords="offset points", fontsize=TEXT_SIZE, color=INK, fontfamily=FONT,
+                            zorder=4,
+                            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none",
+                                  "alpha": 0.75},
+                            arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 1,
+                                        "shrinkB": float(radii[i])})
+        _labels(fig).add(label, spots, optional=True)
 
 
 # --- 2. NPV distribution ----------------------------------------------------------------------
@@ -558,44 +749,57 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: percent(v / n)))
     _money_axis(ax.xaxis, currency)
     _label(ax, "Net present value", "Share of simulations")
+    verticals: list[Line2D] = []  # they stop under the percentile labels standing above them
     if edges[0] < 0 < edges[-1]:
-        ax.axvline(0, color=INK, linewidth=0.9, zorder=2)
+        verticals.append(ax.axvline(0, color=INK, linewidth=0.9, zorder=2))
 
     span = edges[-1] - edges[0]
     if counts.size == 1:  # every simulation gave one value: a narrow bar in a readable range
         ax.set_xlim(edges[0] - 10 * span, edges[-1] + 10 * span)
         span = 21 * span
-    markers = [("P10", stats.p10, "right", 0.97, ":"), ("P50", stats.p50, "left", 0.88, "--"),
-               ("P90", stats.p90, "left", 0.97, ":")]
+    markers = [("P10", stats.p10, "right", ":"), ("P50", stats.p50, "left", "--"),
+               ("P90", stats.p90, "left", ":")]
     if abs(stats.p90 - stats.p10) <= 1e-9 * max(abs(stats.p50), 1.0):
-        markers = [("P10 = P50 = P90", stats.p50, "left", 0.97, "--")]
-    for name, value, ha, height, style in markers:
-        if not math.isfinite(value):
-            continue
-        ax.axvline(value, color=INK, linewidth=1.1, linestyle=style, zorder=3, gid=name[:3].lower())
-        left_edge, right_edge = ax.get_xlim()
-        near_left, near_right = value - left_edge < 0.2 * span, right_edge - value < 0.2 * span
-        side = "left" if (ha == "right" and near_left) else ("right" if (ha == "left" and near_right) else ha)
-        ax.annotate(f"{name} {_money(value, currency)}", xy=(value, height),
-                    xycoords=ax.get_xaxis_transform(), xytext=(-4 if side == "right" else 4, 0),
-                    textcoords="offset points", ha=side, va="top", fontsize=TEXT_SIZE, color=INK,
-                    fontfamily=FONT, bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
-                                           "edgecolor": "none", "alpha": 0.85})
-    _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV",
-            f"P10 to P90: {_money(stats.p10, currency)} to {_money(stats.p90, currency)}"
-            f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
-            f"; {max(n, stats.simulations):,} simulations.")
+        markers = [("P10 = P50 = P90", stats.p50, "left", "--")]
+    box = {"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+    row = TEXT_SIZE * 1.5  # points from one staggered row of labels to the next
+    leader = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 0}
     if launch_failure is not None and math.isfinite(launch_failure):
         failed = np.isclose(values, launch_failure, rtol=1e-9, atol=1e-6)
         if failed.any():
             bar = int(np.clip(np.searchsorted(edges, launch_failure, side="right") - 1, 0, counts.size - 1))
             right = launch_failure - edges[0] < 0.5 * span
-            ax.annotate(f"Launch fails: {_money(launch_failure, currency)}\n"
-                        f"({percent(failed.mean())} of simulations)", xy=(centres[bar], counts[bar]),
-                        xytext=(10 if right else -10, -2), textcoords="offset points",
-                        ha="left" if right else "right", va="top", fontsize=TEXT_SIZE, color=AMBER,
-                        fontfamily=FONT, bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
-                                               "edgecolor": "none", "alpha": 0.85})
+            label = ax.annotate(f"Launch fails: {_money(launch_failure, currency)}\n"
+                                f"({percent(failed.mean())} of simulations)", xy=(centres[bar], counts[bar]),
+                                xytext=(0, 0), textcoords="offset points", fontsize=TEXT_SIZE, color=AMBER,
+                                fontfamily=FONT, bbox=box, arrowprops=leader)
+            # Beside the spike's top, then lower or further along (with a leader back to the
+            # spike) until clear of the P lines and zero.
+            sides = ("left", "right") if right else ("right", "left")
+            _labels(fig).add(label, [(gap if ha == "left" else -gap, -2 - k * row, ha, "top")
+                                     for gap in (6, 30, 60, 100, 150, 200, 260, 330) for k in range(4)
+                                     for ha in sides], first=True)
+    percentiles = [(name, value, ha, style) for name, value, ha, style in markers if math.isfinite(value)]
+    verticals += [ax.axvline(value, color=INK, linewidth=1.1, linestyle=style, zorder=3, gid=name[:3].lower())
+                  for name, value, _, style in percentiles]
+    for name, value, ha, _ in percentiles:
+        left_edge, right_edge = ax.get_xlim()
+        near_left, near_right = value - left_edge < 0.2 * span, right_edge - value < 0.2 * span
+        side = "left" if (ha == "right" and near_left) else ("right" if (ha == "left" and near_right) else ha)
+        other = "left" if side == "right" else "right"
+        label = ax.annotate(f"{name} {_money(value, currency)}", xy=(value, 1.0),
+                            xycoords=ax.get_xaxis_transform(), xytext=(0, 0), textcoords="offset points",
+                            fontsize=TEXT_SIZE, color=INK, fontfamily=FONT, bbox=box)
+        # At the top beside its line; when the percentiles crowd, a row lower, or standing on
+        # its line (the lines below a label stop short of it).
+        _labels(fig).add(label, [(gap, -2 - k * row, ha, "top") for k in range(4)
+                                 for gap, ha in ((4 if side == "left" else -4, side), (0, "center"),
+                                                 (4 if other == "left" else -4, other))],
+                         trim=verticals)
+    _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV",
+            f"P10 to P90: {_money(stats.p10, currency)} to {_money(stats.p90, currency)}"
+            f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
+            f"; {max(n, stats.simulations):,} simulations.")
     signs = [(AMBER, "NPV below zero", bool((centres < 0).any())),
              (TEAL, "NPV above zero", bool((centres >= 0).any()))]
     _legend(fig, [Patch(color=c) for c, _, shown in signs if shown], [t for _, t, shown in signs if shown],
@@ -688,11 +892,16 @@ def monthly_cash_flow(result: OpportunityResult, currency: str = "USD", horizon:
         right.axvline(payback, color=INK, linewidth=0.9, linestyle="--", zorder=3, gid="payback")
         right.plot([payback], [cumulative[payback - 1]], marker="o", color=INK, markersize=6, zorder=5)
         early = payback < 0.75 * months
-        right.annotate(f"Payback, month {payback}", xy=(payback, cumulative[payback - 1]),
-                       xytext=(8 if early else -8, -10), textcoords="offset points",
-                       ha="left" if early else "right", va="top", fontsize=TEXT_SIZE, color=INK,
-                       fontfamily=FONT, bbox={"boxstyle": "square,pad=0.2", "facecolor": "white",
-                                              "edgecolor": "none", "alpha": 0.9})
+        label = right.annotate(f"Payback, month {payback}", xy=(payback, cumulative[payback - 1]),
+                               xytext=(0, 0), textcoords="offset points", fontsize=TEXT_SIZE, color=INK,
+                               fontfamily=FONT, bbox={"boxstyle": "square,pad=0.2", "facecolor": "white",
+                                                      "edgecolor": "none", "alpha": 0.9})
+        # Below and after the point (before it when late in the horizon), else another corner,
+        # further down or up: clear of the zero line, the bars' axis and the right axis's ticks.
+        sides = ("left", "right") if early else ("right", "left")
+        _labels(fig).add(label, [(8 if ha == "left" else -8, sign * (10 + k * TEXT_SIZE * 1.5), ha,
+                                  "top" if sign < 0 else "bottom")
+                                 for k in range(4) for sign in (-1, 1) for ha in sides])
     _header(fig, title, f"Undiscounted cash by month; cumulative net {end} by month {months}.")
     handles = [*ax.get_legend_handles_labels()[0], *right.get_legend_handles_labels()[0]]
     _legend(fig, handles, [str(h.get_label()) for h in handles], loc="outside lower center")
@@ -799,21 +1008,22 @@ def tornado(result: OpportunityResult, plan: Plan, currency: str | None = None, 
     lo = float(min(low_ends.min(), high_ends.min(), base))
     hi = float(max(low_ends.max(), high_ends.max(), base))
     ax.set_xlim(*_pad_range(lo, hi, 0.24, 0.24))
-    style = {"fontsize": TEXT_SIZE, "color": MUTED, "fontfamily": FONT, "va": "center",
-             "textcoords": "offset points"}
+    style = {"fontsize": TEXT_SIZE, "color": MUTED, "fontfamily": FONT, "textcoords": "offset points",
+             "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}}
     for i, b in enumerate(bars):
         field = b.key[2]
         low_text, high_text = field_value(field, b.low, currency), field_value(field, b.high, currency)
         if (b.npv_low - base) * (b.npv_high - base) > 0:  # both ends on one side: one label
             end = b.npv_low if abs(b.npv_low - base) > abs(b.npv_high - base) else b.npv_high
-            right = end >= base
-            ax.annotate(f"{low_text} / {high_text}", xy=(end, i), xytext=(4 if right else -4, 0),
-                        ha="left" if right else "right", **style)
-            continue
-        for end, text, default_right in ((b.npv_low, low_text, False), (b.npv_high, high_text, True)):
-            right = end > base or (end == base and default_right)
-            ax.annotate(text, xy=(end, i), xytext=(4 if right else -4, 0), ha="left" if right else "right",
-                        **style)
+            ends = [(end, f"{low_text} / {high_text}", end >= base)]
+        else:
+            ends = [(end, text, end > base or (end == base and default_right)) for end, text, default_right
+                    in ((b.npv_low, low_text, False), (b.npv_high, high_text, True))]
+        for end, text, right in ends:
+            # Past the bar's end; where that runs off the plot or into the axis, just inside it.
+            label = ax.annotate(text, xy=(end, i), xytext=(0, 0), **style)
+            outside, inside = (4, 0, "left", "center"), (-4, 0, "right", "center")
+            _labels(fig).add(label, [outside, inside] if right else [inside, outside])
     top = bars[0]
     title = (f"{name}: {field_label(top.key[2]).lower()} moves NPV most, "
              f"{_money(min(top.npv_low, top.npv_high), currency)} to "
@@ -945,14 +1155,14 @@ def cumulative_tco(decision: Decision, decision_result: DecisionResult | None, h
     _money_axis(ax.yaxis, currency)
     _label(ax, "Years from the decision", "Cumulative cost")
 
-    ids = list(ends)
-    span = ax.get_ylim()[1] - ax.get_ylim()[0]
-    spots = _spread([ends[i] for i in ids], 0.075 * span, ax.get_ylim()[0], ax.get_ylim()[1])
-    for oid, spot in zip(ids, spots, strict=True):
-        ax.annotate(_money(ends[oid], currency), xy=(years, ends[oid]),
-                    xytext=(years + 0.12 + 0.02 * years, spot), textcoords="data", ha="left", va="center",
-                    fontsize=TEXT_SIZE, color=colours[oid], fontweight="bold" if oid == winner else "normal",
-                    fontfamily=FONT, annotation_clip=False)
+    # Each end's cost beside its line's last point, the costliest placed first; when ends are
+    # close, the next label takes the nearest free row above or below, in its line's colour.
+    rows = [0, 1, -1, 2, -2, 3, -3, 4, -4]
+    for oid in sorted(ends, key=lambda o: -ends[o]):
+        label = ax.annotate(_money(ends[oid], currency), xy=(years, ends[oid]), xytext=(0, 0),
+                            textcoords="offset points", fontsize=TEXT_SIZE, color=colours[oid],
+                            fontweight="bold" if oid == winner else "normal", fontfamily=FONT)
+        _labels(fig).add(label, [(8, k * TEXT_SIZE * 1.3, "left", "center") for k in rows])
 
     cheapest = min(decision.options, key=lambda o: ends[o.id])
     title = (f"{short_name(cheapest.name or cheapest.id, 40)} costs least over {years} "
@@ -1011,6 +1221,11 @@ COMPONENT_COLOURS = {"LLM calls": NAVY, "Retries": "#6F8FB8", "Retrieval": TEAL,
                      "Human escalation": AMBER, "Fixed cost": GREY}
 
 
+def _share(share: float) -> str:
+    """A component's share of the cost per task: 82%, 4.5%, <0.1%."""
+    return "<0.1%" if share < 0.001 else percent(share, 1 if share < 0.01 else 0)
+
+
 def cost_per_task_breakdown(unit_model: UnitModel, unit_result: UnitModelResult, currency: str = "USD", *,
                             figsize: tuple[float, float] | None = None, dpi: float = DPI) -> Figure:
     """Where the cost of one task goes: each component stacked left to right up to the loaded
@@ -1037,26 +1252,31 @@ def cost_per_task_breakdown(unit_model: UnitModel, unit_result: UnitModelResult,
     ax.tick_params(axis="y", length=0, labelcolor=INK)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.invert_yaxis()
-    for i, (_, _, cost) in enumerate(parts):
-        share = cost / total
-        shown = "<0.1%" if share < 0.001 else percent(share, 1 if share < 0.01 else 0)
-        ax.annotate(f"{_price(cost, currency)}  ({shown})",
-                    xy=(starts[i] + cost, i),
-                    xytext=(4, 0), textcoords="offset points", ha="left", va="center", fontsize=TEXT_SIZE,
-                    color=MUTED, fontfamily=FONT)
-    ax.annotate(_price(total, currency), xy=(total, len(parts)), xytext=(4, 0), textcoords="offset points",
-                ha="left", va="center", fontsize=TEXT_SIZE, color=INK, fontweight="bold", fontfamily=FONT)
     right = max(total, revenue) * 1.28
     ax.set_xlim(0, right)
     _price_axis(ax.xaxis, currency)
     _label(ax, "Cost per task")
     if revenue > 0:
         ax.axvline(revenue, color=TEAL, linewidth=1.6, linestyle="--", zorder=4, gid="revenue")
-        ax.annotate(f"Revenue per task\n{_price(revenue, currency)}", xy=(revenue, 1.0),
-                    xycoords=ax.get_xaxis_transform(), xytext=(-5 if revenue > 0.6 * right else 5, -2),
-                    textcoords="offset points", ha="right" if revenue > 0.6 * right else "left",
-                    va="top", fontsize=TEXT_SIZE, color=TEAL, fontfamily=FONT,
-                    bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        label = ax.annotate(f"Revenue per task\n{_price(revenue, currency)}", xy=(revenue, 1.0),
+                            xycoords=ax.get_xaxis_transform(), xytext=(0, 0), textcoords="offset points",
+                            fontsize=TEXT_SIZE, color=TEAL, fontfamily=FONT,
+                            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        sides = ("right", "left") if revenue > 0.6 * right else ("left", "right")
+        _labels(fig).add(label, [(5 if ha == "left" else -5, -2 - k * TEXT_SIZE * 1.4, ha, "top")
+                                 for k in range(2 * n) for ha in sides])
+    # Each amount past its bar's end; if the revenue line or another label is in the way, further
+    # along with a leader back to the bar, or else just inside the bar's end.
+    leader = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 0}
+    box = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+    amounts = [(f"{_price(cost, currency)}  ({_share(cost / total)})", starts[i] + cost, i, MUTED, "normal")
+               for i, (_, _, cost) in enumerate(parts)]
+    amounts.append((_price(total, currency), total, len(parts), INK, "bold"))
+    for text, end, i, colour, weight in amounts:
+        label = ax.annotate(text, xy=(end, i), xytext=(0, 0), textcoords="offset points", fontsize=TEXT_SIZE,
+                            color=colour, fontweight=weight, fontfamily=FONT, bbox=box, arrowprops=leader)
+        _labels(fig).add(label, [(gap, 0, "left", "center") for gap in range(4, 200, 12)]
+                         + [(-4, 0, "right", "center")])
 
     by_category: dict[str, float] = {}
     for category, _, cost in parts:
@@ -1119,9 +1339,9 @@ def margin_vs_volume(unit_model: UnitModel, unit_result: UnitModelResult, curren
     ax.plot(volumes, margins, color=NAVY, linewidth=2.2, gid="margin-curve", zorder=3)
     ax.axhline(0, color=INK, linewidth=0.9, zorder=2)
     ax.axhline(ceiling, color=GREY, linewidth=1.0, linestyle="--", zorder=2, gid="ceiling")
-    ax.annotate(f"Ceiling at scale {percent(ceiling)}", xy=(0.0, ceiling), xycoords=ax.get_yaxis_transform(),
-                xytext=(6, 4), textcoords="offset points", ha="left", va="bottom", fontsize=TEXT_SIZE,
-                color=MUTED, fontfamily=FONT)
+    ceiling_label = ax.annotate(f"Ceiling at scale {percent(ceiling)}", xy=(0.0, ceiling),
+                                xycoords=ax.get_yaxis_transform(), xytext=(0, 0), textcoords="offset points",
+                                fontsize=TEXT_SIZE, color=MUTED, fontfamily=FONT)
     planned_margin = float(margin_curve(revenue, variable, fixed, np.array([planned]))[0]) if planned > 0 \
         else math.nan
     floor = min(float(margins.min()), -0.1)
@@ -1140,22 +1360,27 @@ def margin_vs_volume(unit_model: UnitModel, unit_result: UnitModelResult, curren
 
     style = {"fontsize": TEXT_SIZE, "fontfamily": FONT, "textcoords": "offset points",
              "bbox": {"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}}
-    if math.isfinite(break_even):
-        ax.axvline(break_even, color=AMBER, linewidth=1.0, linestyle=":", zorder=2)
-        ax.plot([break_even], [0.0], marker="o", color=AMBER, markersize=7, zorder=4, gid="break-even")
-        left = break_even > math.sqrt(lo * hi) * 3
-        ax.annotate(f"Break-even\n{number(break_even)} tasks a month", xy=(break_even, 0.0),
-                    xytext=(-8 if left else 8, -8), ha="right" if left else "left", va="top", color=AMBER,
-                    **style)
+    leader = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0}  # to a label moved away
     if math.isfinite(planned_margin):
         ax.plot([planned], [planned_margin], marker="o", color=TEAL, markersize=8, zorder=5, gid="planned")
         # The curve rises left to right, so the corner up and to the left of the point is free,
         # unless the point is close under the ceiling line: then below and to the right.
         high = ceiling - planned_margin < 0.2 * (top - floor)
-        ax.annotate(f"Planned {number(planned)} tasks a month:\n{percent(planned_margin)} gross margin",
-                    xy=(planned, planned_margin), xytext=(9, -9) if high else (-9, 9),
-                    ha="left" if high else "right", va="top" if high else "bottom", multialignment="left",
-                    color=TEAL, **style)
+        label = ax.annotate(f"Planned {number(planned)} tasks a month:\n"
+                            f"{percent(planned_margin)} gross margin", xy=(planned, planned_margin),
+                            xytext=(0, 0), multialignment="left", color=TEAL,
+                            arrowprops={**leader, "shrinkB": 4}, **style)
+        _labels(fig).add(label, _corners(9, ("left", "top") if high else ("right", "bottom")))
+    if math.isfinite(break_even):
+        ax.axvline(break_even, color=AMBER, linewidth=1.0, linestyle=":", zorder=2)
+        ax.plot([break_even], [0.0], marker="o", color=AMBER, markersize=7, zorder=4, gid="break-even")
+        left = break_even > math.sqrt(lo * hi) * 3
+        label = ax.annotate(f"Break-even\n{number(break_even)} tasks a month", xy=(break_even, 0.0),
+                            xytext=(0, 0), color=AMBER, arrowprops={**leader, "shrinkB": 3.5}, **style)
+        _labels(fig).add(label, _corners(8, ("right" if left else "left", "top")))
+    # Along the ceiling line from the left, above it or else below it.
+    _labels(fig).add(ceiling_label, [(6 + step, 4 * sign, "left", "bottom" if sign > 0 else "top")
+                                     for step in range(0, 400, 24) for sign in (1, -1)])
 
     if math.isfinite(break_even):
         title = f"{name}: breaks even at {_count(break_even)} tasks a month"

@@ -371,8 +371,10 @@ def test_a_short_pane_keeps_one_line_of_subtitle_and_every_label_near_its_bubble
     renderer = canvas.get_renderer()
     centres = ax.transData.transform(np.array(ax.collections[0].get_offsets()))
     for label in ax.texts:
-        box = label.get_window_extent(renderer)
-        own = ax.transData.transform(label.xy)
+        if not label.get_visible():  # a name with no clear spot is left to the table
+            continue
+        box = Text.get_window_extent(label, renderer)  # the name, not its leader line
+        own = ax.transData.transform(label.xy)  # type: ignore[attr-defined]
         for centre in centres:
             if np.allclose(centre, own):
                 continue
