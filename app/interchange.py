@@ -408,6 +408,8 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
         return f"{where}: must be at least {_num(float(value)):,}"
     if rule == "maximum":
         return f"{where}: must be at most {_num(float(value)):,}"
+    if rule == "multipleOf":  # months: 2.5 is refused, not rounded (models.limits)
+        return f"{where}: must be a whole number"
     if rule == "enum":
         return f"{where}: must be one of {', '.join(str(v) for v in value if v is not None)}"
     if rule == "const":

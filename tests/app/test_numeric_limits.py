@@ -56,6 +56,11 @@ CASES = [
      "opportunities[0].adoption_target: must be at most 1"),
     ("a launch 121 months out", lambda d: d["opportunities"][0].update(launch_month=121),
      "opportunities[0].launch_month: must be at most 120"),
+    ("a launch 2.5 months out", lambda d: d["opportunities"][0].update(launch_month=2.5),
+     "opportunities[0].launch_month: must be a whole number"),
+    ("a ramp of 3.5 months at most", lambda d: d["opportunities"][0].update(
+        ramp_months={"base": 3, "low": 2, "high": 3.5, "dist": "triangular"}),
+     "opportunities[0].ramp_months.high: must be a whole number"),
     ("a price of 1e6 per million tokens", lambda d: d["unit_models"][0]["routes"][0].update(
         price_in_mtok=1e6), "unit_models[0].routes[0].price_in_mtok: must be at most 100,000"),
     ("1e9 tokens per call", lambda d: d["unit_models"][0]["routes"][0].update(input_tokens=1e9),

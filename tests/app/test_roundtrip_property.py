@@ -27,6 +27,8 @@ fraction = st.floats(min_value=0, max_value=1, allow_nan=False)
 def estimate(draw: Any, field: str) -> Any:
     limit = FIELDS[field]  # every number within its field's limits: what a file may hold
     values = fraction if field in FRACTIONS else st.floats(min_value=limit.low, max_value=limit.high)
+    if limit.whole:  # months: whole numbers, as a file may hold them
+        values = st.integers(int(limit.low), int(limit.high))
     kind = draw(st.sampled_from(["plain", "fixed", "range"]))
     if kind == "plain":
         return draw(values)

@@ -47,6 +47,8 @@ def test_the_json_schema_holds_the_same_limits() -> None:
             bounds = defs[ref]["then"]["allOf"][1]["properties"]
             for part in ("base", "low", "high"):
                 assert (bounds[part]["minimum"], bounds[part]["maximum"]) == (kind.low, kind.high)
+                assert (bounds[part].get("multipleOf") == 1) == kind.whole, (field, part)
+            assert (defs[ref].get("multipleOf") == 1) == kind.whole, field
     project = schema["properties"]["project"]["properties"]
     for field in ("horizon_years", "discount_rate", "mc_samples", "mc_seed", "budget"):
         kind = limits.FIELDS[field]
