@@ -21,9 +21,10 @@ def estimate_density(est: Estimate, kind: str = "number", samples: int = 20_000)
             if x is not None:
                 ax.axvline(x * scale, color="#1f2d4e", linestyle=style, linewidth=1)
     else:
-        ax.axvline(est.base * scale, color="#1f2d4e", linewidth=2)
-        ax.text(0.5, 0.5, "plain number: no uncertainty", transform=ax.transAxes,
-                ha="center", va="center", fontsize=8, color="#555555")
+        # The note stands above the value's line, which stops short of it.
+        ax.axvline(est.base * scale, color="#1f2d4e", linewidth=2, ymax=0.5)
+        ax.text(0.5, 0.6, "plain number: no uncertainty", transform=ax.transAxes,
+                ha="center", va="bottom", fontsize=8, color="#555555")
     ax.set_yticks([])
     ax.tick_params(labelsize=7)
     for side in ("top", "right", "left"):

@@ -30,7 +30,9 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
 from app import charts
+from app.estimate_chart import estimate_density
 from models.engine import PlanResults, calculate
+from models.estimate import Estimate
 from models.plan import Plan, plan_from_json
 from tests.benchmarks.plans import scaled_sample
 
@@ -243,3 +245,9 @@ def test_the_percentile_lines_stop_under_their_labels_where_they_would_cross_the
     tops = [max(line.get_ydata()) for line in fig.axes[0].lines]  # type: ignore[attr-defined]
     assert min(tops) < 1.0  # at least one line ends below a label instead of running through it
     assert [t for t in shown_texts(fig) if t.get_text().startswith("P10")]
+
+
+@pytest.mark.parametrize("estimate", [Estimate.plain(1200.0), Estimate(0.3, 0.2, 0.45, "triangular")],
+                         ids=["plain number", "range"])
+def test_the_estimate_preview_keeps_its_note_clear_of_the_value_line(estimate: Estimate) -> None:
+    assert collisions(estimate_density(estimate, "number")) == []
