@@ -151,3 +151,27 @@ def test_a_really_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sam
             assert stored(document) == before
     finally:
         subprocess.run(["umount", str(data)], check=True)
+
+
+def test_a_removal_the_disk_refuses_is_said_and_is_no_undo_step(qtbot: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                sample: dict[str, Any]) -> None:
+    from app import unit_model_edits
+    from views import dialogs
+    from views.controller import ProjectController
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, text: shown.append(text))
+    document = ProjectDocument.from_data(sample)
+    controller = ProjectController(ProjectState(document))
+    try:
+        data = controller.state.data
+        unit = next(o["unit_model_id"] for o in data["opportunities"] if o.get("unit_model_id"))
+        before = controller.state.export_json()
+        with failing_commits(document, sqlite3.SQLITE_READONLY):
+            done = controller.edit_structure(unit_model_edits.remove_unit_model(data, unit), "Remove")
+        assert done is False and controller.undo_stack.count() == 0
+        assert controller.state.export_json() == before == stored(document)
+        assert len(shown) == 1 and "the disk or folder is read-only" in shown[0]
+    finally:
+        controller.shutdown()
+        document.close()
