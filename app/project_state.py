@@ -138,8 +138,9 @@ class ProjectState:
             for number in _numbers(value):
                 for rule in value_rules(field, number):
                     raise InvalidValueError(rule)
-            for rule in estimate_rules(estimate_from_json(value), field):
-                raise InvalidValueError(rule)
+            if isinstance(value, dict):  # a plain number was checked exactly just above
+                for rule in estimate_rules(estimate_from_json(value), field):
+                    raise InvalidValueError(rule)
 
     def _check_score(self, criterion_id: str, value: Any) -> None:
         criterion = self.object("criterion", criterion_id)

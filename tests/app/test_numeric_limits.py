@@ -178,3 +178,15 @@ def test_whatever_validate_accepts_calculates(sample_json: dict[str, Any],
     except PlanInvalid:
         return  # a plain problem (weights all zero, say), as check-less callers get it
     json.dumps(engine.results_json(results), allow_nan=False)
+
+
+def test_the_largest_seed_a_file_may_hold_may_be_typed_too() -> None:
+    """A 19-digit seed is compared as the integer it is, not as the float it rounds to."""
+    from app.document import ProjectDocument
+    from app.project_state import InvalidValueError, ProjectState
+
+    with ProjectDocument.sample() as doc:
+        state = ProjectState(doc)
+        state.check_value("project", "", "mc_seed", 2**63 - 1)
+        with pytest.raises(InvalidValueError, match="at most 9,223,372,036,854,775,807"):
+            state.check_value("project", "", "mc_seed", 2**63)
