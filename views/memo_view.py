@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app import memo_edits
 from app.formatting import money, percent
 from app.memo_text import blocks, inline_markup
-from models.decision import recommendations
+from models.decision import recommendation_sentence, recommendations
 from models.engine import PlanResults
 from models.problems import Problem
 from views.controller import InvalidValueError, ProjectController
@@ -143,12 +143,9 @@ def portfolio_summary_html(results: PlanResults | None, mc_results: PlanResults 
         parts.append(f"<p>{label} by eNPV:</p><ul>{''.join(items)}</ul>")
     items = []
     for rec in recommendations(results.plan.decisions, results.decisions):
-        verdict = "" if rec.robust else ", a close call"
-        line = (f"<b>{_e(rec.decision.name or rec.decision.id)}</b>: we recommend {_e(rec.option)} "
-                f"(score {rec.score:.0f} of 100{verdict}). {_e(rec.robustness)}")
-        if rec.plan_uses:
-            line += f" The plan currently uses {_e(rec.plan_uses)}."
-        items.append(f"<li>{line}</li>")
+        # The PDF's own wording (ties said as ties), with the names escaped for the preview.
+        sentence = recommendation_sentence(rec, mark=lambda name: f"<b>{_e(name)}</b>", text=_e)
+        items.append(f"<li><b>{_e(rec.decision.name or rec.decision.id)}</b>: {sentence}</li>")
     if items:
         parts.append(f"<p>Build, partner or buy:</p><ul>{''.join(items)}</ul>")
     return "\n".join(parts)

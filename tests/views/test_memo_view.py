@@ -308,3 +308,16 @@ def test_sections_model(qtmodeltester: Any, controller: ProjectController) -> No
     qtmodeltester.check(model)
     assert model.index(0, 0).data() == controller.state.data["memo"][0]["title"]
     assert model.index(0, 0).data(MemoSectionsModel.ID_ROLE) == controller.state.data["memo"][0]["id"]
+
+
+def test_the_preview_says_a_tied_decision_as_the_memo_does() -> None:
+    """A tie reads as a tie in the preview, never as "we recommend" the first of the tied."""
+    from models.engine import calculate
+    from models.plan import Plan, Settings
+    from tests.models.test_decision_ties import tied_decision
+    from views.memo_view import portfolio_summary_html
+
+    results = calculate(Plan(Settings(), (), (tied_decision(),)), monte_carlo=False)
+    html = portfolio_summary_html(results, None, False, [], "USD")
+    assert "<b>Build</b> and <b>Partner</b> tie at 75.0 of 100" in html.replace("&amp;", "&")
+    assert "recommend" not in html.lower()
