@@ -371,10 +371,10 @@ class _LabelLayout(Artist):
         """Place ``label`` at the first of ``spots`` that is clear (``first``: before the others).
 
         A label given a leader (``arrowprops``) shows it only when the spot is more than 8 points
-        beyond the leader's ``shrinkB`` from its anchor. Vertical lines in ``trim`` (drawn with
-        ``axvline``) do not block the label: each stops short of the lowest such label it would run
-        through, so labels can stand above them. An ``optional`` label with no clear spot is left
-        out rather than drawn over something.
+        beyond the leader's ``shrinkB`` from its anchor. When no spot is clear, vertical lines in
+        ``trim`` (drawn with ``axvline``) give way: the label takes its first spot clear of all else
+        and each of those lines is broken around it. An ``optional`` label with no clear spot is
+        left out rather than drawn over something.
         """
         label.set_in_layout(False)
         self.entries.insert(0 if first else len(self.entries), (label, list(spots), tuple(trim), optional))
@@ -386,9 +386,9 @@ class _LabelLayout(Artist):
         if not self.get_visible() or not self.entries:
             return
         fig = self.get_figure(root=True)
-        trimmed = {line for _, _, trim, _ in self.entries for line in trim}
-        for line in trimmed:  # full height again: this draw may be at another size
-            line.set_ydata([0.0, 1.0])
+        for line in {line for _, _, trim, _ in self.entries for line in trim}:
+            x = line.get_xdata()[0]  # type: ignore[index]
+            line.set_data([x, x], [0.0, 1.0])  # whole again: this draw may be at another size
         for label, _, _, optional in self.entries:
             if optional:  # shown again: there may be room at this size
                 label.set_visible(True)
@@ -398,63 +398,115 @@ class _LabelLayout(Artist):
         curves = _curve_points(fig)  # type: ignore[arg-type]
         pad = renderer.points_to_pixels(2.0)
         to_pixels = renderer.points_to_pixels(1.0)
-        ends: dict[Line2D, float] = {}  # pixel height at which each trimmed line stops
+        gaps: dict[Line2D, list[tuple[float, float]]] = {}  # where each interrupted line leaves off
         for label, spots, trim, optional in self.entries:
             if not label.get_visible() or not spots:
                 continue
             extent = Text.get_window_extent(label, renderer)
-            width, height = extent.width + 2 * pad, extent.height + 2 * pad
+            size = (extent.width + 2 * pad, extent.height + 2 * pad)
             ax = label.axes
             assert ax is not None
             box = ax.get_window_extent(renderer)
             frame = (box.x0, box.y0, box.x1, box.y1)
-            blocking = [b for line, b in lines if line not in trim]
             at = np.asarray(label._get_position_xy(renderer), dtype=float)  # where the label points
-            best: tuple[int, float, int] | None = None
-            chosen = spots[0]
-            for rank, (dx, dy, ha, va) in enumerate(spots):
-                # The text's box as aligned at this spot, grown by ``pad`` on every side.
-                x = at[0] + dx * to_pixels - width * {"left": 0.0, "center": 0.5, "right": 1.0}[ha] + (
-                    -pad if ha == "left" else pad if ha == "right" else 0.0)
-                y = at[1] + dy * to_pixels - height * {"bottom": 0.0, "center": 0.5, "top": 1.0}[va] + (
-                    -pad if va == "bottom" else pad if va == "top" else 0.0)
-                spot = (x, y, x + width, y + height)
-                hits, area = _collisions(spot, texts, blocking, points, at, frame)
-                if len(curves):  # a data line through the text
-                    hits += int(np.any((curves[:, 0] > x) & (curves[:, 0] < spot[2])
-                                       & (curves[:, 1] > y) & (curves[:, 1] < spot[3])))
-                if best is None or (hits, area, rank) < best:
-                    best, chosen = (hits, area, rank), (dx, dy, ha, va)
-                if hits == 0:
-                    break
-            if optional and best is not None and best[0] > 0:
+            # A leader shows when the label sits this far (in pixels) from the point it names.
+            leader = None if label.arrow_patch is None else (
+                float(label.arrowprops.get("shrinkB", 0.0)) + 8) * to_pixels  # type: ignore[union-attr]
+            found = _search(spots, size, pad, to_pixels, at, texts, [b for _, b in lines], points, curves,
+                            frame, leader)
+            if found[0] > 0 and trim:  # nothing clear: let the lines in ``trim`` give way instead
+                others = [b for line, b in lines if line not in trim]
+                found = _search(spots, size, pad, to_pixels, at, texts, others, points, curves, frame, leader)
+            else:
+                trim = ()
+            if optional and found[0] > 0:
                 label.set_visible(False)
                 continue
-            dx, dy, ha, va = chosen
+            dx, dy, ha, va = found[1]
             label.xyann = (dx, dy)
             label.set_horizontalalignment(ha)
             label.set_verticalalignment(va)
             placed = _box(label, renderer)
             texts.append(placed)
-            if label.arrow_patch is not None:
-                nearest = np.clip(at, placed[:2], placed[2:])
-                reach = float(label.arrowprops.get("shrinkB", 0.0)) + 8  # type: ignore[union-attr]
-                label.arrow_patch.set_visible(bool(np.hypot(*(nearest - at)) > reach * to_pixels))
+            if label.arrow_patch is not None and leader is not None:
+                shown = bool(np.hypot(*(np.clip(at, placed[:2], placed[2:]) - at)) > leader)
+                label.arrow_patch.set_visible(shown)
+                if shown:  # later labels keep off the leader as off any line
+                    curves = np.concatenate([curves, _leader_points(at, placed)])
             for line, (x0, _, _, _) in ((line, b) for line, b in lines if line in trim):
                 if placed[0] - pad <= x0 <= placed[2] + pad:
-                    ends[line] = min(ends.get(line, math.inf), placed[1] - pad)
-        for line, end in ends.items():
-            box = line.axes.get_window_extent(renderer)  # type: ignore[union-attr]
-            line.set_ydata([0.0, max(0.0, (end - box.y0) / box.height)])
+                    gaps.setdefault(line, []).append((placed[1] - pad, placed[3] + pad))
+        for line, cut in gaps.items():
+            _interrupt(line, cut, line.axes.get_window_extent(renderer))  # type: ignore[union-attr]
+
+
+def _search(spots: Sequence[Spot], size: tuple[float, float], pad: float, to_pixels: float, at: np.ndarray,
+            texts: Sequence[Box], lines: Sequence[Box], points: Sequence[tuple[float, float, float]],
+            curves: np.ndarray, frame: Box, leader: float | None = None) -> tuple[int, Spot]:
+    """(How many things it runs into, the spot): the first clear spot, else the least bad.
+
+    With ``leader`` (pixels), a spot that far from ``at`` draws a leader, which must cross no text.
+    """
+    boxes = np.array(texts).reshape(-1, 4)
+    width, height = size
+    best: tuple[int, float, int] | None = None
+    chosen = spots[0]
+    for rank, (dx, dy, ha, va) in enumerate(spots):
+        # The text's box as aligned at this spot, grown by ``pad`` on every side.
+        x = at[0] + dx * to_pixels - width * {"left": 0.0, "center": 0.5, "right": 1.0}[ha] + (
+            -pad if ha == "left" else pad if ha == "right" else 0.0)
+        y = at[1] + dy * to_pixels - height * {"bottom": 0.0, "center": 0.5, "top": 1.0}[va] + (
+            -pad if va == "bottom" else pad if va == "top" else 0.0)
+        spot = (x, y, x + width, y + height)
+        hits, area = _collisions(spot, texts, lines, points, at, frame)
+        if len(curves):  # a data line through the text
+            hits += int(np.any((curves[:, 0] > x) & (curves[:, 0] < spot[2])
+                               & (curves[:, 1] > y) & (curves[:, 1] < spot[3])))
+        if leader is not None and len(boxes) and np.hypot(*(np.clip(at, spot[:2], spot[2:]) - at)) > leader:
+            along = _leader_points(at, spot)[:, None, :]
+            hits += int(np.any((along[..., 0] > boxes[:, 0]) & (along[..., 0] < boxes[:, 2])
+                               & (along[..., 1] > boxes[:, 1]) & (along[..., 1] < boxes[:, 3])))
+        if best is None or (hits, area, rank) < best:
+            best, chosen = (hits, area, rank), (dx, dy, ha, va)
+        if hits == 0:
+            break
+    return (best[0] if best else 0), chosen
+
+
+def _leader_points(at: np.ndarray, box: Box) -> np.ndarray:
+    """Points every pixel along a leader, from a label's box towards the point it names."""
+    centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+    steps = max(int(np.hypot(*(at - centre))), 2)
+    points = centre + (at - centre) * np.linspace(0, 1, steps)[:, None]
+    outside = ~((points[:, 0] >= box[0]) & (points[:, 0] <= box[2]) & (points[:, 1] >= box[1])
+                & (points[:, 1] <= box[3]))
+    return points[outside]
+
+
+def _interrupt(line: Line2D, cut: Sequence[tuple[float, float]], frame: Bbox) -> None:
+    """Break a vertical line (an ``axvline``) around the pixel heights in ``cut``: NaN leaves a gap."""
+    x = line.get_xdata()[0]  # type: ignore[index]
+    ys: list[float] = []
+    low = 0.0
+    for start, end in sorted(((a - frame.y0) / frame.height, (b - frame.y0) / frame.height) for a, b in cut):
+        if start > low:
+            ys += [low, start, math.nan]
+        low = max(low, end)
+    if low < 1.0:
+        ys += [low, 1.0]
+    line.set_data([x] * len(ys), ys)
 
 
 def _corners(gap: float, prefer: tuple[str, str]) -> list[Spot]:
-    """Spots at a point's four corners, ``prefer`` (its ha, va) first, then twice and four times as far."""
+    """Spots at a point's four corners, ``prefer`` (its ha, va) first, then straight above and
+    below it, each again further out."""
     ha, va = prefer
     other_ha, other_va = ("left" if ha == "right" else "right"), ("top" if va == "bottom" else "bottom")
-    order = [(ha, va), (other_ha, va), (ha, other_va), (other_ha, other_va)]
-    return [(reach * gap * (1 if h == "left" else -1), reach * gap * (1 if v == "bottom" else -1), h, v)
-            for reach in (1, 2, 4) for h, v in order]
+    order = [(ha, va), (other_ha, va), (ha, other_va), (other_ha, other_va),
+             ("center", va), ("center", other_va)]
+    return [(0.0 if h == "center" else reach * gap * (1 if h == "left" else -1),
+             reach * gap * (1 if v == "bottom" else -1), h, v)
+            for reach in (1, 2, 4, 6, 9) for h, v in order]
 
 
 def _labels(fig: Figure) -> _LabelLayout:
@@ -501,12 +553,15 @@ def _reference_lines(fig: Figure) -> list[tuple[Line2D, Box]]:
             if not line.get_visible() or line.get_linestyle() in ("None", "", " "):
                 continue
             xy = line.get_transform().transform(line.get_xydata())
-            if len(xy) != 2 or not np.isfinite(xy).all():
+            # A straight line, or one broken around labels: pairs of points with gaps between.
+            pieces = [xy[k:k + 2] for k in range(0, len(xy), 3)]
+            if (len(xy) % 3 != 2 or np.isfinite(xy[2::3]).any()
+                    or any(not np.isfinite(piece).all() for piece in pieces)):
                 continue
-            (x0, y0), (x1, y1) = xy
-            if abs(x0 - x1) < 0.5 or abs(y0 - y1) < 0.5:  # clipped to the plot, as drawn
-                out.append((line, (max(min(x0, x1), frame.x0), max(min(y0, y1), frame.y0),
-                                   min(max(x0, x1), frame.x1), min(max(y0, y1), frame.y1))))
+            for (x0, y0), (x1, y1) in pieces:
+                if abs(x0 - x1) < 0.5 or abs(y0 - y1) < 0.5:  # clipped to the plot, as drawn
+                    out.append((line, (max(min(x0, x1), frame.x0), max(min(y0, y1), frame.y0),
+                                       min(max(x0, x1), frame.x1), min(max(y0, y1), frame.y1))))
     return out
 
 
@@ -518,16 +573,19 @@ def _curve_points(fig: Figure) -> np.ndarray:
             if (not line.get_visible() or line.get_linestyle() in ("None", "", " ")
                     or len(line.get_xydata()) < 3):
                 continue
-            xy = line.get_transform().transform(line.get_xydata())
-            xy = xy[np.isfinite(xy).all(axis=1)]
-            if len(xy) < 2:
-                continue
-            steps = np.maximum(np.ceil(np.hypot(*np.diff(xy, axis=0).T)), 1).astype(int)
-            # Straight runs between vertices, cut every pixel, so a sparse line still shows.
-            fractions = np.concatenate([np.arange(n) / n for n in steps])
-            starts = np.repeat(xy[:-1], steps, axis=0)
-            pieces.append(starts + np.repeat(np.diff(xy, axis=0), steps, axis=0) * fractions[:, None])
-            pieces.append(xy[-1:])
+            data = line.get_transform().transform(line.get_xydata())
+            finite = np.isfinite(data).all(axis=1)
+            breaks = np.flatnonzero(~finite)
+            for xy in np.split(data, breaks):  # a gap (NaN) breaks the line
+                xy = xy[np.isfinite(xy).all(axis=1)]
+                if len(xy) < 2:
+                    continue
+                steps = np.maximum(np.ceil(np.hypot(*np.diff(xy, axis=0).T)), 1).astype(int)
+                # Straight runs between vertices, cut every pixel, so a sparse line still shows.
+                fractions = np.concatenate([np.arange(n) / n for n in steps])
+                starts = np.repeat(xy[:-1], steps, axis=0)
+                pieces.append(starts + np.repeat(np.diff(xy, axis=0), steps, axis=0) * fractions[:, None])
+                pieces.append(xy[-1:])
     return np.concatenate(pieces) if pieces else np.empty((0, 2))
 
 
@@ -749,7 +807,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: percent(v / n)))
     _money_axis(ax.xaxis, currency)
     _label(ax, "Net present value", "Share of simulations")
-    verticals: list[Line2D] = []  # they stop under the percentile labels standing above them
+    verticals: list[Line2D] = []  # broken around a label only where no spot is clear of them
     if edges[0] < 0 < edges[-1]:
         verticals.append(ax.axvline(0, color=INK, linewidth=0.9, zorder=2))
 
@@ -761,6 +819,9 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
                ("P90", stats.p90, "left", ":")]
     if abs(stats.p90 - stats.p10) <= 1e-9 * max(abs(stats.p50), 1.0):
         markers = [("P10 = P50 = P90", stats.p50, "left", "--")]
+    percentiles = [(name, value, ha, style) for name, value, ha, style in markers if math.isfinite(value)]
+    verticals += [ax.axvline(value, color=INK, linewidth=1.1, linestyle=style, zorder=3, gid=name[:3].lower())
+                  for name, value, _, style in percentiles]
     box = {"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
     row = TEXT_SIZE * 1.5  # points from one staggered row of labels to the next
     leader = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 0}
@@ -778,10 +839,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
             sides = ("left", "right") if right else ("right", "left")
             _labels(fig).add(label, [(gap if ha == "left" else -gap, -2 - k * row, ha, "top")
                                      for gap in (6, 30, 60, 100, 150, 200, 260, 330) for k in range(4)
-                                     for ha in sides], first=True)
-    percentiles = [(name, value, ha, style) for name, value, ha, style in markers if math.isfinite(value)]
-    verticals += [ax.axvline(value, color=INK, linewidth=1.1, linestyle=style, zorder=3, gid=name[:3].lower())
-                  for name, value, _, style in percentiles]
+                                     for ha in sides], first=True, trim=verticals)
     for name, value, ha, _ in percentiles:
         left_edge, right_edge = ax.get_xlim()
         near_left, near_right = value - left_edge < 0.2 * span, right_edge - value < 0.2 * span
@@ -791,7 +849,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
                             xycoords=ax.get_xaxis_transform(), xytext=(0, 0), textcoords="offset points",
                             fontsize=TEXT_SIZE, color=INK, fontfamily=FONT, bbox=box)
         # At the top beside its line; when the percentiles crowd, a row lower, or standing on
-        # its line (the lines below a label stop short of it).
+        # its line; where no spot is clear, the lines it would cross are broken around it.
         _labels(fig).add(label, [(gap, -2 - k * row, ha, "top") for k in range(4)
                                  for gap, ha in ((4 if side == "left" else -4, side), (0, "center"),
                                                  (4 if other == "left" else -4, other))],
