@@ -385,13 +385,17 @@ class _LabelLayout(Artist):
     def draw(self, renderer: RendererBase) -> None:
         if not self.get_visible() or not self.entries:
             return
-        fig = self.get_figure(root=True)
+        fig = self.figure  # a Figure: the layout is added to figures, never to subfigures
         for line in {line for _, _, trim, _ in self.entries for line in trim}:
             x = line.get_xdata()[0]  # type: ignore[index]
             line.set_data([x, x], [0.0, 1.0])  # whole again: this draw may be at another size
         for label, _, _, optional in self.entries:
             if optional:  # shown again: there may be room at this size
                 label.set_visible(True)
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                _thin_ticks(axis, renderer)
+            _centre_within_figure(ax, renderer)
         own = {id(label) for label, _, _, _ in self.entries}
         texts = [_box(t, renderer) for t in _shown_texts(fig) if id(t) not in own]  # type: ignore[arg-type]
         lines, points = _reference_lines(fig), _marked_points(fig)  # type: ignore[arg-type]
@@ -438,6 +442,39 @@ class _LabelLayout(Artist):
                     gaps.setdefault(line, []).append((placed[1] - pad, placed[3] + pad))
         for line, cut in gaps.items():
             _interrupt(line, cut, line.axes.get_window_extent(renderer))  # type: ignore[union-attr]
+
+
+def _thin_ticks(axis: Any, renderer: RendererBase) -> None:
+    """Fewer ticks on an axis whose tick labels would touch (a narrow pane, long amounts)."""
+    locator = axis.get_major_locator()
+    if not axis.get_visible() or not isinstance(locator, MaxNLocator):
+        return
+    # The number asked for when the chart was built, kept so a larger draw gets it back.
+    wanted = getattr(locator, "wanted_nbins", None) or locator._nbins  # type: ignore[attr-defined]
+    if not isinstance(wanted, int):
+        return
+    locator.wanted_nbins = wanted  # type: ignore[attr-defined]
+    gap = renderer.points_to_pixels(4.0)
+    along = 0 if axis.axis_name == "x" else 1
+    for nbins in range(wanted, 1, -1):
+        locator.set_params(nbins=nbins)
+        boxes = sorted((_box(tick.label1, renderer) for tick in axis._update_ticks()  # type: ignore[attr-defined]
+                        if tick.label1.get_visible() and tick.label1.get_text()), key=lambda b: b[along])
+        if all(_overlap((a[0] - gap, a[1] - gap, a[2] + gap, a[3] + gap), b) == 0
+               for a, b in zip(boxes, boxes[1:], strict=False)):
+            return
+
+
+def _centre_within_figure(ax: Axes, renderer: RendererBase) -> None:
+    """An axis label centred under a plot narrower than itself, moved just enough to be read whole."""
+    label = ax.xaxis.label
+    label.set_x(0.5)
+    if not label.get_visible() or not label.get_text():
+        return
+    box, page, width = _box(label, renderer), ax.figure.bbox, ax.get_window_extent(renderer).width
+    shift = min(0.0, page.x1 - 2 - box[2]) + max(0.0, page.x0 + 2 - box[0])
+    if shift and width > 0:
+        label.set_x(0.5 + shift / width)
 
 
 def _search(spots: Sequence[Spot], size: tuple[float, float], pad: float, to_pixels: float, at: np.ndarray,
@@ -850,7 +887,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
                             fontsize=TEXT_SIZE, color=INK, fontfamily=FONT, bbox=box)
         # At the top beside its line; when the percentiles crowd, a row lower, or standing on
         # its line; where no spot is clear, the lines it would cross are broken around it.
-        _labels(fig).add(label, [(gap, -2 - k * row, ha, "top") for k in range(4)
+        _labels(fig).add(label, [(gap, -2 - k * row, ha, "top") for k in range(6)
                                  for gap, ha in ((4 if side == "left" else -4, side), (0, "center"),
                                                  (4 if other == "left" else -4, other))],
                          trim=verticals)
@@ -1065,7 +1102,18 @@ def tornado(result: OpportunityResult, plan: Plan, currency: str | None = None, 
 
     lo = float(min(low_ends.min(), high_ends.min(), base))
     hi = float(max(low_ends.max(), high_ends.max(), base))
-    ax.set_xlim(*_pad_range(lo, hi, 0.24, 0.24))
+    # Room beyond the bars for their end labels: the widest label as a share of the plot's
+    # width, which is about the figure's less the input names on the left.
+    names = max(_text_width(line) for label in labels for line in label.split("\n"))
+    plot = fig.get_figwidth() * 72 - names - 40
+    end_texts = []
+    for b in bars:
+        low_text, high_text = field_value(b.key[2], b.low, currency), field_value(b.key[2], b.high, currency)
+        one_side = (b.npv_low - base) * (b.npv_high - base) > 0
+        end_texts += [f"{low_text} / {high_text}"] if one_side else [low_text, high_text]
+    share = min((max(_text_width(t) for t in end_texts) + 12) / max(plot, 1.0), 0.3)
+    margin = max(0.24, share / (1 - 2 * share))
+    ax.set_xlim(*_pad_range(lo, hi, margin, margin))
     style = {"fontsize": TEXT_SIZE, "color": MUTED, "fontfamily": FONT, "textcoords": "offset points",
              "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}}
     for i, b in enumerate(bars):
