@@ -17,7 +17,7 @@ SHARED_KEYWORDS = {"$defs", "$id", "$ref", "$schema", "additionalProperties", "a
                    "const", "description", "enum", "if", "then", "else", "items", "maxLength",
                    "maximum", "minLength", "minimum", "exclusiveMinimum", "exclusiveMaximum",
                    "not", "oneOf", "pattern", "properties", "required", "title", "type",
-                   "minItems", "maxItems", "uniqueItems", "default"}
+                   "minItems", "maxItems", "uniqueItems", "default", "multipleOf"}
 
 
 def _keywords(node: Any, names: bool = False) -> Iterator[str]:
