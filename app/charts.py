@@ -454,7 +454,7 @@ def _thin_ticks(axis: Any, renderer: RendererBase) -> None:
     if not isinstance(wanted, int):
         return
     locator.wanted_nbins = wanted  # type: ignore[attr-defined]
-    gap = renderer.points_to_pixels(4.0)
+    gap = renderer.points_to_pixels(1.5)  # at least 3 points between two tick labels
     along = 0 if axis.axis_name == "x" else 1
     for nbins in range(wanted, 1, -1):
         locator.set_params(nbins=nbins)
