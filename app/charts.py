@@ -32,7 +32,7 @@ from matplotlib.transforms import Bbox, ScaledTranslation
 
 from app.formatting import money, number, percent
 from app.labels import FIELDS, field_label
-from models.decision import DecisionResult, robustness_sentence
+from models.decision import DecisionResult, names_and, robustness_sentence
 from models.engine import OpportunityResult, PlanResults, TornadoBar, UnitModelResult
 from models.plan import Decision, Plan, UnitModel
 from models.uncertainty import Summary
@@ -1208,11 +1208,17 @@ def radar(decision: Decision, decision_result: DecisionResult | None, *,
         score = decision_result.scores.get(option.id)
         width = 2.6 if option.id == winner else 1.4
         handles.append(Line2D([], [], color=colours[option.id], linewidth=width))
-        mark = " (best)" if option.id == winner else ""
+        tied = option.id in decision_result.tied
+        mark = " (tied best)" if tied else (" (best)" if option.id == winner else "")
         labels.append(f"{short_name(option.name or option.id, 40)}: {_finite(score):.0f}/100{mark}")
-    best = next((o for o in decision.options if o.id == winner), None)
-    best_name = short_name(best.name or best.id, 40) if best else winner
-    title = f"{best_name} scores highest, {_finite(decision_result.scores.get(winner)):.0f} of 100"
+    if decision_result.tied:  # a tie is said as a tie, in the words of the workspace and memo
+        names = {o.id: short_name(o.name or o.id, 40) for o in decision.options}
+        title = (f"{names_and([names[o] for o in decision_result.tied])} tie at "
+                 f"{_finite(decision_result.scores.get(winner)):.1f} of 100")
+    else:
+        best = next((o for o in decision.options if o.id == winner), None)
+        best_name = short_name(best.name or best.id, 40) if best else winner
+        title = f"{best_name} scores highest, {_finite(decision_result.scores.get(winner)):.0f} of 100"
     try:
         subtitle = robustness_sentence(decision, decision_result)
     except (KeyError, ValueError):  # a result that does not match the decision: say nothing

@@ -394,3 +394,15 @@ def test_a_histogram_drawn_from_a_subsample_still_names_every_simulation(
     assert result.npv_samples is not None and result.npv_samples.size < 5_000
     fig = charts.npv_distribution(result.npv_samples, result.mc, "USD", title=result.name)
     assert any(t.endswith("; 5,000 simulations.") for t in texts(fig))
+
+
+def test_radar_says_a_tie_as_a_tie() -> None:
+    from models.decision import evaluate_decision
+    from models.plan import Settings
+    from tests.models.test_decision_ties import tied_decision
+
+    decision = tied_decision()
+    result = evaluate_decision(decision, Plan(Settings(), (), (decision,)))
+    fig = charts.radar(decision, result)
+    assert title(fig) == "Build and Partner tie at 75.0 of 100"
+    assert {"Build: 75/100 (tied best)", "Partner: 75/100 (tied best)"} <= set(texts(fig))
