@@ -585,37 +585,9 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
         )
     )
     for i, d in enumerate(data.get("decisions") or []):
-        decision = Decision(id=d["id"], position=i, name=_text(d, "name"),
-                            description=_text(d, "description"),
-                            chosen_option_id=d.get("chosen_option_id"))
-        _fill(decision, d)
-        for j, c in enumerate(d.get("criteria") or []):
-            criterion = Criterion(id=c["id"], position=j, name=_text(c, "name"),
-                                  kind=c.get("kind") or "score", unit=_text(c, "unit"),
-                                  higher_is_better=_or(c.get("higher_is_better"), True))
-            _fill(criterion, c)
-            decision.criteria.append(criterion)
-        for j, o in enumerate(d.get("options") or []):
-            option = Option(id=o["id"], position=j, name=_text(o, "name"),
-                            kind=o.get("kind") or "build")
-            _fill(option, o)
-            notes = o.get("notes") or {}
-            for k, (criterion_id, value) in enumerate((o.get("scores") or {}).items()):
-                option.scores.append(OptionScore(
-                    criterion_id=criterion_id, position=k, value=estimate_from_json(value, 0.0),
-                    value_note=notes.get(f"scores.{criterion_id}") or ""))
-            decision.options.append(option)
-        session.add(decision)
+        session.add(new_row("decision", d, i))
     for i, u in enumerate(data.get("unit_models") or []):
-        unit_model = UnitModel(id=u["id"], position=i, name=_text(u, "name"),
-                               description=_text(u, "description"))
-        _fill(unit_model, u)
-        for j, r in enumerate(u.get("routes") or []):
-            route = Route(id=r["id"], position=j, model=_text(r, "model"),
-                          provider=_text(r, "provider"), price_date=_text(r, "price_date"))
-            _fill(route, r)
-            unit_model.routes.append(route)
-        session.add(unit_model)
+        session.add(new_row("unit_model", u, i))
     session.flush()
     # The long flat lists go in as plain rows, a chunk at a time: an ORM object per row would
     # cost gigabytes for a few hundred thousand log entries.
@@ -633,6 +605,55 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
          "rationale": _text(e, "rationale"), "alternatives": _text(e, "alternatives"),
          "owner": _text(e, "owner")}
         for i, e in enumerate(data.get("decision_log") or [])))
+
+
+def new_row(kind: str, obj: Json, position: int) -> Base:
+    """The row of one object of the interchange JSON (``kind`` as the app names it), with the
+    rows it holds: what an import writes, and what an undoable insert puts back."""
+    row: Base
+    if kind == "opportunity":
+        row = Opportunity(id=obj["id"], position=position, name=_text(obj, "name"),
+                          description=_text(obj, "description"), status=obj.get("status") or "proposed",
+                          decision_id=obj.get("decision_id"), unit_model_id=obj.get("unit_model_id"))
+    elif kind == "memo":
+        return MemoSection(id=obj["id"], position=position, title=_text(obj, "title"),
+                           body=_text(obj, "body"))
+    elif kind == "log":
+        return DecisionLogEntry(id=obj["id"], position=position, date=_text(obj, "date"),
+                                decision=_text(obj, "decision"), rationale=_text(obj, "rationale"),
+                                alternatives=_text(obj, "alternatives"), owner=_text(obj, "owner"))
+    elif kind == "unit_model":
+        row = UnitModel(id=obj["id"], position=position, name=_text(obj, "name"),
+                        description=_text(obj, "description"))
+        for j, r in enumerate(obj.get("routes") or []):
+            row.routes.append(new_row("route", r, j))  # type: ignore[arg-type]
+    elif kind == "route":
+        row = Route(id=obj["id"], position=position, model=_text(obj, "model"),
+                    provider=_text(obj, "provider"), price_date=_text(obj, "price_date"))
+    elif kind == "decision":
+        row = Decision(id=obj["id"], position=position, name=_text(obj, "name"),
+                       description=_text(obj, "description"),
+                       chosen_option_id=obj.get("chosen_option_id"))
+        for j, c in enumerate(obj.get("criteria") or []):
+            row.criteria.append(new_row("criterion", c, j))  # type: ignore[arg-type]
+        for j, o in enumerate(obj.get("options") or []):
+            row.options.append(new_row("option", o, j))  # type: ignore[arg-type]
+    elif kind == "criterion":
+        row = Criterion(id=obj["id"], position=position, name=_text(obj, "name"),
+                        kind=obj.get("kind") or "score", unit=_text(obj, "unit"),
+                        higher_is_better=_or(obj.get("higher_is_better"), True))
+    elif kind == "option":
+        row = Option(id=obj["id"], position=position, name=_text(obj, "name"),
+                     kind=obj.get("kind") or "build")
+        notes = obj.get("notes") or {}
+        for k, (criterion_id, value) in enumerate((obj.get("scores") or {}).items()):
+            row.scores.append(OptionScore(criterion_id=criterion_id, position=k,
+                                          value=estimate_from_json(value, 0.0),
+                                          value_note=notes.get(f"scores.{criterion_id}") or ""))
+    else:
+        raise ValueError(kind)
+    _fill(row, obj)
+    return row
 
 
 #: Rows per INSERT of a long list: bounded memory, few round trips.

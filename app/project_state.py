@@ -268,50 +268,8 @@ def _number_positions(session: Session, table: type[Base], in_list: Any) -> None
 
 
 def _new_row(kind: str, obj: dict[str, Any], parent_id: str | None, position: int) -> Base:
-    """The row of one object of the interchange JSON, with the rows it holds, as import makes
-    them (``app.interchange.replace_content``)."""
-    text, fill = interchange._text, interchange._fill
-    row: Base
-    if kind == "opportunity":
-        row = Opportunity(id=obj["id"], position=position, name=text(obj, "name"),
-                          description=text(obj, "description"), status=obj.get("status") or "proposed",
-                          decision_id=obj.get("decision_id"), unit_model_id=obj.get("unit_model_id"))
-    elif kind == "memo":
-        return MemoSection(id=obj["id"], position=position, title=text(obj, "title"),
-                           body=text(obj, "body"))
-    elif kind == "log":
-        return DecisionLogEntry(id=obj["id"], position=position, date=text(obj, "date"),
-                                decision=text(obj, "decision"), rationale=text(obj, "rationale"),
-                                alternatives=text(obj, "alternatives"), owner=text(obj, "owner"))
-    elif kind == "unit_model":
-        row = UnitModel(id=obj["id"], position=position, name=text(obj, "name"),
-                        description=text(obj, "description"))
-        for j, r in enumerate(obj.get("routes") or []):
-            row.routes.append(_new_row("route", r, None, j))  # type: ignore[arg-type]
-    elif kind == "route":
-        row = Route(id=obj["id"], position=position, model=text(obj, "model"),
-                    provider=text(obj, "provider"), price_date=text(obj, "price_date"))
-    elif kind == "decision":
-        row = Decision(id=obj["id"], position=position, name=text(obj, "name"),
-                       description=text(obj, "description"), chosen_option_id=obj.get("chosen_option_id"))
-        for j, c in enumerate(obj.get("criteria") or []):
-            row.criteria.append(_new_row("criterion", c, None, j))  # type: ignore[arg-type]
-        for j, o in enumerate(obj.get("options") or []):
-            row.options.append(_new_row("option", o, None, j))  # type: ignore[arg-type]
-    elif kind == "criterion":
-        row = Criterion(id=obj["id"], position=position, name=text(obj, "name"),
-                        kind=obj.get("kind") or "score", unit=text(obj, "unit"),
-                        higher_is_better=interchange._or(obj.get("higher_is_better"), True))
-    elif kind == "option":
-        row = Option(id=obj["id"], position=position, name=text(obj, "name"), kind=obj.get("kind") or "build")
-        notes = obj.get("notes") or {}
-        for k, (criterion_id, value) in enumerate((obj.get("scores") or {}).items()):
-            row.scores.append(OptionScore(criterion_id=criterion_id, position=k,
-                                          value=estimate_from_json(value, 0.0),
-                                          value_note=notes.get(f"scores.{criterion_id}") or ""))
-    else:
-        raise ValueError(kind)
-    fill(row, obj)
+    """The row of one object, as import makes it, placed under its parent."""
+    row = interchange.new_row(kind, obj, position)
     if parent_id is not None:
         setattr(row, _PARENT_COLUMNS[kind], parent_id)
     return row
