@@ -8,6 +8,7 @@ tornado a batch whose samples move one input to its low or high at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import os
@@ -40,12 +41,27 @@ FROM_OPTION = {"build_cost": "upfront_cost", "run_cost_annual": "annual_cost",
 BASE_ONLY = frozenset({"volume_tasks_month", "annual_volume"})
 
 
-def _estimate_fields(obj: object) -> list[str]:
-    return [f.name for f in fields(obj) if isinstance(getattr(obj, f.name), Estimate)]  # type: ignore[arg-type]
+@functools.cache
+def _estimate_names(cls: type) -> tuple[str, ...]:
+    # Every numeric input of a plan object is an Estimate field with an Estimate default.
+    return tuple(f.name for f in fields(cls) if isinstance(f.default, Estimate))
+
+
+def _estimate_fields(obj: object) -> tuple[str, ...]:
+    return _estimate_names(type(obj))
 
 
 def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
     """Every input the model can sample, in the fixed order draws are made."""
+    out = _linked_estimates(plan)
+    for o in plan.opportunities:
+        for name in _estimate_fields(o):
+            out["opportunity", o.id, name] = getattr(o, name)
+    return out
+
+
+def _linked_estimates(plan: Plan) -> dict[Key, Estimate]:
+    """The inputs of the objects opportunities link to: unit models, their routes, options."""
     out: dict[Key, Estimate] = {}
     for u in plan.unit_models:
         for name in _estimate_fields(u):
@@ -58,9 +74,6 @@ def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
         for option in d.options:
             for name in OPTION_FIELDS:
                 out["option", option.id, name] = getattr(option, name)
-    for o in plan.opportunities:
-        for name in _estimate_fields(o):
-            out["opportunity", o.id, name] = getattr(o, name)
     return out
 
 
@@ -79,7 +92,20 @@ def prepare(name: str, values: Array) -> Array:
 
 
 def base_values(plan: Plan) -> dict[Key, Array]:
-    return {key: prepare(key[2], np.array([est.base])) for key, est in estimate_inputs(plan).items()}
+    return _prepared_bases(estimate_inputs(plan))
+
+
+def _prepared_bases(estimates: Mapping[Key, Estimate]) -> dict[Key, Array]:
+    """Each input's base value as a one-value array, prepared; one call to prepare per field
+    name (the same arithmetic element by element as one call per input)."""
+    by_name: dict[str, list[Key]] = {}
+    for key in estimates:
+        by_name.setdefault(key[2], []).append(key)
+    out: dict[Key, Array] = {}
+    for name, keys in by_name.items():
+        values = prepare(name, np.array([estimates[key].base for key in keys]))
+        out.update((key, values[i:i + 1]) for i, key in enumerate(keys))
+    return {key: out[key] for key in estimates}
 
 
 def stream(seed: int, key: Key) -> np.random.Generator:
@@ -131,18 +157,39 @@ class Structure:
     sources: dict[str, dict[str, list[Key]]] = field(default_factory=dict)
 
 
+class _Sources(dict[str, dict[str, list[Key]]]):
+    """Each opportunity's sources, worked out the first time they are asked for: the
+    deterministic results need them only for a handful of distinct links."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.st: Structure | None = None
+        self.by_id: dict[str, Opportunity] | None = None
+
+    def __missing__(self, opportunity_id: str) -> dict[str, list[Key]]:
+        if self.by_id is None:
+            self.by_id = {o.id: o for o in self.plan.opportunities}
+        assert self.st is not None
+        out = self[opportunity_id] = effective_sources(self.plan, self.st, self.by_id[opportunity_id])
+        return out
+
+
 def structure(plan: Plan) -> Structure:
     decisions = {d.id: evaluate_decision(d, plan) for d in plan.decisions}
     chosen = {d.id: chosen_option(d, decisions[d.id]) for d in plan.decisions}
+    linked: dict[str, list[Opportunity]] = {u.id: [] for u in plan.unit_models}
+    for o in plan.opportunities:
+        if o.unit_model_id in linked:
+            linked[o.unit_model_id].append(o)
     volume: dict[str, float] = {}
     for u in plan.unit_models:
-        linked = [o for o in plan.opportunities if o.unit_model_id == u.id]
         volume[u.id] = (sum(o.eligible_users.base * o.adoption_target.base
-                            * o.tasks_per_user_month.base for o in linked)
-                        if linked else u.volume_tasks_month.base)
-    st = Structure(decisions, chosen, volume)
-    for o in plan.opportunities:
-        st.sources[o.id] = effective_sources(plan, st, o)
+                            * o.tasks_per_user_month.base for o in linked[u.id])
+                        if linked[u.id] else u.volume_tasks_month.base)
+    sources = _Sources(plan)
+    st = Structure(decisions, chosen, volume, sources)
+    sources.st = st
     return st
 
 
@@ -233,6 +280,58 @@ def evaluate(plan: Plan, st: Structure, values: Mapping[Key, Array], df: Array,
     return result
 
 
+@dataclass(frozen=True)
+class _Deterministic:
+    """Base-value results of every opportunity at once, as arrays over opportunities."""
+
+    names: tuple[str, ...]  # the effective inputs, in the order results list them
+    effective: Array  # (inputs x opportunities)
+    labels: list[tuple[str, ...]]  # per opportunity, where each effective input came from
+    flows: sizing.Flows  # arrays over opportunities; monthly series (opportunities x months)
+    units: dict[str, UnitCosts]
+
+
+def _deterministic(plan: Plan, st: Structure, df: Array) -> _Deterministic:
+    """What ``evaluate`` gives at base values, one opportunity at a time, computed for all at
+    once: the same arithmetic element by element, so the same numbers to the last bit."""
+    opportunities = plan.opportunities
+    names = _estimate_names(Opportunity)
+    linked = _prepared_bases(_linked_estimates(plan))
+    units = {u.id: unit_costs(_unit_inputs(u, linked), st.unit_volume[u.id]) for u in plan.unit_models}
+    own = np.array([[getattr(o, name).base for name in names] for o in opportunities],
+                   dtype=float).reshape(len(opportunities), len(names))
+    own_prepared = [prepare(name, own[:, j]) for j, name in enumerate(names)]
+    # Opportunities with the same links take their effective inputs from the same places.
+    groups: dict[tuple[str | None, str | None], list[int]] = {}
+    for row, o in enumerate(opportunities):
+        groups.setdefault((o.decision_id or None, o.unit_model_id), []).append(row)
+    effective = np.empty((len(names), len(opportunities)))
+    labels: list[tuple[str, ...]] = [()] * len(opportunities)
+    for rows in groups.values():
+        sources = st.sources[opportunities[rows[0]].id]
+        index = np.array(rows)
+        for j, name in enumerate(names):
+            total: Array = np.zeros(len(rows))
+            for kind, oid, part in sources[name]:
+                if kind == "opportunity":
+                    total = total + own_prepared[j][index]
+                elif kind == "unit_model" and part == "variable_cost_per_task":
+                    total = total + units[oid].variable_cost_per_task
+                elif kind == "unit_model" and part == "fixed_monthly":
+                    total = total + 12 * linked[kind, oid, part]
+                else:
+                    total = total + linked[kind, oid, part]
+            effective[j, index] = total
+        label = tuple(source_label(sources[name]) for name in names)
+        for row in rows:
+            labels[row] = label
+    position = {name: j for j, name in enumerate(names)}
+    inputs = sizing.OpportunityInputs(
+        **{f.name: effective[position[f.name]] for f in fields(sizing.OpportunityInputs)})
+    return _Deterministic(names, effective, labels, sizing.flows(inputs, df, monthly=True, each=True),
+                          units)
+
+
 # --- results ---------------------------------------------------------------------------
 
 
@@ -301,6 +400,11 @@ class PlanResults:
     unit_models: tuple[UnitModelResult, ...]
     portfolio: PortfolioResult
     samples: int = 0
+
+
+def _finite(value: float) -> float | None:
+    """A Python float kept, or None when it is not finite (as _number, for plain floats)."""
+    return value if math.isfinite(value) else None
 
 
 def _number(value: float) -> float | None:
@@ -516,35 +620,38 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     s = plan.settings
     df = finance.discount_factors(s.discount_rate, s.horizon_years)
     st = structure(plan)
-    estimates = estimate_inputs(plan)
-    base = base_values(plan)
-    det = evaluate(plan, st, base, df, monthly=True)
-    bars = tornadoes(plan, st, base, estimates, df) if with_tornado else {}
+    det = _deterministic(plan, st, df)
+    bars: dict[str, tuple[TornadoBar, ...]] = {}
+    if with_tornado:
+        estimates = estimate_inputs(plan)
+        bars = tornadoes(plan, st, _prepared_bases(estimates), estimates, df)
 
     n = samples or s.mc_samples
-    nets = np.array([det.flows[o.id].monthly["net"][0] for o in plan.opportunities])  # type: ignore[index]
-    irrs = finance.irr_many(nets) if plan.opportunities else np.zeros(0)
+    f = det.flows
+    series = list((f.monthly or {}).items())
+    nets = (f.monthly or {})["net"]
+    irrs = (finance.irr_many(nets) if plan.opportunities else np.zeros(0)).tolist()
+    paybacks = finance.payback_months(nets)
+    enpv = sizing.enpv(det.effective[det.names.index("p_success")], f.npv, f.pv_build).tolist()
+    npvs, pv_costs, pv_builds = f.npv.tolist(), f.pv_cost.tolist(), f.pv_build.tolist()
+    pv_benefits = f.pv_benefit.tolist()
+    benefits_ss, costs_ss = f.annual_benefit_ss.tolist(), f.annual_cost_ss.tolist()
+    effective = det.effective.T.tolist()
     opportunities = []
     for row, o in enumerate(plan.opportunities):
-        f = det.flows[o.id]
-        eff = det.effective[o.id]
-        sources = st.sources[o.id]
-        npv, pv_cost, pv_build = float(f.npv[0]), float(f.pv_cost[0]), float(f.pv_build[0])
-        monthly = {name: series[0] for name, series in (f.monthly or {}).items()}
-        p = float(eff["p_success"][0])
+        npv, pv_cost = npvs[row], pv_costs[row]
         opportunities.append(OpportunityResult(
-            id=o.id, name=o.name, npv=npv,
-            enpv=float(sizing.enpv(np.array(p), np.array(npv), np.array(pv_build))),
+            id=o.id, name=o.name, npv=npv, enpv=enpv[row],
             # A ratio over a vanishingly small cost has no meaningful size: null, as over zero.
-            irr=_number(irrs[row]), roi=None if pv_cost == 0 else _number(npv / pv_cost),
-            payback_month=finance.payback_month(monthly["net"]),
-            pv_benefit=float(f.pv_benefit[0]), pv_cost=pv_cost, pv_build=pv_build,
-            annual_benefit_ss=float(f.annual_benefit_ss[0]),
-            annual_cost_ss=float(f.annual_cost_ss[0]),
+            irr=_finite(irrs[row]), roi=None if pv_cost == 0 else _finite(npv / pv_cost),
+            payback_month=paybacks[row],
+            pv_benefit=pv_benefits[row], pv_cost=pv_cost, pv_build=pv_builds[row],
+            annual_benefit_ss=benefits_ss[row], annual_cost_ss=costs_ss[row],
             rice=_ratio(sizing.rice(o.eligible_users.base, o.adoption_target.base, o.impact.base,
                                     o.confidence.base, o.effort_person_months.base)),
-            effective={name: (float(eff[name][0]), source_label(sources[name])) for name in eff},
-            monthly=monthly,
+            effective=dict(zip(det.names, zip(effective[row], det.labels[row], strict=True),
+                               strict=True)),
+            monthly={name: values[row] for name, values in series},
             tornado=bars.get(o.id, ()),
         ))
 

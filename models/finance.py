@@ -75,11 +75,21 @@ def irr(net: Array) -> float | None:
 def payback_month(net: Array) -> int | None:
     """0 if the cumulative net is never negative; else the first month after it first went
     negative at which it is >= 0 again; None if that never happens within the horizon."""
-    cumulative = np.cumsum(net)
-    negative = np.flatnonzero(cumulative < 0)
-    if negative.size == 0:
-        return 0
-    recovered = np.flatnonzero(cumulative[negative[0]:] >= 0)
-    if recovered.size == 0:
-        return None
-    return int(negative[0] + recovered[0] + 1)
+    return payback_months(np.asarray(net)[None, :])[0]
+
+
+def payback_months(net: Array) -> list[int | None]:
+    """payback_month of each row of ``net`` (opportunities x months), all rows at once."""
+    cumulative = np.cumsum(net, axis=1)
+    if cumulative.shape[1] == 0:
+        return [0] * cumulative.shape[0]
+    negative = cumulative < 0
+    went_negative = negative.any(axis=1)
+    first_negative = negative.argmax(axis=1)
+    # months at or after the first negative one at which the cumulative net is >= 0 again
+    after = np.arange(cumulative.shape[1])[None, :] >= first_negative[:, None]
+    recovered = (cumulative >= 0) & after
+    month = recovered.argmax(axis=1) + 1
+    return [None if never else m for never, m in
+            zip((went_negative & ~recovered.any(axis=1)).tolist(),
+                np.where(went_negative, month, 0).tolist(), strict=True)]

@@ -90,6 +90,23 @@ def _distinct_pairs(launch: IntArray, ramp: IntArray) -> tuple[IntArray, IntArra
     return np.stack([codes // width, codes % width]), index.reshape(-1)
 
 
+def _each_pair(launch: IntArray, ramp: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct (launch, ramp) pairs present, and each element's pair index."""
+    launch, ramp = np.broadcast_arrays(launch, ramp)
+    width = int(ramp.max()) + 1 if ramp.size else 1
+    codes, index = np.unique(launch * width + ramp, return_inverse=True)
+    return np.stack([codes // width, codes % width]), index.reshape(-1)
+
+
+def _discounted(profiles: Array, df: Array, one_by_one: bool) -> Array:
+    """Each profile row's discounted sum. One by one, each row is multiplied alone: a matrix
+    product's rows may differ in the last bit from one row's product, and an opportunity's
+    figures must not depend on which other opportunities are evaluated beside it."""
+    if not one_by_one:
+        return profiles @ df
+    return np.array([(profiles[i:i + 1] @ df)[0] for i in range(profiles.shape[0])])
+
+
 def _column(values: Array) -> Array:
     return np.reshape(values, (-1, 1))
 
@@ -98,19 +115,24 @@ def _as_int(values: Array) -> IntArray:
     return np.rint(values).astype(np.int64)
 
 
-def flows(inputs: OpportunityInputs, df: Array, monthly: bool = False) -> Flows:
-    """DESIGN 3.1: benefit, cost and net per month and their present values."""
+def flows(inputs: OpportunityInputs, df: Array, monthly: bool = False, *,
+          each: bool = False) -> Flows:
+    """DESIGN 3.1: benefit, cost and net per month and their present values.
+
+    With ``each``, the elements are different opportunities (their base values), not samples
+    of one: every element's figures are bitwise those of evaluating it alone.
+    """
     n_months = df.shape[0]
     launch = np.atleast_1d(_as_int(inputs.launch_month))
     ramp = np.atleast_1d(_as_int(inputs.ramp_months))
-    pairs, index = _distinct_pairs(launch, ramp)
+    pairs, index = _each_pair(launch, ramp) if each else _distinct_pairs(launch, ramp)
     adoption = adoption_profile(pairs[0], pairs[1], n_months)
     live = live_profile(pairs[0], n_months)
     build = build_profile(pairs[0], n_months)
     # Discounted sums of each profile, for each distinct (launch, ramp), gathered per sample.
-    adoption_pv = (adoption @ df)[index]
-    live_pv = (live @ df)[index]
-    build_pv_share = (build @ df)[index]
+    adoption_pv = _discounted(adoption, df, each)[index]
+    live_pv = _discounted(live, df, each)[index]
+    build_pv_share = _discounted(build, df, each)[index]
 
     tasks_full = inputs.full_tasks_month
     value_per_task = inputs.success_rate * inputs.value_per_success
