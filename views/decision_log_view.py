@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app import memo_edits
 from views.controller import InvalidValueError, ProjectController
-from views.memo_view import TextEditor, TypingBuffer, show_text
+from views.memo_view import TypedText, show_text
 from views.table_model import ObjectTableModel
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
@@ -249,9 +249,11 @@ class DecisionLogWorkspace(Workspace):
             editor.setTabChangesFocus(True)
             editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * lines + 12)
             editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.typing = TypingBuffer(controller, self)
-        self.typing.watch(self.date_edit, self.owner_edit, self.decision_edit, self.rationale_edit,
-                             self.alternatives_edit)
+        self.typing = TypedText(lambda: self._loading, self)
+        self.typing.watch(self.date_edit, self._store_date)
+        self.typing.watch(self.owner_edit, lambda text: self._store("owner", text))
+        for field, editor in self._long_editors().items():
+            self.typing.watch(editor, lambda text, f=field: self._store(f, text))
         date_row = QWidget()
         date_layout = QVBoxLayout(date_row)
         date_layout.setContentsMargins(0, 0, 0, 0)
@@ -302,11 +304,7 @@ class DecisionLogWorkspace(Workspace):
         self.model.rejected.connect(self._rejected)
         self.add_button.clicked.connect(self.add_entry)
         self.remove_button.clicked.connect(self.remove_selected)
-        self.date_edit.editingFinished.connect(self._date_finished)
         self.date_edit.textEdited.connect(lambda _text: self.date_error.hide())
-        self.owner_edit.textEdited.connect(lambda _text: self._typed(self.owner_edit, "owner"))
-        for field, editor in self._long_editors().items():
-            editor.textChanged.connect(lambda f=field, e=editor: self._typed(e, f))
 
         if self.proxy.rowCount():
             self._current_id = str(self.proxy.index(0, 0).data(ID_ROLE))
@@ -351,6 +349,8 @@ class DecisionLogWorkspace(Workspace):
         self._shown_id = entry_id
         self.detail.setEnabled(entry_id is not None)
         entry = self.controller.state.object("log", entry_id) if entry_id is not None else {}
+        if new_entry:
+            self.typing.forget()  # a date refused in the entry left behind is not kept
         self._loading = True
         try:
             # A refused date stays in its field beside its rule until the user fixes or leaves it.
@@ -358,7 +358,7 @@ class DecisionLogWorkspace(Workspace):
                 self.date_error.hide()
                 show_text(self.date_edit, entry.get("date") or "", keep_cursor=not new_entry)
             for field, editor in (("owner", self.owner_edit), *self._long_editors().items()):
-                if new_entry or not self.typing.is_pending(editor):  # never overwrite what is being typed
+                if new_entry or not self.typing.is_typed(editor):  # never overwrite what is being typed
                     show_text(editor, entry.get(field) or "", keep_cursor=not new_entry)
         finally:
             self._loading = False
@@ -377,23 +377,30 @@ class DecisionLogWorkspace(Workspace):
 
     # --- edits ------------------------------------------------------------------------
 
-    def _typed(self, editor: TextEditor, field: str) -> None:
-        if not self._loading and self._current_id is not None:
-            self.typing.typed(editor, "log", self._current_id, field, f"log {field}")
+    def _store(self, field: str, text: str) -> bool:
+        """Store a field of the entry the panel shows (the one it was typed in)."""
+        if self._shown_id is None:
+            return True
+        try:
+            return self.controller.set_value("log", self._shown_id, field, text, f"log {field}")
+        except InvalidValueError:
+            return True  # text fields have no rule today; never store what the state refuses
 
-    def _date_finished(self) -> None:
-        if self._loading or self._current_id is None:
-            return
-        text = self.date_edit.text().strip()
+    def _store_date(self, text: str) -> bool:
+        """A date that breaks its rule stays in its field beside the rule, and is not stored."""
+        if self._shown_id is None:
+            return True
+        text = text.strip()
         rule = date_rule(text)
         if rule is not None:
             self._show_date_error(rule)
-            return
+            return False
         self.date_error.hide()
         try:
-            self.controller.set_value("log", self._current_id, "date", text, "log date")
+            return self.controller.set_value("log", self._shown_id, "date", text, "log date")
         except InvalidValueError as exc:
             self._show_date_error(str(exc))
+            return False
 
     def _show_date_error(self, rule: str) -> None:
         self.date_error.setText(rule)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -16,8 +16,9 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     QUrl,
+    Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QKeyEvent, QKeySequence, QShowEvent, QTextCursor
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -40,6 +41,7 @@ from models.engine import PlanResults
 from models.problems import Problem
 from views.controller import InvalidValueError, ProjectController
 from views.table_model import ObjectTableModel
+from views.text_undo import commit_on_leave, commit_pending
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -226,88 +228,69 @@ def show_text(editor: QLineEdit | QPlainTextEdit, text: str, *, keep_cursor: boo
     cursor.insertText(text[prefix:len(text) - suffix])
 
 
-#: Typing is stored after this pause: each store recalculates the plan, too slow per keystroke.
-TYPING_PAUSE_MS = 250
-
 TextEditor = QLineEdit | QPlainTextEdit
+#: The preview follows typing after this pause: rebuilding it per keystroke would make typing lag.
+TYPING_PREVIEW_MS = 150
 
 
 def editor_text(editor: TextEditor) -> str:
     return editor.text() if isinstance(editor, QLineEdit) else editor.toPlainText()
 
 
-class TypingBuffer(QObject):
-    """Stores what is typed in text fields through ``controller.set_value`` after a short pause.
+class TypedText(QObject):
+    """The text fields of a workspace that store on leave (Enter, Tab, focus out, or before the
+    window's undo, redo or a shortcut), and which of them hold typing not stored yet.
 
-    Every store is a full recalculation and a commit to the working copy (about 0.1 s on the
-    sample), so storing per keystroke would make typing lag. Pending text is stored at once
-    when the field loses focus, before any Ctrl/Alt shortcut (Save, Open, Close see it), before
-    undo/redo and before structural edits (``flush``). The stores of one burst of typing merge
-    into one undo step, as all edits of one field do.
-
-    Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y typed in a watched field go to the project's undo stack:
-    text widgets keep an undo history of their own, which would fight the project's.
+    Storing per keystroke wrote the working copy once a character; an entry now makes one
+    store, so one undo step. A refresh leaves a field being typed in alone (``is_typed``).
     """
 
-    def __init__(self, controller: ProjectController, parent: QObject | None = None) -> None:
+    #: A field's text changed by typing (not by showing a stored value): previews follow it.
+    typing = Signal()
+
+    def __init__(self, loading: Callable[[], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.controller = controller
-        self._pending: dict[TextEditor, tuple[str, str, str, str]] = {}
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(TYPING_PAUSE_MS)
-        self._timer.timeout.connect(self.flush)
+        self._loading = loading
+        self._typed: set[TextEditor] = set()
 
-    def watch(self, *editors: TextEditor) -> None:
-        for editor in editors:
-            if isinstance(editor, QPlainTextEdit):
-                editor.setUndoRedoEnabled(False)
-            editor.installEventFilter(self)
+    def watch(self, editor: TextEditor, store: Callable[[str], bool | None]) -> None:
+        """Store the text of ``editor`` with ``store(text)`` when the entry is done; ``store``
+        returns False when it refused the text (the field keeps it, with the reason shown)."""
+        if isinstance(editor, QPlainTextEdit):
+            editor.setUndoRedoEnabled(False)  # the project's undo only, never the box's own
+            editor.textChanged.connect(lambda: self._typed_in(editor))
+        else:
+            editor.textEdited.connect(lambda _text: self._typed_in(editor))
 
-    def typed(self, editor: TextEditor, kind: str, object_id: str, field: str, label: str) -> None:
-        self._pending[editor] = (kind, object_id, field, label)
-        self._timer.start()
-
-    def is_pending(self, editor: TextEditor) -> bool:
-        return editor in self._pending
-
-    def flush(self) -> None:
-        """Store every pending field now."""
-        self._timer.stop()
-        # Read all the texts first: storing one refreshes the workspace, which may load others.
-        pending = [(target, editor_text(editor)) for editor, target in self._pending.items()]
-        self._pending.clear()
-        for (kind, object_id, field, label), text in pending:
-            try:
-                self.controller.set_value(kind, object_id, field, text, label)
-            except KeyError:
-                pass  # the object went away (removed or undone) while the text waited
-            except InvalidValueError:
-                pass  # text fields have no rule today; never store what the state refuses
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        kind = event.type()
-        if kind == QEvent.Type.FocusOut:
-            self.flush()
-        elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            undo = event.matches(QKeySequence.StandardKey.Undo)
-            redo = event.matches(QKeySequence.StandardKey.Redo)
-            if kind == QEvent.Type.ShortcutOverride and not (undo or redo) and event.modifiers() & (
-                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-                    | Qt.KeyboardModifier.MetaModifier):
-                # A window shortcut may come next (Save, Open, Close): it must see the text typed.
-                self.flush()
-            if undo or redo:
-                if kind == QEvent.Type.ShortcutOverride:
-                    event.accept()  # the key comes to us as a KeyPress, not to a window shortcut
-                else:
-                    self.flush()
-                    if undo:
-                        self.controller.undo_stack.undo()
-                    else:
-                        self.controller.undo_stack.redo()
+        def commit() -> bool:
+            if editor not in self._typed:
                 return True
-        return False
+            self._typed.discard(editor)  # a store refreshes the workspace: shown as stored
+            try:
+                stored = store(editor_text(editor)) is not False
+            except KeyError:
+                return True  # the object went away (removed or undone) while the text waited
+            if not stored:
+                self._typed.add(editor)
+            return stored
+
+        commit_on_leave(editor, commit)
+
+    def _typed_in(self, editor: TextEditor) -> None:
+        if not self._loading():
+            self._typed.add(editor)
+            self.typing.emit()
+
+    def is_typed(self, editor: TextEditor) -> bool:
+        return editor in self._typed
+
+    def forget(self) -> None:
+        """The fields show another object now: what they held is gone (or was refused)."""
+        self._typed.clear()
+
+    def flush(self) -> bool:
+        """Store every field holding typing now (before the fields show another object)."""
+        return all([commit_pending(editor) for editor in list(self._typed)])
 
 
 # --- the sections list --------------------------------------------------------------------
@@ -456,8 +439,9 @@ class MemoWorkspace(Workspace):
                       "is a bullet · **bold** · *italic*")
         hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {_GREY};")
-        self.typing = TypingBuffer(controller, self)
-        self.typing.watch(self.title_edit, self.body_edit)
+        self.typing = TypedText(lambda: self._loading, self)
+        self.typing.watch(self.title_edit, lambda text: self._store("title", text, "section title"))
+        self.typing.watch(self.body_edit, lambda text: self._store("body", text, "memo text"))
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
@@ -513,11 +497,14 @@ class MemoWorkspace(Workspace):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(0)
         self._preview_timer.timeout.connect(self.update_preview)
+        # What is being typed shows in the preview as it will print, though nothing is stored yet.
+        self._typing_timer = QTimer(self)
+        self._typing_timer.setSingleShot(True)
+        self._typing_timer.setInterval(TYPING_PREVIEW_MS)
+        self._typing_timer.timeout.connect(self.update_preview)
+        self.typing.typing.connect(self._typing_timer.start)
 
         self.sections.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.title_edit.textEdited.connect(
-            lambda _text: self._typed(self.title_edit, "title", "section title"))
-        self.body_edit.textChanged.connect(lambda: self._typed(self.body_edit, "body", "memo text"))
         self.add_button.clicked.connect(self.add_section)
         self.remove_button.clicked.connect(self.remove_section)
         self.up_button.clicked.connect(lambda: self.move_section(-1))
@@ -562,18 +549,29 @@ class MemoWorkspace(Workspace):
     def update_preview(self) -> None:
         """Rebuild the preview, keeping where the reader had scrolled to."""
         self._preview_timer.stop()
+        self._typing_timer.stop()
         c = self.controller
+        data = self._data_as_typed()
         bar = self.preview.verticalScrollBar()
         position = bar.value()
-        self.preview.setHtml(memo_preview_html(c.state.data, c.results, c.mc_results, c.mc_stale,
-                                               c.problems))
+        self.preview.setHtml(memo_preview_html(data, c.results, c.mc_results, c.mc_stale, c.problems))
         bar.setValue(min(position, bar.maximum()))
         words = sum(word_count(m.get("body") or "") + word_count(m.get("title") or "")
-                    for m in c.state.data["memo"])
+                    for m in data["memo"])
         minutes = max(1, round(words / 230))  # a typical reading speed for business prose
         written = f"Your sections: {words:,} words, about a {minutes}-minute read." if words else \
             "Nothing written yet."
         self.preview_note.setText(f"{written} The portfolio summary is generated from the results.")
+
+    def _data_as_typed(self) -> dict[str, Any]:
+        """The project with the section being typed in as the editors show it (not stored)."""
+        data = self.controller.state.data
+        typed = {field: editor_text(editor) for field, editor in
+                 (("title", self.title_edit), ("body", self.body_edit)) if self.typing.is_typed(editor)}
+        if not typed or self._shown_id is None:
+            return data
+        return dict(data, memo=[dict(m, **typed) if m["id"] == self._shown_id else m
+                                for m in data["memo"]])
 
     def _select(self, section_id: str | None) -> None:
         selection = self.sections.selectionModel()
@@ -598,6 +596,8 @@ class MemoWorkspace(Workspace):
         try:
             same = section_id == self._shown_id
             self._shown_id = section_id
+            if not same:
+                self.typing.forget()  # stored by the flush before the section changed
             if section_id is None:
                 show_text(self.title_edit, "", keep_cursor=False)
                 show_text(self.body_edit, "", keep_cursor=False)
@@ -606,7 +606,7 @@ class MemoWorkspace(Workspace):
                 return
             section = self.controller.state.object("memo", section_id)
             for editor, field in ((self.title_edit, "title"), (self.body_edit, "body")):
-                if not self.typing.is_pending(editor):  # never overwrite what is being typed
+                if not self.typing.is_typed(editor):  # never overwrite what is being typed
                     show_text(editor, section.get(field) or "", keep_cursor=same)
             self.editor_note.setText("The first section is the executive summary: it opens the memo, "
                                      "before the portfolio summary." if row == 0 else
@@ -619,7 +619,7 @@ class MemoWorkspace(Workspace):
             return
         self._current_id = self.model.ids[current.row()]
         self._current_row = current.row()
-        self.typing.flush()  # what was typed belongs to the section it was typed in
+        self.typing.flush()  # stored in the section the editors still show, where it was typed
         self._load_editors()
         if current.row() == 0:  # the memo's title sits above the first section
             self.preview.verticalScrollBar().setValue(0)
@@ -628,9 +628,14 @@ class MemoWorkspace(Workspace):
 
     # --- edits ------------------------------------------------------------------------
 
-    def _typed(self, editor: TextEditor, field: str, label: str) -> None:
-        if not self._loading and self._current_id is not None:
-            self.typing.typed(editor, "memo", self._current_id, field, label)
+    def _store(self, field: str, text: str, label: str) -> bool:
+        """Store a field of the section the editors show (the one it was typed in)."""
+        if self._shown_id is None:
+            return True
+        try:
+            return self.controller.set_value("memo", self._shown_id, field, text, label)
+        except InvalidValueError:
+            return True  # text fields have no rule today; never store what the state refuses
 
     def add_section(self) -> None:
         self.typing.flush()

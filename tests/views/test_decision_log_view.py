@@ -129,25 +129,7 @@ def test_an_invalid_date_typed_in_the_panel_shows_the_rule_and_is_not_stored(
     assert workspace.date_edit.text() == old
 
 
-def test_typing_the_rationale_in_the_panel_is_one_undo_step(
-        qtbot: QtBot, workspace: DecisionLogWorkspace, controller: ProjectController) -> None:
-    entry_id = controller.state.data["decision_log"][1]["id"]
-    select(workspace, entry_id)
-    original = controller.state.value("log", entry_id, "rationale")
-    assert workspace.rationale_edit.toPlainText() == original
-    steps = controller.undo_stack.count()
-    workspace.rationale_edit.setFocus()
-    workspace.rationale_edit.moveCursor(workspace.rationale_edit.textCursor().MoveOperation.End)
-    qtbot.keyClicks(workspace.rationale_edit, " Finance agreed.")
-    expected = original + " Finance agreed."
-    qtbot.waitUntil(lambda: controller.state.value("log", entry_id, "rationale") == expected)
-    assert controller.undo_stack.count() == steps + 1
-    cell = workspace.proxy.index(row_of(workspace, entry_id), DecisionLogModel.RATIONALE)
-    assert cell.data().endswith("Finance agreed.")
-
-    qtbot.keyClick(workspace.rationale_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert controller.state.value("log", entry_id, "rationale") == original
-    assert workspace.rationale_edit.toPlainText() == original
+# Typing in the panel, leaving and Ctrl+Z: test_commit_on_leave_decision_log.py (in a window).
 
 
 def test_long_text_edited_in_place_keeps_its_line_breaks(workspace: DecisionLogWorkspace,

@@ -16,13 +16,11 @@ from app.document import ProjectDocument
 from app.formatting import money, percent
 from app.project_state import ProjectState
 from models.decision import robustness_sentence
-from tests.views.conftest import numbers
 from views.controller import ProjectController
 from views.memo_view import (
     MemoSectionsModel,
     MemoWorkspace,
     light_markup_to_html,
-    memo_preview_html,
     show_text,
 )
 
@@ -112,75 +110,7 @@ def test_a_value_coming_back_keeps_the_cursor_even_after_wide_characters(qtbot: 
     assert editor.textCursor().position() == 0
 
 
-def test_typing_in_the_text_updates_the_preview_and_undoes_in_one_step(
-        qtbot: QtBot, workspace: MemoWorkspace, controller: ProjectController) -> None:
-    before_numbers = numbers(controller.results)
-    select(workspace, 1)
-    original = controller.state.data["memo"][1]["body"]
-    assert workspace.body_edit.toPlainText() == original
-    workspace.body_edit.setFocus()
-    workspace.body_edit.moveCursor(QTextCursor.MoveOperation.End)
-    steps = controller.undo_stack.count()
-    qtbot.keyClicks(workspace.body_edit, " Zoe adds **this**.")
-    qtbot.waitUntil(lambda: controller.state.data["memo"][1]["body"] == original + " Zoe adds **this**.")
-    assert controller.undo_stack.count() == steps + 1  # one burst of typing, one undo step
-    qtbot.waitUntil(lambda: "Zoe adds this." in workspace.preview.toPlainText())
-    c = controller
-    assert "Zoe adds <b>this</b>." in memo_preview_html(c.state.data, c.results, c.mc_results, c.mc_stale,
-                                                        c.problems)
-    assert numbers(controller.results) == before_numbers  # the memo moves no number
-
-    cursor = workspace.body_edit.textCursor()
-    cursor.setPosition(10)
-    workspace.body_edit.setTextCursor(cursor)
-    controller.undo_stack.undo()
-    assert controller.state.data["memo"][1]["body"] == original
-    assert workspace.body_edit.toPlainText() == original
-    assert workspace.body_edit.textCursor().position() == 10  # the cursor stays where it was
-    workspace.update_preview()
-    assert "Zoe adds" not in workspace.preview.toPlainText()
-    assert numbers(controller.results) == before_numbers
-
-
-def test_text_being_typed_is_not_reset_by_other_changes(qtbot: QtBot, workspace: MemoWorkspace,
-                                                        controller: ProjectController) -> None:
-    workspace.body_edit.setFocus()
-    workspace.body_edit.moveCursor(QTextCursor.MoveOperation.End)
-    qtbot.keyClicks(workspace.body_edit, " still typing")
-    position = workspace.body_edit.textCursor().position()
-    # Another edit arrives before the typing is stored (the whole workspace refreshes).
-    opportunity = controller.state.data["opportunities"][0]["id"]
-    controller.set_value("opportunity", opportunity, "name", "Renamed copilot", "name")
-    assert workspace.body_edit.toPlainText().endswith(" still typing")
-    assert workspace.body_edit.textCursor().position() == position
-    qtbot.waitUntil(lambda: controller.state.data["memo"][0]["body"].endswith(" still typing"))
-
-
-def test_typed_text_is_stored_before_a_shortcut_such_as_save(qtbot: QtBot, workspace: MemoWorkspace,
-                                                             controller: ProjectController) -> None:
-    workspace.body_edit.setFocus()
-    workspace.body_edit.moveCursor(QTextCursor.MoveOperation.End)
-    qtbot.keyClicks(workspace.body_edit, " last words")
-    assert not controller.state.data["memo"][0]["body"].endswith(" last words")  # waiting for a pause
-    qtbot.keyClick(workspace.body_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert controller.state.data["memo"][0]["body"].endswith(" last words")
-    assert controller.modified
-
-
-def test_ctrl_z_in_the_title_undoes_through_the_project(qtbot: QtBot, workspace: MemoWorkspace,
-                                                        controller: ProjectController) -> None:
-    select(workspace, 2)
-    title = controller.state.data["memo"][2]["title"]
-    workspace.title_edit.setFocus()
-    workspace.title_edit.end(False)
-    qtbot.keyClicks(workspace.title_edit, " and moat")
-    qtbot.keyClick(workspace.title_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert controller.state.data["memo"][2]["title"] == title
-    assert workspace.title_edit.text() == title
-    qtbot.keyClick(workspace.title_edit, Qt.Key.Key_Z,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert controller.state.data["memo"][2]["title"] == title + " and moat"
-    assert workspace.model.index(2, 0).data() == title + " and moat"
+# Typing, leaving, Ctrl+Z and Save in the section's fields: test_commit_on_leave_memo.py (a window).
 
 
 def test_renaming_in_the_list_shows_in_editor_and_preview(workspace: MemoWorkspace,
@@ -275,7 +205,8 @@ def test_invalid_plan_shows_the_problem_and_keeps_the_memo_editable(
     assert workspace.body_edit.isEnabled()
     workspace.body_edit.setFocus()
     qtbot.keyClicks(workspace.body_edit, "Still writing. ")
-    qtbot.waitUntil(lambda: controller.state.data["memo"][0]["body"].startswith("Still writing. "))
+    workspace.typing.flush()  # as leaving the text does
+    assert controller.state.data["memo"][0]["body"].startswith("Still writing. ")
     controller.undo_stack.undo()
     controller.undo_stack.undo()
     assert controller.results is not None and not workspace.banner.isVisible()
