@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -27,6 +29,21 @@ def npv(net: Array, df: Array) -> Array:
 _IRR_GRID = np.linspace(np.log(0.5), np.log(11.0), 1201)
 
 
+@functools.lru_cache(maxsize=8)
+def _grid_discounts(n_months: int) -> Array:
+    """(1 + i) ** -m on the IRR grid, (months x grid): the same for every call of a horizon."""
+    m = np.arange(1, n_months + 1)
+    out = np.exp(-np.outer(m, _IRR_GRID))
+    out.flags.writeable = False
+    return out
+
+
+#: Per column of the IRR grid's brackets, how far the bracket lies from a zero rate.
+_BRACKET_DISTANCE = np.abs(_IRR_GRID[:-1] + _IRR_GRID[1:])
+#: The grid's brackets, nearest a zero rate first (ties: the lower bracket first).
+_BRACKETS_BY_DISTANCE = np.argsort(_BRACKET_DISTANCE, kind="stable")
+
+
 def irr_many(net: Array) -> Array:
     """Annual IRR of each row of ``net`` (opportunities x months); NaN where there is none.
 
@@ -39,17 +56,19 @@ def irr_many(net: Array) -> Array:
     result = np.full(rows, np.nan)
     m = np.arange(1, n_months + 1)
     scale = np.maximum(np.abs(net).max(axis=1, keepdims=True), 1e-300)
-    values = (net / scale) @ np.exp(-np.outer(m, _IRR_GRID))  # rows x grid
-    sign = np.sign(values)
-    crossing = (sign[:, :-1] * sign[:, 1:] < 0) | (sign[:, :-1] == 0)
+    values = (net / scale) @ _grid_discounts(n_months)  # rows x grid
+    # A bracket holds a root where the sign changes (sign(a) * sign(b) < 0) or its left end is
+    # zero; NaN is neither positive, negative nor zero, so it brackets nothing.
+    positive, negative = values > 0, values < 0
+    crossing = ((positive[:, :-1] & negative[:, 1:]) | (negative[:, :-1] & positive[:, 1:])
+                | (values[:, :-1] == 0))
     has_root = crossing.any(axis=1) & (net > 0).any(axis=1) & (net < 0).any(axis=1)
     if not has_root.any():
         return result
-    # the bracket nearest a zero rate (u = 0) in each row
-    distance = np.where(crossing, np.abs(_IRR_GRID[:-1] + _IRR_GRID[1:]), np.inf)
-    pick = np.argmin(distance, axis=1)
     r = np.flatnonzero(has_root)
-    lo, hi = _IRR_GRID[pick[r]], _IRR_GRID[pick[r] + 1]
+    # the bracket nearest a zero rate (u = 0) in each row
+    pick = _BRACKETS_BY_DISTANCE[crossing[r][:, _BRACKETS_BY_DISTANCE].argmax(axis=1)]
+    lo, hi = _IRR_GRID[pick], _IRR_GRID[pick + 1]
     flows = net[r] / scale[r]
 
     def f(u: Array) -> Array:
@@ -60,8 +79,15 @@ def irr_many(net: Array) -> Array:
         mid = (lo + hi) / 2
         f_mid = f(mid)
         left = np.sign(f_mid) == np.sign(f_lo)
-        lo, f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
-        hi = np.where(left, hi, mid)
+        new_lo, new_f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
+        new_hi = np.where(left, hi, mid)
+        # Once halving moves no bound (the bracket is one unit in the last place wide), every
+        # further step would repeat this one: the answer is settled.
+        settled = (np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi)
+                   and np.array_equal(new_f_lo, f_lo, equal_nan=True))
+        lo, f_lo, hi = new_lo, new_f_lo, new_hi
+        if settled:
+            break
     result[r] = np.expm1(12 * (lo + hi) / 2)
     return result
 
