@@ -16,10 +16,11 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Si
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from app.edits import Edit
+from app.edits import Edit, Insert, Move, Remove, SetField
 from app.errors import ProjectFileError
 from app.project_state import InvalidValueError, ProjectState
 from app.terminal import one_line
+from models.changes import EVERYTHING, Change
 from models.engine import PlanResults, TornadoBar, calculate, tornado_for
 from models.plan import Plan
 from models.problems import PlanInvalid, Problem
@@ -41,7 +42,7 @@ def _monte_carlo(plan: Plan) -> tuple[object, float]:
 
 
 class ProjectController(QObject):
-    data_changed = Signal()  # inputs changed (refresh fields and tables)
+    data_changed = Signal(object)  # inputs changed: a tuple of the Changes (models.changes)
     results_changed = Signal()  # deterministic results (or problems) changed
     mc_changed = Signal()  # Monte Carlo results arrived or went stale
     document_changed = Signal()  # file name or modified mark changed
@@ -147,30 +148,28 @@ class ProjectController(QObject):
     def _report_failed_commit(self, exc: ProjectFileError) -> None:
         sentence = f"That change was not made: {one_line(exc.sentence())}"
         self.status.emit(sentence)
-        self.data_changed.emit()  # fields that showed the attempt show the stored value again
+        self.data_changed.emit((EVERYTHING,))  # fields that showed the attempt show the stored value
         parent = self.parent()
         dialogs.show_error(parent if isinstance(parent, QWidget) else None, sentence)  # type: ignore[arg-type]
 
     def apply_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         self.state.set_value(kind, object_id, field, value)
-        if kind in ("memo", "log") or field.startswith("notes.") or field == "description":
-            # Text no number depends on: no recalculation, no new Monte Carlo run.
-            self.data_changed.emit()
-            self.document_changed.emit()
-            return
-        self._changed()
+        self._changed((Change(kind, object_id, field),))
 
     def apply_edits(self, edits: list[Edit]) -> None:
         self.state.apply_edits(edits)
-        self._changed()
+        self._changed(tuple(_change_of(edit) for edit in edits))
 
     def apply_project(self, data: dict[str, Any]) -> None:
         self.state.replace(copy.deepcopy(data))
-        self._changed()
+        self._changed((EVERYTHING,))
 
-    def _changed(self) -> None:
-        self.data_changed.emit()
-        self.recalculate()
+    def _changed(self, changes: tuple[Change, ...]) -> None:
+        """Tell the pages what changed; recalculate only when a change can move a result
+        (prose leaves the results, and the Monte Carlo run, as they are)."""
+        self.data_changed.emit(changes)
+        if any(change.moves_results for change in changes):
+            self.recalculate()
         self.document_changed.emit()
 
     @property
@@ -260,6 +259,15 @@ class ProjectController(QObject):
             return "Monte Carlo: running…"
         n = self.mc_results.samples if self.mc_results else 0
         return f"Monte Carlo: {n:,} samples in {self.mc_ms:.0f} ms"
+
+
+def _change_of(edit: Edit) -> Change:
+    if isinstance(edit, SetField):
+        return Change(edit.kind, edit.object_id, edit.field)
+    if isinstance(edit, Move):
+        return Change(edit.kind, edit.object_id)
+    assert isinstance(edit, (Insert, Remove))
+    return Change(edit.kind, str(edit.obj.get("id", "")))
 
 
 __all__ = ["InvalidValueError", "ProjectController"]

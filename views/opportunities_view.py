@@ -213,6 +213,7 @@ class OpportunitiesWorkspace(Workspace):
     """List on the left, the selected opportunity's inputs in the middle, results on the right."""
 
     title = "Opportunities"
+    kinds = frozenset({"project", "opportunity", "decision", "option", "unit_model"})
 
     def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
@@ -274,6 +275,7 @@ class OpportunitiesWorkspace(Workspace):
         header.setSectionResizeMode(OpportunityListModel.NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(OpportunityListModel.STATUS, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(OpportunityListModel.ENPV, QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(0)  # columns fit the rows on screen, not all 2,000
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         # Delete removes the selected opportunity (undoable), but not while renaming a cell.
         delete_key(self.table, self.remove_current)

@@ -153,6 +153,7 @@ class PortfolioModel(QAbstractTableModel):
 
 class PortfolioWorkspace(Workspace):
     title = "Portfolio"
+    kinds = frozenset({"project", "opportunity"})
 
     def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
@@ -170,6 +171,7 @@ class PortfolioWorkspace(Workspace):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PortfolioModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(0)  # columns fit the rows on screen, not all 2,000
 
         self.budget = QLineEdit()
         self.budget.setPlaceholderText("no budget")
@@ -220,10 +222,12 @@ class PortfolioWorkspace(Workspace):
         QTimer.singleShot(CHART_DELAY_MS, self._redraw_charts)
 
     def _redraw_charts(self) -> None:
-        self.refresh_results()
-        self.refresh_mc()
+        self._draw_bubble()
+        self._draw_distribution()
 
     def refresh_data(self) -> None:
+        if any(c.kind in ("opportunity", "*") and not c.moves_results for c in self.changes):
+            self.model.refresh()  # a status: shown in the table, but no result follows it
         budget = self.controller.state.data["project"].get("budget")
         if not (self.budget.hasFocus() and self.budget.isModified()):  # never under the typist
             self.budget.setModified(False)

@@ -52,10 +52,20 @@ class ObjectTableModel(HeaderedTableModel):
         return [o["id"] for o in self.controller.state.data[self.LIST]]
 
     def sync_ids(self) -> None:
-        """Reset only when objects came, went or moved (so typing keeps the selection);
-        otherwise repaint every row in place."""
+        """Follow the list: one object added or removed is one row inserted or removed (the
+        view keeps its selection and scroll and asks only for what it shows); any other
+        reordering resets; otherwise every row is repainted in place."""
         ids = self.current_ids()
-        if ids != self.ids:
+        row = _one_apart(self.ids, ids)
+        if row is not None and len(ids) > len(self.ids):
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.ids = ids
+            self.endInsertRows()
+        elif row is not None:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self.ids = ids
+            self.endRemoveRows()
+        elif ids != self.ids:
             self.beginResetModel()
             self.ids = ids
             self.endResetModel()
@@ -64,3 +74,13 @@ class ObjectTableModel(HeaderedTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.ids)
+
+
+def _one_apart(old: list[str], new: list[str]) -> int | None:
+    """The row where ``new`` has one id more or one fewer than ``old``, all else in order."""
+    longer, shorter = (new, old) if len(new) > len(old) else (old, new)
+    if len(longer) != len(shorter) + 1:
+        return None
+    row = next((i for i, (a, b) in enumerate(zip(longer, shorter, strict=False))
+                if a != b), len(shorter))
+    return row if longer[row + 1:] == shorter[row:] else None

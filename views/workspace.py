@@ -4,25 +4,59 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
 
 from app.labels import problem_text
+from models.changes import Change
 from views.controller import ProjectController
+
+#: The refresh hooks, in the order a page that was hidden catches up.
+_PARTS = ("data", "results", "mc")
 
 
 class Workspace(QWidget):
-    """A page of the main window. Subclasses set ``title`` and override the refresh hooks."""
+    """A page of the main window. Subclasses set ``title`` and override the refresh hooks.
+
+    A page refreshes only what it shows: input changes of the object ``kinds`` it displays
+    (None: every kind), and results. A page that is not on screen refreshes nothing; it
+    catches up, once, when it is shown again.
+    """
 
     title = ""
+    kinds: frozenset[str] | None = None
 
     def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        controller.data_changed.connect(self.refresh_data)
-        controller.results_changed.connect(self.refresh_results)
-        controller.mc_changed.connect(self.refresh_mc)
+        self._behind: set[str] = set()
+        #: The input changes the coming ``refresh_data`` shows (gathered while hidden).
+        self.changes: tuple[Change, ...] = ()
+        controller.data_changed.connect(self._data_changed)
+        controller.results_changed.connect(lambda: self._due("results"))
+        controller.mc_changed.connect(lambda: self._due("mc"))
+
+    def _data_changed(self, changes: tuple[Change, ...]) -> None:
+        if any(change.concerns(self.kinds) for change in changes):
+            self.changes = (*self.changes, *changes) if "data" in self._behind else changes
+            self._due("data")
+
+    def _due(self, part: str) -> None:
+        # isHidden, not isVisible: the page the stack shows counts as shown even while the
+        # window itself is not (yet) on screen.
+        if self.isHidden():
+            self._behind.add(part)
+        else:
+            getattr(self, f"refresh_{part}")()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShowToParent and self._behind:
+            behind, self._behind = self._behind, set()
+            for part in _PARTS:
+                if part in behind:
+                    getattr(self, f"refresh_{part}")()
+        return super().event(event)
 
     @property
     def currency(self) -> str:
