@@ -26,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from reportlab.platypus import (  # noqa: E402
     Flowable,
     KeepTogether,
@@ -41,11 +42,20 @@ from reportlab.platypus import (  # noqa: E402
 from reportlab.platypus.tableofcontents import TableOfContents  # noqa: E402
 
 from app import charts  # noqa: E402
+from app.briefing import (  # noqa: E402
+    FAILED_LAUNCHES,
+    Briefing,
+    OpportunityBrief,
+    brief,
+    decision_box,
+    fill_references,
+    missing_references_warning,
+    range_words,
+)
 from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, month, number, percent  # noqa: E402
-from app.labels import FIELDS, field_label  # noqa: E402
+from app.labels import FIELDS  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
-from models.decision import recommendation_sentence, recommendations  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
 FONT = "DejaVuSans"
@@ -245,18 +255,56 @@ def _estimate_text(field: str, value: Any, currency: str) -> tuple[str, str]:
 # --- the document ------------------------------------------------------------------------------------
 
 
+class _NumberedCanvas(Canvas):
+    """Holds every page until the end so each can say "Page N of M" (reportlab's two-pass idiom)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont(FONT, 8)
+            self.setFillColor(GREY)
+            self.drawRightString(PAGE[0] - MARGIN - PAD, 10 * mm, f"Page {self._pageNumber} of {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
+
+
 class _Doc(SimpleDocTemplate):
-    """Page numbers and a running header with the project's name on every page after the cover."""
+    """A running header with the project's name on every page after the first, bookmarks and a
+    contents page whose entries link to their headings."""
 
     def __init__(self, target: Any, project: str, **kwargs: Any) -> None:
         super().__init__(target, **kwargs)
         self.project = project
+        self.headings = 0
+
+    def beforeDocument(self) -> None:  # noqa: N802 (reportlab's name)
+        self.headings = 0  # each pass of multiBuild names its bookmarks afresh
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (reportlab's name)
-        # Top-level headings feed the table of contents. getPlainText() gives back the user's raw
-        # text, and the contents parse it as markup again: escape it a second time.
-        if isinstance(flowable, Paragraph) and flowable.style.name == "h1":
-            self.notify("TOCEntry", (0, e(flowable.getPlainText()), self.page))
+        # Headings feed the contents (h1) and the PDF's outline (h1, h2). getPlainText() gives back
+        # the user's raw text, and the contents parse it as markup again: escape it a second time.
+        if not isinstance(flowable, Paragraph) or flowable.style.name not in ("h1", "h2"):
+            return
+        # An outline may not start below its top level: a subheading before any heading is top-level.
+        level = 0 if flowable.style.name == "h1" or not self.headings else 1
+        self.headings += 1
+        key = f"heading-{self.headings}"
+        text = flowable.getPlainText()
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(text[:120], key, level=level, closed=level > 0)
+        if level == 0:
+            self.notify("TOCEntry", (0, e(text), self.page, key))
 
     def afterPage(self) -> None:  # noqa: N802 (reportlab's name)
         canvas = self.canv
@@ -269,7 +317,6 @@ class _Doc(SimpleDocTemplate):
             canvas.setStrokeColor(RULE)
             canvas.setLineWidth(0.4)
             canvas.line(MARGIN + PAD, PAGE[1] - 13.5 * mm, PAGE[0] - MARGIN - PAD, PAGE[1] - 13.5 * mm)
-        canvas.drawRightString(PAGE[0] - MARGIN - PAD, 10 * mm, f"Page {page}")
         canvas.restoreState()
 
 
@@ -280,8 +327,76 @@ def _contents(styles: dict[str, ParagraphStyle]) -> TableOfContents:
     return toc
 
 
+BOX_BG = colors.HexColor("#F3F6FA")
+FUNDED_BG = colors.HexColor("#E6F2E6")
+#: Unfunded opportunities listed one by one in the portfolio section; the rest are counted.
+DETAILED_UNFUNDED = 12
+#: Chance of a positive NPV -> how the memo groups opportunities when it speaks of uncertainty.
+_BANDS = ((0.9, "Very likely to pay back (90% or more chance of a positive NPV)"),
+          (0.5, "Likely to pay back (50% to 90%)"),
+          (-1.0, "More likely to lose money than not (below 50%)"))
+BOX_RULE = colors.HexColor("#4A6A8A")
+
+
+def _decision_box(b: Briefing, styles: dict[str, ParagraphStyle]) -> Table:
+    """The ask, the funded set and its value, what is not funded and why, the decision needed."""
+    rows = [[Paragraph("The decision", styles["cellb"]), ""]]
+    rows += [[Paragraph(e(head), styles["cellb"]), Paragraph(e(text), styles["cell"])]
+             for head, text in decision_box(b)]
+    table = Table(rows, colWidths=[34 * mm, WIDTH - 34 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)),
+        ("BACKGROUND", (0, 0), (-1, -1), BOX_BG),
+        ("BOX", (0, 0), (-1, -1), 0.8, BOX_RULE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, BOX_RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+    ]))
+    return table
+
+
+def _uncertainty_groups(b: Briefing) -> list[tuple[str, str]]:
+    """Opportunities grouped by their chance of a positive NPV, each group in one sentence: names
+    with their P10–P90 while a group is short, names alone (ranges in the table) when it is long."""
+    groups: dict[str, list[OpportunityBrief]] = {label: [] for _, label in _BANDS}
+    for o in b.opportunities:
+        mc = o.result.mc
+        if mc is None or not math.isfinite(mc.p10):
+            continue
+        label = next(label for floor, label in _BANDS if mc.p_positive >= floor)
+        groups[label].append(o)
+    out = []
+    for label, members in groups.items():
+        if not members:
+            continue
+        if len(members) <= 8:
+            parts = [f"{o.name} {money(o.result.mc.p10, b.currency, short=True)} to "  # type: ignore[union-attr]
+                     f"{money(o.result.mc.p90, b.currency, short=True)}" for o in members]  # type: ignore[union-attr]
+            out.append((label, "; ".join(parts)))
+        else:
+            out.append((label, f"{len(members)} opportunities: " + ", ".join(o.name for o in members)))
+    return out
+
+
+def _with_references(data: dict[str, Any], b: Briefing) -> tuple[dict[str, Any], list[str]]:
+    """The data with live references in the memo's sections filled in, and those that dangle."""
+    missing: list[str] = []
+    memo = []
+    for section in data.get("memo") or []:
+        filled = dict(section)
+        for key in ("title", "body"):
+            if isinstance(section.get(key), str):
+                filled[key], lost = fill_references(section[key], b)
+                missing += lost
+        memo.append(filled)
+    return {**data, "memo": memo}, missing
+
+
 def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, ParagraphStyle],
-           today: dt.date) -> list[Flowable]:
+           today: dt.date, b: Briefing | None = None) -> list[Flowable]:
     project = data.get("project") or {}
     plan = results.plan
     cur = str(project.get("currency") or plan.settings.currency or "USD")
@@ -290,17 +405,19 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     ops = {r.id: r for r in results.opportunities}
     ranked = [ops[i] for i in results.portfolio.ranking if i in ops]
     ranked += [r for r in results.opportunities if r.id not in results.portfolio.ranking]
+    b = b or brief(data, results)
     s: list[Flowable] = []
 
-    # Cover
-    s += [Spacer(1, 35 * mm), Paragraph("Strategy memo", styles["subtitle"]), Spacer(1, 4 * mm),
-          Paragraph(e(name), styles["title"])]
-    if project.get("author"):
-        s.append(Paragraph(f"Prepared by {e(project['author'])}", styles["subtitle"]))
-    s.append(Paragraph(e(today.strftime("%-d %B %Y")), styles["subtitle"]))
+    # Page 1: who and when, then the decision the memo asks for, then the contents.
+    s.append(Paragraph("Strategy memo", styles["subtitle"]))
+    s.append(Paragraph(e(name), styles["title"]))
+    byline = " · ".join(x for x in (f"Prepared by {project['author']}" if project.get("author") else "",
+                                    today.strftime("%-d %B %Y")) if x)
+    s.append(Paragraph(e(byline), styles["grey"]))
     if project.get("description"):
-        s += [Spacer(1, 10 * mm), Paragraph(e(project["description"]), styles["grey"])]
-    s += [Spacer(1, 10 * mm), Paragraph("Contents", styles["h2"]), _contents(styles), PageBreak()]
+        s.append(Paragraph(e(project["description"]), styles["small"]))
+    s += [Spacer(1, 4 * mm), _decision_box(b, styles), Spacer(1, 4 * mm),
+          Paragraph("Contents", styles["h2"]), _contents(styles), PageBreak()]
 
     # Executive summary: the PM's first section
     if sections:
@@ -311,48 +428,68 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         s += [Paragraph("Executive summary", styles["h1"]),
               Paragraph("<i>(nothing written yet)</i>", styles["grey"])]
 
-    # Portfolio
+    # Portfolio: one bridge from NPV to the funded set, ranges side by side, then every opportunity.
     p = results.portfolio
     s.append(Paragraph("Portfolio", styles["h1"]))
     years = plan.settings.horizon_years
-    text = (f"Across {len(ranked)} {'opportunity' if len(ranked) == 1 else 'opportunities'} the portfolio "
-            f"is worth <b>{e(money(p.total_enpv, cur, short=True))}</b> in risk-adjusted NPV (eNPV) over "
-            f"{years} year{'s' if years != 1 else ''}")
+    s.append(Paragraph(
+        f"Over {years} year{'s' if years != 1 else ''}, from the value if every launch succeeds to what "
+        "the budget buys:", styles["body"]))
+    bridge = _table([["Step", "Value"], *[list(row) for row in b.bridge.steps(cur)]], [110 * mm, 30 * mm],
+                    styles)
+    bridge.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "RIGHT")]))
+    s += [bridge, Spacer(1, 3 * mm)]
+    if results.samples:
+        rows = [["NPV, simulated", "P10", "Median", "P90", "Chance of a loss"]]
+        for label, summary in (("Funded set", p.selected_mc if p.budget is not None else None),
+                               ("Whole plan", p.mc)):
+            if summary is not None and math.isfinite(summary.p10):
+                rows.append([label, money(summary.p10, cur, short=True), money(summary.p50, cur, short=True),
+                             money(summary.p90, cur, short=True), percent(1 - summary.p_positive)])
+        if len(rows) > 1:
+            t = _table(rows, [40 * mm, 25 * mm, 25 * mm, 25 * mm, 30 * mm], styles)
+            t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+            s += [t, Paragraph(f"From {results.samples:,} Monte Carlo simulations; the {FAILED_LAUNCHES}.",
+                               styles["small"]), Spacer(1, 3 * mm)]
     words = uncertainty_words(p.mc, cur)
-    text += f"; {e(words)}." if words else "."
-    if p.budget is not None:
-        chosen = [ops[i].name for i in p.selected if i in ops]
-        if chosen:
-            text += (f" Within the {e(money(p.budget, cur, short=True))} build budget the best set is "
-                     f"{e(', '.join(chosen))} ({e(money(p.selected_build_cost, cur, short=True))} to build, "
-                     f"eNPV {e(money(p.selected_enpv, cur, short=True))}).")
-    s.append(Paragraph(text, styles["body"]))
-    rows: list[list[Any]] = [["#", "Opportunity", "NPV", "eNPV", "P10–P90", "P(NPV>0)", "IRR", "Payback"]]
-    for i, r in enumerate(ranked, 1):
-        mc = r.mc
+    funded_head = "Funded" if b.has_budget else "Status"
+    rows = [["#", "Opportunity", "NPV", "eNPV", "P10–P90", "P(NPV>0)", "IRR", funded_head]]
+    for o in b.opportunities:
+        r, mc = o.result, o.result.mc
         rng = (f"{money(mc.p10, cur, short=True)} – {money(mc.p90, cur, short=True)}"
                if mc is not None and math.isfinite(mc.p10) else "—")
-        rows.append([str(i), r.name or r.id, money(r.npv, cur, short=True), money(r.enpv, cur, short=True),
+        rows.append([str(o.rank), o.name, money(r.npv, cur, short=True), money(r.enpv, cur, short=True),
                      rng, percent(mc.p_positive) if mc is not None else "—", percent(r.irr),
-                     month(r.payback_month)])
-    table = _table(rows, [6 * mm, 46 * mm, 17 * mm, 17 * mm, 30 * mm, 18 * mm, 13 * mm, WIDTH - 147 * mm],
+                     ("funded" if o.funded else "not funded") if b.has_budget else ""])
+    table = _table(rows, [8 * mm, 50 * mm, 17 * mm, 17 * mm, 30 * mm, 17 * mm, 14 * mm, WIDTH - 153 * mm],
                    styles)
-    table.setStyle(TableStyle([("ALIGN", (2, 1), (6, -1), "RIGHT")]))
+    marks = [("ALIGN", (2, 1), (6, -1), "RIGHT")]
+    marks += [("BACKGROUND", (0, i), (-1, i), FUNDED_BG)
+              for i, o in enumerate(b.opportunities, 1) if o.funded]
+    table.setStyle(TableStyle(marks))
     s += [table, Spacer(1, 3 * mm),
-          Paragraph("Ranked by eNPV (NPV weighted by the chance of a successful launch). "
-                    + (f"P10–P90 and P(NPV&gt;0) from {results.samples:,} Monte Carlo simulations."
-                       if results.samples else "No Monte Carlo simulation was run, so no ranges."),
+          Paragraph("Ranked by eNPV (NPV weighted by the chance of a successful launch)"
+                    + ("; the funded set is shaded. " if b.has_budget else ". ")
+                    + (f"P10–P90 and P(NPV&gt;0) from {results.samples:,} Monte Carlo simulations; "
+                       f"{FAILED_LAUNCHES}." if results.samples
+                       else "No Monte Carlo simulation was run, so no ranges."),
                     styles["small"])]
+    unfunded = [o for o in b.opportunities if not o.funded and o.why_not]
+    if unfunded:
+        s.append(Paragraph("Not funded, and why", styles["h2"]))
+        s.append(_bullets([f"<b>{e(o.name)}</b>: {e(o.why_not)}." for o in unfunded[:DETAILED_UNFUNDED]]
+                          + ([f"{len(unfunded) - DETAILED_UNFUNDED} more, each with its reason in the "
+                              "appendix."] if len(unfunded) > DETAILED_UNFUNDED else []), styles))
 
-    # Uncertainty in words
+    # Uncertainty in words, grouped so 60 opportunities read as three sentences, not 60.
     s.append(Paragraph("Uncertainty", styles["h2"]))
     items = []
-    for r in ranked:
-        w = uncertainty_words(r.mc, cur)
-        if w:
-            items.append(f"<b>{e(r.name or r.id)}</b>: {e(w)}.")
+    if b.has_budget and range_words(p.selected_mc, cur):
+        items.append(f"<b>Funded set</b>: NPV {e(range_words(p.selected_mc, cur))}.")
     if words:
-        items.insert(0, f"<b>Whole portfolio</b>: {e(words)}.")
+        items.append(f"<b>Whole portfolio</b>: {e(words)}.")
+    for label, group in _uncertainty_groups(b):
+        items.append(f"<b>{e(label)}</b>: {e(group)}.")
     s.append(_bullets(items, styles) if items else Paragraph("<i>No simulation results.</i>", styles["grey"]))
 
     # Charts
@@ -379,17 +516,20 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     s += [PageBreak(), Paragraph("Build, partner or buy", styles["h1"])]
     if not results.decisions:
         s.append(Paragraph("<i>No decisions in the plan.</i>", styles["grey"]))
-    for rec in recommendations(plan.decisions, results.decisions):
-        d, dr = rec.decision, rec.result
+    for db in b.decisions:
+        d, dr = db.recommendation.decision, db.recommendation.result
         s.append(Paragraph(e(d.name or d.id), styles["h2"]))
-        s.append(Paragraph(recommendation_sentence(rec, mark=lambda name: f"<b>{e(name)}</b>", text=e),
-                           styles["body"]))
-        rows = [["Option", "Score", f"TCO ({years} years)"]]
+        s.append(Paragraph(db.sentence(mark=lambda name: f"<b>{e(name)}</b>", text=e), styles["body"]))
+        if db.opportunities:
+            s.append(Paragraph(f"Used by {e(', '.join(db.opportunities))}.", styles["small"]))
+        rows = [["Option", "Score", f"TCO ({years} years)", "In the plan"]]
         for o in d.options:
+            said = [w for w, yes in (("chosen", o.id == d.chosen_option_id),
+                                     ("highest score", o.id == dr.winner or o.id in dr.tied)) if yes]
             rows.append([o.name or o.id, f"{dr.scores.get(o.id, float('nan')):.0f}",
-                         money(dr.tco.get(o.id), cur, short=True)])
-        t = _table(rows, [90 * mm, 25 * mm, 35 * mm], styles)
-        t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+                         money(dr.tco.get(o.id), cur, short=True), ", ".join(said)])
+        t = _table(rows, [80 * mm, 18 * mm, 28 * mm, WIDTH - 126 * mm], styles)
+        t.setStyle(TableStyle([("ALIGN", (1, 1), (2, -1), "RIGHT")]))
         s.append(t)
 
     # Unit economics
@@ -415,17 +555,40 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         s += light_markup(sec.get("body") or "", styles) or [
             Paragraph("<i>(nothing written yet)</i>", styles["grey"])]
 
-    # Appendix: every assumption
-    s += [PageBreak(), Paragraph("Appendix: assumptions", styles["h1"])]
-    for o in data.get("opportunities") or []:
-        s.append(Paragraph(e(o.get("name") or o.get("id")), styles["h2"]))
-        notes = o.get("notes") or {}
-        rows = [["Input", "Value", "Range", "Note"]]
-        for field in FIELDS:
-            if field in o and not field.endswith("_id"):
-                base, rng = _estimate_text(field, o[field], cur)
-                rows.append([field_label(field), base, rng, notes.get(field, "")])
-        s.append(_table(rows, [38 * mm, 22 * mm, 38 * mm, WIDTH - 98 * mm], styles))
+    # Appendix: the inputs the model used, with where each came from.
+    s += [PageBreak(), Paragraph("Appendix: assumptions", styles["h1"]),
+          Paragraph("Each figure is the value the model used (the effective input): an opportunity's own "
+                    "estimate, or the figure from its decision's chosen option or its unit model, as the "
+                    "source says.", styles["small"])]
+    detailed = b.detailed()
+    for o in detailed:
+        s.append(Paragraph(e(o.name), styles["h2"]))
+        if o.status:
+            s.append(Paragraph(e(o.status) + ".", styles["small"]))
+        if o.irr_note:
+            s.append(Paragraph(e(o.irr_note), styles["small"]))
+        rows = [["Input", "Value used", "Source", "Range", "Note"]]
+        rows += [[i.label, i.text, i.origin, i.range, i.note] for i in o.inputs]
+        t = _table(rows, [34 * mm, 20 * mm, 52 * mm, 32 * mm, WIDTH - 138 * mm], styles)
+        t.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "RIGHT")]))
+        s.append(t)
+    rest = [o for o in b.opportunities if o not in detailed]
+    if rest:
+        s.append(Paragraph("The other opportunities", styles["h2"]))
+        s.append(Paragraph("Inputs the model used for each; an input that comes from a decision's option "
+                           "or a unit model is marked *.", styles["small"]))
+        fields = ("build_cost", "run_cost_annual", "cost_per_task", "launch_month", "p_success")
+        rows = [["#", "Opportunity", "Build cost", "Run cost a year", "Cost per task", "Launch", "P(success)",
+                 "Funded" if b.has_budget else ""]]
+        for o in rest:
+            used = {i.field: i for i in o.inputs}
+            cells = [used[f].text + ("" if used[f].source == "own" else " *") if f in used else "—"
+                     for f in fields]
+            rows.append([str(o.rank), o.name, *cells, ("yes" if o.funded else "no") if b.has_budget else ""])
+        t = _table(rows, [8 * mm, 52 * mm, 20 * mm, 22 * mm, 20 * mm, 17 * mm, 17 * mm, WIDTH - 156 * mm],
+                   styles)
+        t.setStyle(TableStyle([("ALIGN", (2, 1), (6, -1), "RIGHT")]))
+        s.append(t)
 
     # Decision log
     s.append(Paragraph("Decision log", styles["h1"]))
@@ -456,7 +619,11 @@ def build_memo(data: dict[str, Any], results: PlanResults,
                bottomMargin=MARGIN, title=name, author=str(project.get("author") or ""),
                subject="Strategy memo: " + str(project.get("description") or name)[:200],
                creator="AI Product Planner", producer="AI Product Planner")
-    doc.multiBuild(_story(data, results, styles, today or dt.date.today()))
+    b = brief(data, results)
+    data, missing = _with_references(data, b)
+    if missing:
+        warnings.append(missing_references_warning(missing))
+    doc.multiBuild(_story(data, results, styles, today or dt.date.today(), b), canvasmaker=_NumberedCanvas)
     return buffer.getvalue(), warnings
 
 

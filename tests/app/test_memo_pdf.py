@@ -82,8 +82,10 @@ def test_hostile_text_is_literal_and_fetches_nothing(memo: Memo,
     assert f'<a href="http://127.0.0.1:{port}/link">a link</a>' in text
     assert "strong and leaning" in text  # light formatting still applies to the PM's own markup
     assert requests == []
-    # No link annotations came from user text (the memo itself makes none).
-    assert all("/Annots" not in page for page in pypdf.PdfReader(out).pages)
+    # The only links are the contents' jumps to headings inside the memo: none from user text
+    # points anywhere outside it.
+    links = [annot.get_object() for page in pypdf.PdfReader(out).pages for annot in page.get("/Annots", [])]
+    assert links and all("/URI" not in str(link.get("/A", "")) and "/Dest" in link for link in links)
 
 
 def test_metadata_is_the_projects(memo: Memo) -> None:
@@ -146,8 +148,10 @@ def test_charts_are_sharp_and_drawn(memo: Memo) -> None:
     (None, "Build and Partner tie at 75.0 of 100, a close call. Any change in the weights breaks the tie: "
            "more weight on Quality favours Build; more weight on Speed favours Partner. Until one is "
            "chosen, the plan uses Build, the first entered."),
-    ("opt-contract-partner", "We recommend Partner, the option chosen, which ties with Build at 75.0 of "
-                             "100, a close call. Any change in the weights breaks the tie"),
+    # Contract review is not funded (negative eNPV), so even the chosen option is not recommended.
+    ("opt-contract-partner", "Not recommended now: Contract review is not funded (negative eNPV of −$207k, "
+                             "so it is expected to lose money). The option chosen is Partner; Build ties for "
+                             "the highest score at 75.0 of 100. Any change in the weights breaks the tie"),
 ])
 def test_a_tied_decision_reads_as_a_tie(tmp_path: Path, chosen: str | None, said: str) -> None:
     from tests.models.test_decision_ties import with_tied_decision
@@ -157,4 +161,5 @@ def test_a_tied_decision_reads_as_a_tie(tmp_path: Path, chosen: str | None, said
     memo_pdf.write_memo(data, calculate(plan_from_json(data), samples=1000), out)
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in pypdf.PdfReader(out).pages))
     assert said in text
-    assert "We recommend Build" not in text
+    # The copilot's option "Partner: cloud AI platform..." is recommended; contract review's is not.
+    assert "We recommend Build" not in text and "We recommend Partner," not in text
