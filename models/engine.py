@@ -25,7 +25,7 @@ from models.decision import DecisionResult, chosen_option, evaluate_decision
 from models.estimate import Estimate
 from models.finance import Array
 from models.limits import FIELDS
-from models.plan import FRACTIONS, INTEGERS, Opportunity, Option, Plan, UnitModel
+from models.plan import FRACTIONS, INTEGERS, Opportunity, Option, Plan, UnitModel, estimate_names
 from models.problems import PlanInvalid
 from models.uncertainty import Summary, sample
 from models.unit_economics import RouteInputs, UnitCosts, UnitInputs, unit_costs
@@ -43,8 +43,7 @@ BASE_ONLY = frozenset({"volume_tasks_month", "annual_volume"})
 
 @functools.cache
 def _estimate_names(cls: type) -> tuple[str, ...]:
-    # Every numeric input of a plan object is an Estimate field with an Estimate default.
-    return tuple(f.name for f in fields(cls) if isinstance(f.default, Estimate))
+    return estimate_names(cls)
 
 
 def _estimate_fields(obj: object) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
@@ -142,13 +143,25 @@ FRACTIONS = frozenset({"adoption_target", "success_rate", "p_success", "confiden
 INTEGERS = frozenset({"ramp_months", "launch_month", "launch_months"})
 
 
+@functools.cache
+def estimate_defaults(cls: type) -> tuple[tuple[str, Estimate], ...]:
+    """The numeric inputs of a plan object type, in field order: each field whose default is an
+    Estimate, with that default."""
+    return tuple((f.name, f.default) for f in fields(cls) if isinstance(f.default, Estimate))
+
+
+def estimate_names(cls: type) -> tuple[str, ...]:
+    """The names of a plan object type's numeric inputs, in field order."""
+    return tuple(name for name, _ in estimate_defaults(cls))
+
+
 def _estimates(cls: type, obj: dict[str, Any]) -> dict[str, Estimate]:
-    defaults = {f.name: f.default for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
-    return {
-        name: estimate_from_json(obj.get(name), default.base)
-        for name, default in defaults.items()
-        if isinstance(default, Estimate)
-    }
+    out: dict[str, Estimate] = {}
+    for name, default in estimate_defaults(cls):
+        value = obj.get(name)
+        # A plain float, the common case, is the Estimate estimate_from_json would make.
+        out[name] = Estimate(value) if type(value) is float else estimate_from_json(value, default.base)
+    return out
 
 
 def _text(obj: dict[str, Any], key: str, default: str = "") -> str:

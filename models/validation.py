@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
-from dataclasses import fields
 
 from models.decision import decision_problems
 from models.estimate import Estimate
-from models.limits import FIELDS, FIGURE, SCORE
-from models.plan import Criterion, Option, Plan
+from models.limits import FIELDS, FIGURE, SCORE, Kind
+from models.plan import Criterion, Option, Plan, estimate_names
 from models.problems import Problem
 
 SHARE_TOLERANCE = 1e-9
@@ -54,12 +54,22 @@ def estimate_rules(est: Estimate, field: str) -> Iterator[str]:
             return
 
 
+@functools.cache
+def _bounds(cls: type) -> tuple[tuple[str, Kind | None], ...]:
+    """Each numeric input of a plan object type with its field's limits, if it has any."""
+    return tuple((name, FIELDS.get(name)) for name in estimate_names(cls))
+
+
 def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
-    for f in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        if isinstance(value, Estimate):
-            for rule in estimate_rules(value, f.name):
-                yield Problem(kind, obj.id, name, f.name, rule)  # type: ignore[attr-defined]
+    for field, bounds in _bounds(type(obj)):
+        value: Estimate = getattr(obj, field)
+        # A plain number within its bounds (whole where it must be) breaks no rule: the common
+        # case, decided here without building the rules.
+        if (value.dist is None and bounds is not None and bounds.low <= value.base <= bounds.high
+                and (not bounds.whole or float(value.base).is_integer())):
+            continue
+        for rule in estimate_rules(value, field):
+            yield Problem(kind, obj.id, name, field, rule)  # type: ignore[attr-defined]
 
 
 def plan_problems(plan: Plan) -> list[Problem]:
