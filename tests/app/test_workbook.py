@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from app.exports.workbook import PORTFOLIO_HEADER, build_workbook, write_workbook
+from app.exports.workbook import PORTFOLIO_HEAD_ROW, PORTFOLIO_HEADER, build_workbook, write_workbook
 from app.interchange import sample_data
 from models.engine import PlanResults, calculate, results_json
 from models.plan import plan_from_json
@@ -105,11 +105,23 @@ def recalculated(sample: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
     return {"results": results, "engines": engines, "books": books}
 
 
+#: Portfolio headings -> the names ``calc --json`` gives the same figures.
+ENGINE_KEYS = {"ID": "id", "NPV": "npv", "eNPV": "enpv", "IRR": "irr", "ROI": "roi",
+               "Payback month": "payback_month", "PV of benefits": "pv_benefit", "PV of costs": "pv_cost",
+               "RICE": "rice", "Rank": "rank", "Funded": "funded", "Build cost": "build_cost"}
+
+
 def _portfolio_rows(wb: openpyxl.Workbook) -> list[dict[str, Any]]:
+    """The opportunity rows of the Portfolio sheet, keyed as the engine's JSON, in the sheet's order."""
     ws = wb["Portfolio"]
-    rows = list(ws.iter_rows(values_only=True))
+    rows = list(ws.iter_rows(min_row=PORTFOLIO_HEAD_ROW, values_only=True))
     assert tuple(rows[0][:len(PORTFOLIO_HEADER)]) == PORTFOLIO_HEADER
-    return [dict(zip(PORTFOLIO_HEADER, r, strict=False)) for r in rows[1:] if r[0] and r[0] != "Total"]
+    keys = [ENGINE_KEYS.get(h, h) for h in PORTFOLIO_HEADER]
+    return [dict(zip(keys, r, strict=False)) for r in rows[1:] if r[2]]
+
+
+def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in rows}
 
 
 def _check_row(row: dict[str, Any], want: dict[str, Any]) -> None:
@@ -122,7 +134,7 @@ def _check_row(row: dict[str, Any], want: dict[str, Any]) -> None:
     if want["irr"] is None:
         assert row["irr"] in (None, ""), (want["id"], row["irr"])
     else:
-        assert _close(row["irr"], want["irr"], 1e-6), (want["id"], row["irr"], want["irr"])
+        assert _close(row["irr"], want["irr"], 1e-9), (want["id"], row["irr"], want["irr"])
     if want["payback_month"] is None:
         assert row["payback_month"] in (None, ""), (want["id"], row["payback_month"])
     else:
@@ -134,8 +146,11 @@ def test_portfolio_formulas_match_engine(recalculated: dict[str, Any]) -> None:
     engine = results_json(recalculated["results"])["opportunities"]
     rows = _portfolio_rows(recalculated["books"]["base"])
     assert len(rows) == len(engine)
-    for row, want in zip(rows, engine, strict=True):
-        _check_row(row, want)
+    # ranked as the engine ranks, and the live Rank column says so
+    assert [r["id"] for r in rows] == list(recalculated["results"].portfolio.ranking)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    for want in engine:
+        _check_row(_by_id(rows)[want["id"]], want)
     # the sample has one opportunity that never pays back and every IRR defined: both kinds covered
     assert any(o["payback_month"] is None for o in engine)
 
@@ -172,10 +187,12 @@ def test_changed_input_moves_results_as_the_engine_says(scenario: str, sample: d
     engine = recalculated["engines"][scenario]
     wb = recalculated["books"][scenario]
     before = _portfolio_rows(recalculated["books"]["base"])
-    rows = _portfolio_rows(wb)
-    for row, want in zip(rows, results_json(engine)["opportunities"], strict=True):
-        _check_row(row, want)
-    assert [r["npv"] for r in rows] != [r["npv"] for r in before]
+    rows = _by_id(_portfolio_rows(wb))
+    for want in results_json(engine)["opportunities"]:
+        _check_row(rows[want["id"]], want)
+    # the live rank follows the edited eNPVs as the engine ranks them
+    assert sorted(rows, key=lambda oid: rows[oid]["rank"]) == list(engine.portfolio.ranking)
+    assert [r["npv"] for r in rows.values()] != [r["npv"] for r in before]
     _check_decisions_and_units(wb, sample, engine)
     if scenario.startswith("winner_"):  # the scenario does what it says
         base_winner = {d.decision_id: d.winner for d in recalculated["results"].decisions}
@@ -185,8 +202,15 @@ def test_changed_input_moves_results_as_the_engine_says(scenario: str, sample: d
 @needs_soffice
 def test_user_text_stays_text_after_recalculation(recalculated: dict[str, Any]) -> None:
     ws = recalculated["books"]["base"]["Portfolio"]
-    assert ws["B2"].value == HOSTILE
-    assert ws["B2"].data_type == "s"
+    cell = ws.cell(_row_of(ws, "opp-support-copilot"), PORTFOLIO_HEADER.index("Opportunity") + 1)
+    assert cell.value == HOSTILE
+    assert cell.data_type == "s"
+
+
+def _row_of(ws: Any, opportunity_id: str) -> int:
+    id_col = PORTFOLIO_HEADER.index("ID") + 1
+    return next(r for r in range(PORTFOLIO_HEAD_ROW + 1, ws.max_row + 1)
+                if ws.cell(r, id_col).value == opportunity_id)
 
 
 def test_user_text_is_stored_as_string(sample: dict[str, Any], tmp_path: Path) -> None:
@@ -196,9 +220,12 @@ def test_user_text_is_stored_as_string(sample: dict[str, Any], tmp_path: Path) -
     write_workbook(data, calculate(plan_from_json(data), monte_carlo=False, with_tornado=False), out)
     wb = openpyxl.load_workbook(out)
     ws = wb["Portfolio"]
-    assert (ws["B2"].value, ws["B2"].data_type) == (HOSTILE, "s")
-    assert (ws["B3"].value, ws["B3"].data_type) == ("+1 bad name", "s")
-    assert ws["C2"].value.startswith("=SUMPRODUCT(")
+    name_col = PORTFOLIO_HEADER.index("Opportunity") + 1
+    first = ws.cell(_row_of(ws, data["opportunities"][0]["id"]), name_col)
+    second = ws.cell(_row_of(ws, data["opportunities"][1]["id"]), name_col)
+    assert (first.value, first.data_type) == (HOSTILE, "s")
+    assert (second.value, second.data_type) == ("+1 bad name", "s")
+    assert first.offset(column=1).value.startswith("=SUMPRODUCT(")
     assert "discount_rate" in wb.defined_names and "opp1_adoption_target" in wb.defined_names
     assert wb.calculation.fullCalcOnLoad
     assert not list(tmp_path.glob("*.tmp"))
@@ -212,8 +239,8 @@ def test_small_plan_without_links_and_unknown_currency(tmp_path: Path) -> None:
     out = tmp_path / "tiny.xlsx"
     write_workbook(data, calculate(plan_from_json(data), monte_carlo=False, with_tornado=False), out)
     wb = openpyxl.load_workbook(out)
-    assert wb["Portfolio"]["B2"].value == "@only one"
-    assert "SEK" in wb["Portfolio"]["C2"].number_format
+    assert wb["Portfolio"]["D5"].value == "@only one"
+    assert "SEK" in wb["Portfolio"]["E5"].number_format
     assert wb["Cashflows"].max_row == 1 + 12
     assert wb["Uncertainty"]["C3"].value == "not simulated"
     assert len(wb["Portfolio"]._charts) == 1
