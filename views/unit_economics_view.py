@@ -57,6 +57,7 @@ from views.estimate_field import (
     parse_estimate,
 )
 from views.table_model import ObjectTableModel
+from views.text_undo import commit_on_leave
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -364,6 +365,7 @@ class UnitEconomicsWorkspace(Workspace):
         self.picker: CatalogPicker | None = None
         self._loading = False
         self._charts_dirty = True
+        self._route_note_target: tuple[str, str] | None = None  # (route, field) typed for
 
         self.units_model = UnitModelsModel(controller)
         self.routes_model = RoutesModel(controller)
@@ -489,12 +491,12 @@ class UnitEconomicsWorkspace(Workspace):
         grid.setVerticalSpacing(4)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. Support copilot: cost per assisted reply")
-        self.name_edit.textEdited.connect(self._name_edited)
+        commit_on_leave(self.name_edit, self._name_edited)
         self.description_edit = QPlainTextEdit()
         self.description_edit.setPlaceholderText("What one task is, and what serving it involves")
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setFixedHeight(58)
-        self.description_edit.textChanged.connect(self._description_edited)
+        commit_on_leave(self.description_edit, self._description_edited)
         row = 0
         grid.addWidget(QLabel("Name"), row, 0)
         grid.addWidget(self.name_edit, row, 1, 1, 2)
@@ -523,7 +525,7 @@ class UnitEconomicsWorkspace(Workspace):
                 note = QLineEdit()
                 note.setObjectName(f"note_{name}")
                 note.setPlaceholderText("Note: source or reasoning")
-                note.textEdited.connect(lambda text, n=name: self._note_edited(n, text))
+                commit_on_leave(note, lambda n=name, note=note: self._note_edited(n, note.text()))
                 label.setBuddy(field.line)
                 self.fields[name], self.notes[name], self.labels[name] = field, note, label
                 grid.addWidget(label, row, 0)
@@ -587,7 +589,8 @@ class UnitEconomicsWorkspace(Workspace):
         self.route_note = QLineEdit()
         self.route_note.setObjectName("routeNote")
         self.route_note.setPlaceholderText("Select a cell to add a note on where its number comes from")
-        self.route_note.textEdited.connect(self._route_note_edited)
+        self.route_note.textEdited.connect(self._route_note_typed)
+        commit_on_leave(self.route_note, self._route_note_edited)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.choose_model_button)
@@ -984,6 +987,7 @@ class UnitEconomicsWorkspace(Workspace):
             self.routes_table.setCurrentIndex(self.routes_model.index(row, column))
 
     def _route_cell_changed(self, *_args: object) -> None:
+        self._route_note_edited()  # a note being typed belongs to the cell it was typed for
         index = self.routes_table.currentIndex()
         has_route = index.isValid() and index.row() < len(self.routes_model.ids)
         self.remove_route_button.setEnabled(has_route)
@@ -1009,12 +1013,13 @@ class UnitEconomicsWorkspace(Workspace):
 
     # --- edits ------------------------------------------------------------------------
 
-    def _name_edited(self, text: str) -> None:
+    def _name_edited(self) -> None:
         if self.current_id is not None:
-            self.controller.set_value("unit_model", self.current_id, "name", text, "unit model name")
+            self.controller.set_value("unit_model", self.current_id, "name", self.name_edit.text().strip(),
+                                      "unit model name")
 
     def _description_edited(self) -> None:
-        if self._loading or self.current_id is None:
+        if self.current_id is None:
             return
         self.controller.set_value("unit_model", self.current_id, "description",
                                   self.description_edit.toPlainText(), "unit model description")
@@ -1034,13 +1039,23 @@ class UnitEconomicsWorkspace(Workspace):
             self.controller.set_value("unit_model", self.current_id, f"notes.{name}", text,
                                       f"note on {label}")
 
-    def _route_note_edited(self, text: str) -> None:
+    def _route_note_typed(self, _text: str) -> None:
         route_id = self.current_route_id()
-        column = self.routes_table.currentIndex().column()
-        if route_id is None or not self.routes_model.field(column):
+        field = self.routes_model.field(self.routes_table.currentIndex().column())
+        if self._route_note_target is None and route_id is not None and field:
+            self._route_note_target = route_id, field
+
+    def _route_note_edited(self) -> None:
+        """Store the note typed, on the cell it was typed for (the table may show another now)."""
+        target, self._route_note_target = self._route_note_target, None
+        if target is None:
             return
-        self.controller.set_value("route", route_id, f"notes.{self.routes_model.field(column)}", text,
-                                  "route note")
+        route_id, field = target
+        try:
+            self.controller.set_value("route", route_id, f"notes.{field}", self.route_note.text(),
+                                      "route note")
+        except KeyError:
+            pass  # the route went away (removed or undone) while the note was typed
 
     def _route_message(self, text: str) -> None:
         self.route_error.setText(text)

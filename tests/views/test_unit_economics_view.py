@@ -191,6 +191,7 @@ def test_the_detail_shows_every_input_with_its_note(qtbot: QtBot, controller: Pr
     assert "$ per million tokens" in ws.labels["embed_price_mtok"].text()
 
     qtbot.keyClicks(ws.notes["retry_rate"], "Pilot")
+    qtbot.keyClick(ws.notes["retry_rate"], Qt.Key.Key_Return)  # stored when the entry is done
     assert controller.state.value("unit_model", SUPPORT, "notes.retry_rate") == "Pilot"
     controller.undo_stack.undo()
     assert controller.state.value("unit_model", SUPPORT, "notes.retry_rate") is None
