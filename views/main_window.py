@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -32,7 +33,7 @@ from views.controller import ProjectController
 from views.message_bar import MessageBar
 from views.opening import notices, open_document
 from views.read_only import make_read_only
-from views.text_undo import TextUndoRouter
+from views.text_undo import TextUndoRouter, commit_pending
 from views.workspace import Workspace
 
 #: The workspaces, in sidebar order: (module, class, title).
@@ -347,15 +348,24 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def save(self) -> bool:
+        if not self._commit_typing():
+            return False
         if self.document.path is None:
             return self.save_as()
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
+        if not self._commit_typing():
+            return False
         name = self.controller.state.data["project"].get("name") if self.controller else ""
         suggested = str(self.document.path or Path.home() / f"{name or 'plan'}.aiplan")
         path = dialogs.ask_save_path(self, suggested)
         return path is not None and self._save_to(path)
+
+    def _commit_typing(self) -> bool:
+        """Store what is being typed before a file is written: a toolbar button takes no focus,
+        so the field would not have been left. False when the entry is refused (it says why)."""
+        return commit_pending(QApplication.focusWidget())
 
     def _save_to(self, path: Path) -> bool:
         assert self.controller is not None

@@ -163,3 +163,24 @@ def test_screenshots_of_a_refused_entry_and_a_preview(window: MainWindow) -> Non
         corner = widget.mapTo(form, widget.rect().topLeft())
         area = QRect(corner.x() - 240, corner.y() - 30, widget.width() + 520, widget.height() + 90)
         assert form.grab(area).save(f"/tmp/estimate-field-{name}.png")
+
+
+def test_save_from_the_toolbar_saves_what_is_being_typed(window: MainWindow, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A toolbar button takes no focus, so the field is never left: Save stores the entry first."""
+    from PySide6.QtWidgets import QToolButton
+
+    from views import dialogs
+
+    target = tmp_path / "clicked.aiplan"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: target)
+    field = field_of(window, "value_per_success")
+    start_typing(field)
+    QTest.keyClicks(field.line, "6.5")
+    save = next(b for b in window.toolbar.findChildren(QToolButton) if b.text() == "Save")
+    QTest.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert target.exists()
+    with ProjectDocument.open(target) as saved:
+        opportunity = next(o for o in saved.to_json()["opportunities"] if o["id"] == PLAIN)
+    assert opportunity["value_per_success"] == 6.5
+    assert not window.controller.modified  # type: ignore[union-attr]
