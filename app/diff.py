@@ -10,6 +10,7 @@ from app.formatting import money, month, number, percent
 from app.labels import FIELDS, field_label, problem_text
 from app.terminal import one_line
 from models import schema
+from models.decision import DecisionResult, names_and
 from models.estimate import Estimate, estimate_from_json
 
 Json = dict[str, Any]
@@ -676,14 +677,14 @@ def _result_changes(old: Any, new: Any, old_currency: str, new_currency: str) ->
     old_names, new_names = _option_names(old.plan), _option_names(new.plan)
     for d in new.decisions:
         before = old_decisions.get(d.decision_id)
-        if before is None or before.winner == d.winner:
+        # A tie is a result of its own: "Build" leading and "Build and Partner tie" differ.
+        if before is None or _lead(before) == _lead(d):
             continue
         name = next(x.name for x in new.plan.decisions if x.id == d.decision_id)
-        a_name = old_names.get(before.winner, before.winner)
-        b_name = new_names.get(d.winner, d.winner)
         out.append(ResultChange(_path("results", "decisions", d.decision_id, "winner"), "decision",
-                                d.decision_id, name, "winner", before.winner, d.winner, None,
-                                f"Winner: {_q(a_name)} → {_q(b_name)}"))
+                                d.decision_id, name, "winner", _lead_value(before), _lead_value(d),
+                                None, f"Winner: {_lead_words(before, old_names)} → "
+                                f"{_lead_words(d, new_names)}"))
     old_units = {u.id: u for u in old.unit_models}
     for u in new.unit_models:
         before = old_units.get(u.id)
@@ -725,6 +726,22 @@ def _result_changes(old: Any, new: Any, old_currency: str, new_currency: str) ->
         out.append(ResultChange(_path("results", "portfolio", "selected", oid), "portfolio", oid,
                                 names[oid], "selected", not inside, inside, None, words))
     return out
+
+
+def _lead(result: DecisionResult) -> tuple[str, ...]:
+    """The options at the top of a decision's scores: several when they tie."""
+    return result.tied or (result.winner,)
+
+
+def _lead_value(result: DecisionResult) -> str | list[str]:
+    """The winner's id, or the list of the tied options' ids."""
+    return list(result.tied) if result.tied else result.winner
+
+
+def _lead_words(result: DecisionResult, names: dict[str, str]) -> str:
+    if result.tied:
+        return f"{names_and([_q(names.get(o, o)) for o in result.tied])} tie"
+    return _q(names.get(result.winner, result.winner))
 
 
 def _option_names(plan: Any) -> dict[str, str]:

@@ -296,3 +296,28 @@ def test_words_only_move_no_result(sample: Json) -> None:
     assert diff.text().endswith("Results (base values)\n  No change in NPV, eNPV, decision winners, "
                                 "unit costs or the portfolio selection.\n")
     assert engine(new).portfolio.total_enpv == engine(sample).portfolio.total_enpv
+
+
+def test_a_tie_is_a_change_of_winner_said_as_a_tie(sample: Json) -> None:
+    """Two options made identical tie: the diff says so both ways, never naming one winner."""
+    tied = copy.deepcopy(sample)
+    decision = _by_id(tied["decisions"])["dec-copilot"]
+    options = _by_id(decision["options"])
+    build, partner = options["opt-copilot-build"], options["opt-copilot-partner"]
+    for name, value in partner.items():
+        if name not in ("id", "name"):
+            build[name] = copy.deepcopy(value)
+    result = next(d for d in engine(tied).decisions if d.decision_id == "dec-copilot")
+    assert set(result.tied) == {"opt-copilot-build", "opt-copilot-partner"}  # the plan ties
+
+    diff = diff_plans(sample, tied)
+    [winner] = [r for r in diff.results if r.measure == "winner"]
+    assert winner.old == "opt-copilot-partner"
+    assert sorted(winner.new) == ["opt-copilot-build", "opt-copilot-partner"]
+    line = next(t for t in diff.text().splitlines() if "Winner:" in t)
+    assert line.strip().startswith("Winner: “Partner: cloud AI platform plus implementation partner” → ")
+    assert line.endswith(" tie") and "“Build in-house on model APIs”" in line.split("→")[1]
+    back = next(r for r in diff_plans(tied, sample).results if r.measure == "winner")
+    assert (sorted(back.old), back.new) == (["opt-copilot-build", "opt-copilot-partner"],
+                                            "opt-copilot-partner")
+    assert json.loads(json.dumps(diff.to_json()))["results"]["changes"]  # the JSON holds the list
