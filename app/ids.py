@@ -12,7 +12,9 @@ def all_ids(node: Any) -> Iterator[str]:
         if isinstance(node.get("id"), str):
             yield node["id"]
         for value in node.values():
-            if isinstance(value, (dict, list)):
+            # Objects sit in lists (or alone, with an id): estimates, notes and scores, which
+            # are most of a project's dicts, hold none and are not walked.
+            if isinstance(value, list) or (isinstance(value, dict) and "id" in value):
                 yield from all_ids(value)
     elif isinstance(node, list):
         for value in node:
