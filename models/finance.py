@@ -71,22 +71,22 @@ def irr_many(net: Array) -> Array:
     lo, hi = _IRR_GRID[pick], _IRR_GRID[pick + 1]
     flows = net[r] / scale[r]
 
-    def f(u: Array) -> Array:
-        return np.einsum("rm,rm->r", flows, np.exp(-np.outer(u, m)))
+    minus_m = -m.astype(float)  # u * -m is -(u * m) to the bit: the sign is exact
 
-    f_lo = f(lo)
+    def f(u: Array) -> Array:
+        return np.einsum("rm,rm->r", flows, np.exp(u[:, None] * minus_m))
+
+    # Only the sign of f at the lower bound is used, and the lower bound moves only to a point
+    # of that same sign: it is fixed by the first bound.
+    sign_lo = np.sign(f(lo))
     for _ in range(60):
         mid = (lo + hi) / 2
-        f_mid = f(mid)
-        left = np.sign(f_mid) == np.sign(f_lo)
-        new_lo, new_f_lo = np.where(left, mid, lo), np.where(left, f_mid, f_lo)
-        new_hi = np.where(left, hi, mid)
+        left = np.sign(f(mid)) == sign_lo
+        moved = np.where(left, mid != lo, mid != hi)
+        lo, hi = np.where(left, mid, lo), np.where(left, hi, mid)
         # Once halving moves no bound (the bracket is one unit in the last place wide), every
         # further step would repeat this one: the answer is settled.
-        settled = (np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi)
-                   and np.array_equal(new_f_lo, f_lo, equal_nan=True))
-        lo, f_lo, hi = new_lo, new_f_lo, new_hi
-        if settled:
+        if not moved.any():
             break
     result[r] = np.expm1(12 * (lo + hi) / 2)
     return result
