@@ -64,6 +64,7 @@ from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField, ParseError, format_estimate, parse_estimate
 from views.table_model import HeaderedTableModel
+from views.text_undo import commit_on_leave
 from views.workspace import Workspace, button, delete_key, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -935,13 +936,13 @@ class DecisionsWorkspace(Workspace):
     def _inputs(self) -> QWidget:
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("What are we deciding?")
-        self.name_edit.textEdited.connect(
-            lambda text: self._set_decision_field("name", text, "decision name"))
+        commit_on_leave(self.name_edit, lambda: self._set_decision_field(
+            "name", self.name_edit.text().strip(), "decision name"))
         self.description_edit = QPlainTextEdit()
         self.description_edit.setPlaceholderText("The question, the context, what is still open")
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setFixedHeight(54)
-        self.description_edit.textChanged.connect(self._description_typed)
+        commit_on_leave(self.description_edit, self._description_typed)
         self.chosen_combo = QComboBox()
         self.chosen_combo.setToolTip("The option linked opportunities take their costs and launch "
                                      "time from; the highest score unless you choose one")
@@ -1090,8 +1091,7 @@ class DecisionsWorkspace(Workspace):
         if self.name_edit.text() != (d.get("name") or ""):
             self.name_edit.setText(d.get("name") or "")
         if self.description_edit.toPlainText() != (d.get("description") or ""):
-            with QSignalBlocker(self.description_edit):
-                self.description_edit.setPlainText(d.get("description") or "")
+            self.description_edit.setPlainText(d.get("description") or "")
         self._refresh_chosen(d)
         self.volume_field.set_value(d.get("annual_volume"))
         self._refresh_volume_note(d)

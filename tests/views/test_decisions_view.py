@@ -233,13 +233,15 @@ def test_linked_volume_is_explained_and_own_volume_drives_tco(qtbot: Any, worksp
     assert _result(controller, new).tco[grid.option_id(0)] == pytest.approx(3 * 0.1 * 50000)
 
 
-def test_renaming_by_typing_is_one_undo_step(qtbot: Any, workspace: DecisionsWorkspace,
+def test_renaming_by_typing_is_one_undo_step(qtbot: Any, shown: DecisionsWorkspace,
                                              controller: ProjectController) -> None:
+    workspace = shown
     steps = controller.undo_stack.count()
     workspace.name_edit.end(False)
     qtbot.keyClicks(workspace.name_edit, " (v2)")
+    qtbot.keyClick(workspace.name_edit, Qt.Key.Key_Return)  # stored when the entry is done
     assert workspace.picker.currentText() == "How do we get the support copilot? (v2)"
-    assert controller.undo_stack.count() == steps + 1  # the typing merged into one change
+    assert controller.undo_stack.count() == steps + 1  # the typing is one change
     controller.undo_stack.undo()
     name = "How do we get the support copilot?"
     assert workspace.name_edit.text() == workspace.picker.currentText() == name
