@@ -303,7 +303,7 @@ class _Doc(SimpleDocTemplate):
         text = flowable.getPlainText()
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(text[:120], key, level=level, closed=level > 0)
-        if level == 0:
+        if flowable.style.name == "h1":
             self.notify("TOCEntry", (0, e(text), self.page, key))
 
     def afterPage(self) -> None:  # noqa: N802 (reportlab's name)
@@ -456,12 +456,12 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     rows = [["#", "Opportunity", "NPV", "eNPV", "P10–P90", "P(NPV>0)", "IRR", funded_head]]
     for o in b.opportunities:
         r, mc = o.result, o.result.mc
-        rng = (f"{money(mc.p10, cur, short=True)} – {money(mc.p90, cur, short=True)}"
+        rng = (f"{money(mc.p10, cur, short=True)} to {money(mc.p90, cur, short=True)}"
                if mc is not None and math.isfinite(mc.p10) else "—")
         rows.append([str(o.rank), o.name, money(r.npv, cur, short=True), money(r.enpv, cur, short=True),
                      rng, percent(mc.p_positive) if mc is not None else "—", percent(r.irr),
                      ("funded" if o.funded else "not funded") if b.has_budget else ""])
-    table = _table(rows, [8 * mm, 50 * mm, 17 * mm, 17 * mm, 30 * mm, 17 * mm, 14 * mm, WIDTH - 153 * mm],
+    table = _table(rows, [7 * mm, 44 * mm, 16 * mm, 16 * mm, 31 * mm, 17 * mm, 14 * mm, WIDTH - 145 * mm],
                    styles)
     marks = [("ALIGN", (2, 1), (6, -1), "RIGHT")]
     marks += [("BACKGROUND", (0, i), (-1, i), FUNDED_BG)
@@ -569,7 +569,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
             s.append(Paragraph(e(o.irr_note), styles["small"]))
         rows = [["Input", "Value used", "Source", "Range", "Note"]]
         rows += [[i.label, i.text, i.origin, i.range, i.note] for i in o.inputs]
-        t = _table(rows, [34 * mm, 20 * mm, 52 * mm, 32 * mm, WIDTH - 138 * mm], styles)
+        t = _table(rows, [30 * mm, 19 * mm, 45 * mm, 28 * mm, WIDTH - 122 * mm], styles)
         t.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "RIGHT")]))
         s.append(t)
     rest = [o for o in b.opportunities if o not in detailed]
