@@ -401,13 +401,8 @@ class PlanResults:
     samples: int = 0
 
 
-def _finite(value: float) -> float | None:
-    """A Python float kept, or None when it is not finite (as _number, for plain floats)."""
-    return value if math.isfinite(value) else None
-
-
 def _number(value: float) -> float | None:
-    return None if not np.isfinite(value) else float(value)
+    return float(value) if math.isfinite(value) else None
 
 
 def _ratio(value: float | None) -> float | None:
@@ -627,8 +622,10 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
 
     n = samples or s.mc_samples
     f = det.flows
-    series = list((f.monthly or {}).items())
-    nets = (f.monthly or {})["net"]
+    monthly = f.monthly or {}
+    # Each opportunity's monthly series are row views of the (opportunities x months) arrays.
+    monthly_rows = list(zip(*(list(values) for values in monthly.values()), strict=True))
+    nets = monthly["net"]
     irrs = (finance.irr_many(nets) if plan.opportunities else np.zeros(0)).tolist()
     paybacks = finance.payback_months(nets)
     enpv = sizing.enpv(det.effective[det.names.index("p_success")], f.npv, f.pv_build).tolist()
@@ -642,7 +639,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         opportunities.append(OpportunityResult(
             id=o.id, name=o.name, npv=npv, enpv=enpv[row],
             # A ratio over a vanishingly small cost has no meaningful size: null, as over zero.
-            irr=_finite(irrs[row]), roi=None if pv_cost == 0 else _finite(npv / pv_cost),
+            irr=_number(irrs[row]), roi=None if pv_cost == 0 else _number(npv / pv_cost),
             payback_month=paybacks[row],
             pv_benefit=pv_benefits[row], pv_cost=pv_cost, pv_build=pv_builds[row],
             annual_benefit_ss=benefits_ss[row], annual_cost_ss=costs_ss[row],
@@ -650,7 +647,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
                                     o.confidence.base, o.effort_person_months.base)),
             effective=dict(zip(det.names, zip(effective[row], det.labels[row], strict=True),
                                strict=True)),
-            monthly={name: values[row] for name, values in series},
+            monthly=dict(zip(monthly, monthly_rows[row], strict=True)),
             tornado=bars.get(o.id, ()),
         ))
 

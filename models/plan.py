@@ -159,8 +159,16 @@ def _estimates(cls: type, obj: dict[str, Any]) -> dict[str, Estimate]:
     out: dict[str, Estimate] = {}
     for name, default in estimate_defaults(cls):
         value = obj.get(name)
-        # A plain float, the common case, is the Estimate estimate_from_json would make.
-        out[name] = Estimate(value) if type(value) is float else estimate_from_json(value, default.base)
+        # The common cases, made here as estimate_from_json would make them: a plain number, or
+        # nothing (the field's default, a plain number too).
+        if type(value) is float:
+            out[name] = Estimate(value)
+        elif type(value) is int:
+            out[name] = Estimate(float(value))
+        elif value is None and default.dist is None:
+            out[name] = default
+        else:
+            out[name] = estimate_from_json(value, default.base)
     return out
 
 

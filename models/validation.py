@@ -60,13 +60,25 @@ def _bounds(cls: type) -> tuple[tuple[str, Kind | None], ...]:
     return tuple((name, FIELDS.get(name)) for name in estimate_names(cls))
 
 
+def _breaks_nothing(est: Estimate, bounds: Kind) -> bool:
+    """True when estimate_rules would find nothing: the common case, decided without building
+    rules. A False sends the estimate through estimate_rules for its words."""
+    low, base, high = est.low, est.base, est.high
+    if est.dist is None:
+        low = high = base
+    elif low is None or high is None or not low <= base <= high:
+        return False
+    elif est.is_range and not (low < high and (est.dist != "lognormal" or low > 0)):
+        return False
+    if not bounds.low <= low <= high <= bounds.high:
+        return False
+    return not bounds.whole or all(float(v).is_integer() for v in (low, base, high))
+
+
 def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
     for field, bounds in _bounds(type(obj)):
         value: Estimate = getattr(obj, field)
-        # A plain number within its bounds (whole where it must be) breaks no rule: the common
-        # case, decided here without building the rules.
-        if (value.dist is None and bounds is not None and bounds.low <= value.base <= bounds.high
-                and (not bounds.whole or float(value.base).is_integer())):
+        if bounds is not None and _breaks_nothing(value, bounds):
             continue
         for rule in estimate_rules(value, field):
             yield Problem(kind, obj.id, name, field, rule)  # type: ignore[attr-defined]
