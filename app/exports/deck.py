@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -30,12 +31,29 @@ SLIDE_H = 7.5
 MARGIN = 0.55
 TITLE_TOP = 0.4
 TITLE_H = 1.0
-BODY_TOP = TITLE_TOP + TITLE_H + 0.15
-FOOTER_H = 0.45
-BODY_H = SLIDE_H - BODY_TOP - FOOTER_H - 0.1
+FOOTER_TOP = SLIDE_H - 0.5  # the footer line (project name, page number) starts here
+BODY_BOTTOM = FOOTER_TOP - 0.15  # nothing of the body comes nearer the footer than this
+LEADING = 1.22  # line height as a multiple of the font size, in both writers and the measure
+# Sizes tried largest first; the last of each is the smallest a slide read across a room allows.
+# Text that does not fit at the smallest goes on to a continuation slide.
+TITLE_SIZES = (28.0, 26.0, 24.0)
+COVER_SIZES = (40.0, 36.0, 32.0, 28.0, 24.0)
+BODY_SIZES = (20.0, 18.0, 17.0, 16.0, 15.0, 14.0)
+TABLE_MAX = 16.0
+TITLE_LINES = 3  # a longer title is clipped with "…" (names are clipped first, see NAME_CHARS)
+NAME_CHARS = 60  # a name in a table cell (titles clip by measure); the notes carry it whole
+BULLET_INDENT = 0.3
+BULLET_GAP = 0.55  # space after a bullet, in multiples of its size
+TABLE_GAP = 0.2
+CELL_PAD_X, CELL_PAD_Y = 6.0, 3.0  # points: reportlab's cell padding, set alike in PowerPoint
+CONTINUED = " (continued)"
+# Chart pictures are drawn at 1/scale of their box and placed at the box's size, so the charts'
+# 9 pt text reads as 12 pt on the slide, beside 14-20 pt bullets.
+CHART_TEXT_SCALE = 12.0 / charts.TEXT_SIZE
+NATIVE_TEXT = 12.0  # points: the text of PowerPoint's own charts
+FOOTER_NAME_W = 8.0  # inches
 CHART_DPI = 220  # >= 200 dpi so charts stay sharp when projected or printed
 TOP_OPPORTUNITIES = 3
-TABLE_ROWS = 10  # rows beyond this go into a "and N more" line so the table fits the slide
 NAVY_HEX = charts.NAVY
 INK_HEX = charts.INK
 MUTED_HEX = charts.MUTED
@@ -56,6 +74,21 @@ class Slide:
     notes: str = ""
     kind: str = "content"  # "title" for the cover slide
     subtitle: str = ""
+    total: bool = False  # the table's last row is its total: kept with the table's last part
+    summarise: bool = False  # rows that do not fit become one "… and N more" row, not a new slide
+    #: The chart's data for PowerPoint's own (editable) charts; the PDF draws ``chart`` instead.
+    native: list[NativeChart] = field(default_factory=list)
+
+
+@dataclass
+class NativeChart:
+    """A bar or line chart PowerPoint draws itself from its data, so the PM can edit it."""
+
+    kind: str  # "line" or "stacked"
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[float], str]]  # name, values, colour
+    currency: str = "USD"
 
 
 # --- the slide model ----------------------------------------------------------------------------
@@ -70,8 +103,24 @@ def _text(value: Any) -> str:
     return _FORBIDDEN.sub("", "" if value is None else str(value))
 
 
-def _name(obj: Any) -> str:
-    return _text(getattr(obj, "name", "") or getattr(obj, "id", ""))
+def _name(obj: Any, limit: int | None = None) -> str:
+    """An object's name; ``limit`` clips it (at a word, with "…") where a long name would crowd out
+    the figures beside it: in titles and table cells. Notes keep the whole name."""
+    return _clip_chars(_text(getattr(obj, "name", "") or getattr(obj, "id", "")), limit)
+
+
+def _titled(name: str, rest: str) -> str:
+    """A title that starts with a name: the name clipped so that the rest (the message) still fits."""
+    return _clip(name, TITLE_SIZES[-1], SLIDE_W - 2 * MARGIN, TITLE_LINES, FONT_BOLD, suffix=rest) + rest
+
+
+def _clip_chars(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and cut.rindex(" ") >= limit * 0.6:  # end on a whole word where one is near
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def _range(summary: Any, currency: str) -> str:
@@ -144,17 +193,17 @@ def _portfolio_slide(results: PlanResults) -> Slide:
     lead = ranked[0] if ranked else None
     title = (f"{len(ranked)} opportunities worth {money(pf.total_enpv, currency, short=True)} "
              f"risk-adjusted; {positive} add value")
+    # Every opportunity, ranked; the rows that do not fit become one "… and N more" line.
     rows = [["Opportunity", "eNPV", "Build", "Chance NPV > 0"]]
-    for o in ranked[:TABLE_ROWS]:
-        rows.append([_name(o), money(o.enpv, currency, short=True), money(_build(o), currency, short=True),
+    for o in ranked:
+        rows.append([_name(o, NAME_CHARS), money(o.enpv, currency, short=True),
+                     money(_build(o), currency, short=True),
                      percent(o.mc.p_positive) if o.mc else "—"])
-    if len(ranked) > TABLE_ROWS:
-        rows.append([f"… and {len(ranked) - TABLE_ROWS} more", "", "", ""])
     notes = "Ranked by risk-adjusted NPV (eNPV). Bubble area is eligible users; colour is status."
     if lead is not None:
         notes += f" {_name(lead)} leads with {money(lead.enpv, currency, short=True)}."
     return Slide(title=title, table=rows, chart=_fixed(charts.bubble_value_vs_cost, plan, results),
-                 notes=notes)
+                 notes=notes, summarise=True)
 
 
 def _risk_words(o: OpportunityResult, plan: Plan) -> list[str]:
@@ -180,7 +229,7 @@ def _opportunity_slide(o: OpportunityResult, rank: int, results: PlanResults) ->
     currency = plan.settings.currency
     name = _name(o)
     verb = "leads" if rank == 1 else f"ranks #{rank}"
-    title = f"{name} {verb}: {money(o.enpv, currency, short=True)} risk-adjusted NPV"
+    title = _titled(name, f" {verb}: {money(o.enpv, currency, short=True)} risk-adjusted NPV")
     bullets = [
         f"Value: {money(o.annual_benefit_ss, currency, short=True)} a year at full adoption; "
         f"{money(o.pv_benefit, currency, short=True)} present value",
@@ -192,7 +241,36 @@ def _opportunity_slide(o: OpportunityResult, rank: int, results: PlanResults) ->
     notes = (f"{name}: NPV if it launches {money(o.npv, currency)}, risk-adjusted {money(o.enpv, currency)}. "
              f"ROI {percent(o.roi)}; IRR {percent(o.irr)}.")
     return Slide(title=title, bullets=bullets, notes=notes,
-                 chart=_fixed(charts.monthly_cash_flow, o, currency, plan.settings.horizon_years))
+                 chart=_fixed(charts.monthly_cash_flow, o, currency, plan.settings.horizon_years),
+                 native=_cash_flow_charts(o, currency, plan.settings.horizon_years))
+
+
+def _cash_flow_charts(o: OpportunityResult, currency: str, horizon_years: int) -> list[NativeChart]:
+    """The cash-flow picture's data as two PowerPoint charts: cumulative net, then each month's parts."""
+    monthly = o.monthly or {}
+    months = 12 * max(int(horizon_years), 0)
+    parts = {key: [float(v) for v in list(monthly.get(key, []))[:months]]
+             for key in ("benefit", "build", "run", "variable")}
+    months = min(months, max((len(v) for v in parts.values()), default=0))
+    if months == 0:
+        return []
+    for key, values in parts.items():
+        parts[key] = values + [0.0] * (months - len(values))
+    cumulative, total = [], 0.0
+    for m in range(months):
+        total += parts["benefit"][m] - parts["build"][m] - parts["run"][m] - parts["variable"][m]
+        cumulative.append(total)
+    categories = [str(m) for m in range(1, months + 1)]
+    payback = o.payback_month
+    when = (f"pays back in month {payback}" if payback else "cash-positive from the start" if payback == 0
+            else f"does not pay back within {months} months")
+    return [NativeChart("line", f"Cumulative net cash: {when}", categories,
+                        [("Cumulative net", cumulative, INK_HEX)], currency),
+            NativeChart("stacked", "Monthly cash flow", categories,
+                        [("Benefit", parts["benefit"], charts.TEAL),
+                         ("Build cost", [-v for v in parts["build"]], charts.NAVY),
+                         ("Run cost", [-v for v in parts["run"]], charts.GREY),
+                         ("Per-task cost", [-v for v in parts["variable"]], charts.AMBER)], currency)]
 
 
 def _month(value: int | None) -> str:
@@ -218,11 +296,12 @@ def _decision_slide(decision: Decision, results: PlanResults) -> Slide | None:
     picked = decision.chosen_option_id == chosen.id
     if result.tied and not picked:
         # Nothing chosen among equals: the slide says the tie, never one option as "recommended".
-        title = f"{dname}{sep}{_text(score_headline(decision, result))}"
+        title = _titled(dname, f"{sep}{_text(score_headline(decision, result))}")
         bullets = [f"Until one is chosen, the plan uses {_name(chosen)} ({chosen.kind}), the first entered: "
                    f"{cost}"]
     else:
-        title = f"{dname}{sep}{_name(chosen)} ({result.scores.get(chosen.id, 0):.0f} of 100)"
+        score = result.scores.get(chosen.id, 0)
+        title = _titled(dname, f"{sep}{_name(chosen, NAME_CHARS)} ({score:.0f} of 100)")
         bullets = [f"Recommended: {_name(chosen)} ({chosen.kind}), {cost}"]
         others = [_name(options[o]) for o in result.tied if o != chosen.id]
         if chosen.id in result.tied:
@@ -245,7 +324,9 @@ def _decision_slide(decision: Decision, results: PlanResults) -> Slide | None:
         chart = _fixed(charts.cumulative_tco, decision, result, plan.settings.horizon_years,
                        result.annual_volume, currency)
     scores = "; ".join(f"{_name(o)} {result.scores.get(o.id, 0):.1f}" for o in ranked)
-    return Slide(title=title, bullets=bullets, chart=chart, notes=f"Weighted scores: {scores}.")
+    # A name the title had to clip is said whole in the notes.
+    whole = "" if title.startswith(dname) else f"{dname}. "
+    return Slide(title=title, bullets=bullets, chart=chart, notes=f"{whole}Weighted scores: {scores}.")
 
 
 def _unit_slide(results: PlanResults) -> Slide | None:
@@ -255,22 +336,20 @@ def _unit_slide(results: PlanResults) -> Slide | None:
     if not pairs:
         return None
     rows = [["Unit model", "Per task", "Margin", "Breaks even"]]
-    for u, r in pairs[:TABLE_ROWS]:
-        rows.append([_name(u), money(r.costs.get("loaded_cost_per_task"), currency, cents=True),
+    for u, r in pairs:
+        rows.append([_name(u, NAME_CHARS), money(r.costs.get("loaded_cost_per_task"), currency, cents=True),
                      percent(r.costs.get("gross_margin")),
                      number(r.costs.get("break_even_tasks_month")) + " tasks"
                      if r.costs.get("break_even_tasks_month") is not None else "never"])
-    if len(pairs) > TABLE_ROWS:
-        rows.append([f"… and {len(pairs) - TABLE_ROWS} more", "", "", ""])
     # The busiest model is the one whose cost matters most, so it gets the chart and the title.
     u, r = max(pairs, key=lambda p: p[1].volume_tasks_month)
     be = r.costs.get("break_even_tasks_month")
     margin = r.costs.get("gross_margin")
     title = (f"{money(r.costs.get('loaded_cost_per_task'), currency, cents=True)} a task at "
-             f"{percent(margin)} margin — {_name(u)}")
+             f"{percent(margin)} margin — {_name(u, NAME_CHARS)}")
     bullets = [f"Planned volume {number(r.volume_tasks_month)} tasks a month; break-even at "
                f"{number(be) + ' tasks' if be is not None else 'no volume'}"]
-    return Slide(title=title, bullets=bullets, table=rows,
+    return Slide(title=title, bullets=bullets, table=rows, summarise=True,
                  chart=_fixed(charts.margin_vs_volume, u, r, currency),
                  notes="Loaded cost includes retries, retrieval, tools, human escalation and fixed cost "
                        "spread over the planned volume.")
@@ -310,15 +389,15 @@ def _asks_slide(results: PlanResults, bubble: ChartSpec | None = None) -> Slide:
     if pf.selected_mc is not None:
         bullets.append(f"NPV P10–P90 {_range(pf.selected_mc, currency)}; "
                        f"{percent(pf.selected_mc.p_positive)} chance of a positive NPV")
+    # Every funded opportunity is listed: the table continues on further slides rather than hide any.
     rows = [["Fund", "Build cost", "eNPV"]]
-    for o in chosen[:TABLE_ROWS]:
-        rows.append([_name(o), money(_build(o), currency, short=True), money(o.enpv, currency, short=True)])
-    if len(chosen) > TABLE_ROWS:
-        rows.append([f"… and {len(chosen) - TABLE_ROWS} more", "", ""])
+    for o in chosen:
+        rows.append([_name(o, NAME_CHARS), money(_build(o), currency, short=True),
+                     money(o.enpv, currency, short=True)])
     rows.append(["Total", money(pf.selected_build_cost, currency, short=True),
                  money(pf.selected_enpv, currency, short=True)])
     # The bubble map outlines the funded set, so the ask is seen against what is left out.
-    return Slide(title=title, bullets=bullets, table=rows,
+    return Slide(title=title, bullets=bullets, table=rows, total=True,
                  chart=bubble or _fixed(charts.bubble_value_vs_cost, results.plan, results),
                  notes="The funded set is the best within the build budget; outlined on the map.")
 
@@ -334,7 +413,7 @@ def build_slides(data: dict[str, Any], results: PlanResults) -> list[Slide]:
     if unit is not None:
         slides.append(unit)
     slides += [_uncertainty_slide(results), _asks_slide(results, bubble)]
-    return slides
+    return fit_slides(slides)
 
 
 # --- shared layout --------------------------------------------------------------------------------
@@ -347,28 +426,145 @@ class _Box:
     height: float
 
 
-def _layout(slide: Slide) -> dict[str, _Box]:
-    """Where each part goes (inches from the top left), the same in both writers."""
+@dataclass
+class _Page:
+    """A content slide measured: its boxes (inches from the top left) and sizes (points)."""
+
+    title: _Box
+    title_size: float
+    top: float  # where the body starts, under the title
+    avail: float  # the body's height, down to the footer
+    text_w: float
+    table_w: float
+    chart: _Box | None
+    bullet_size: float = 20.0
+    table_size: float = 16.0
+    bullets: _Box | None = None
+    table: _Box | None = None
+    widths: list[float] = field(default_factory=list)
+    heights: list[float] = field(default_factory=list)
+    fits: bool = True
+
+
+def _measure_page(slide: Slide) -> _Page:
+    """Where each part of a content slide goes and at what size, the same in both writers: the title
+    measured (and its box grown when it needs more lines), then bullets and table shrunk together
+    until they fit above the footer. ``fits`` is False when even the smallest sizes do not fit."""
     width = SLIDE_W - 2 * MARGIN
-    boxes: dict[str, _Box] = {"title": _Box(MARGIN, TITLE_TOP, width, TITLE_H)}
+    title_size, title_h = _title_fit(slide.title, width, TITLE_SIZES)
+    top = TITLE_TOP + title_h + 0.15
+    avail = BODY_BOTTOM - top
+    text_w, chart = width, None
     has_text = bool(slide.bullets or slide.table)
     if slide.chart is not None and has_text:
         text_w = 5.2
-        boxes["chart"] = _Box(MARGIN + text_w + 0.3, BODY_TOP, width - text_w - 0.3, BODY_H)
-        width = text_w
+        chart = _Box(MARGIN + text_w + 0.3, top, width - text_w - 0.3, avail)
     elif slide.chart is not None:
-        boxes["chart"] = _Box(MARGIN, BODY_TOP, width, BODY_H)
-    top = BODY_TOP
-    if slide.bullets and slide.table:
-        boxes["bullets"] = _Box(MARGIN, top, width, 1.5)
-        boxes["table"] = _Box(MARGIN, top + 1.6, width, BODY_H - 1.6)
-    elif slide.bullets:
-        boxes["bullets"] = _Box(MARGIN, top, width, BODY_H)
-    elif slide.table:
-        boxes["table"] = _Box(MARGIN, top, width, BODY_H)
-    if "table" in boxes and "chart" not in boxes:
-        boxes["table"].width = min(width, 9.0)  # a full-width table strands its figures far right
-    return boxes
+        chart = _Box(MARGIN, top, width, avail)
+    # A full-width table strands its figures far right of their names.
+    table_w = text_w if chart is not None else min(text_w, 9.0)
+    page = _Page(_Box(MARGIN, TITLE_TOP, width, title_h), title_size, top, avail, text_w, table_w, chart)
+    for size in BODY_SIZES:
+        used = 0.0
+        page.bullet_size = size
+        page.table_size = min(size, TABLE_MAX)
+        if slide.bullets:
+            bullets_h = _text_h(slide.bullets, size, text_w - BULLET_INDENT, gap=BULLET_GAP)
+            page.bullets = _Box(MARGIN, top, text_w, bullets_h)
+            used = bullets_h
+        if slide.table:
+            used += TABLE_GAP if slide.bullets else 0.0
+            page.widths, squeezed = _col_widths(slide.table, page.table_size, table_w)
+            page.heights = _row_heights(slide.table, page.table_size, page.widths)
+            page.table = _Box(MARGIN, top + used, table_w, sum(page.heights))
+            used += sum(page.heights)
+            if squeezed and size != BODY_SIZES[-1]:
+                continue
+        if used <= avail:
+            return page
+    page.fits = False
+    return page
+
+
+def _split(slide: Slide, page: _Page) -> tuple[Slide, Slide | None]:
+    """An overfull slide as the part that fits at the smallest sizes and the rest, continued on a
+    new slide under the same title with the table's header row repeated and its total kept last."""
+    size, table_size = BODY_SIZES[-1], min(BODY_SIZES[-1], TABLE_MAX)
+    bullets = list(slide.bullets)
+    used, kept = 0.0, 0
+    for bullet in bullets:
+        h = _text_h([bullet], size, page.text_w - BULLET_INDENT, gap=BULLET_GAP)
+        if used + h > page.avail:
+            break
+        used, kept = used + h, kept + 1
+    head_rows: list[list[str]] | None = None
+    rest_rows = slide.table
+    if slide.table and kept == len(bullets):
+        header, body = slide.table[0], slide.table[1:]
+        data = body[:-1] if slide.total else body
+        heights = _row_heights(slide.table, table_size, _col_widths(slide.table, table_size, page.table_w)[0])
+        used += (TABLE_GAP if bullets else 0.0) + heights[0]
+        rows = 0
+        while rows < len(data) and used + heights[1 + rows] <= page.avail:
+            used, rows = used + heights[1 + rows], rows + 1
+        if slide.summarise and rows >= 2:
+            # The last row that fit gives its place to the count of those left out.
+            more = [f"… and {len(data) - rows + 1} more"] + [""] * (len(header) - 1)
+            return replace(slide, table=[header, *data[:rows - 1], more], summarise=False), None
+        if rows == len(data) and slide.total:
+            rows -= 1  # the total did not fit: the last row goes on with it, so it is never alone
+        if rows >= 1:
+            head_rows, rest_rows = [header, *data[:rows]], [header, *body[rows:]]
+    if kept == 0 and head_rows is None:
+        # Nothing fits beside the title: the first bullet goes alone, clipped to the space there is;
+        # a table row always fits (names are clipped), so a table moves on whole.
+        if bullets:
+            lines = max(1, int(page.avail * 72 // (size * LEADING)) - 1)
+            bullets[0] = _clip(bullets[0], size, page.text_w - BULLET_INDENT, lines)
+            kept = 1
+        elif slide.table:
+            head_rows, rest_rows = slide.table[:2], [slide.table[0], *slide.table[2:]]
+    head = replace(slide, bullets=bullets[:kept], table=head_rows if slide.table else None,
+                   total=False)
+    if not slide.table or rest_rows is None or len(rest_rows) <= 1:
+        rest_rows = None
+    if rest_rows is None and kept == len(bullets):
+        return head, None
+    base = slide.title.removesuffix(CONTINUED)
+    rest = Slide(title=_clip(base, TITLE_SIZES[-1], SLIDE_W - 2 * MARGIN, TITLE_LINES, FONT_BOLD,
+                             suffix=CONTINUED) + CONTINUED,
+                 bullets=bullets[kept:], table=rest_rows, total=slide.total and rest_rows is not None,
+                 notes=slide.notes)
+    return head, rest
+
+
+def fit_slides(slides: Sequence[Slide]) -> list[Slide]:
+    """Every slide made to fit: titles clipped to three lines at the smallest title size, bullets and
+    tables shrunk down to the smallest body size, and what still does not fit continued on new
+    slides. Both writers call it, so a slide list built elsewhere fits too; fitted slides pass
+    through unchanged."""
+    out: list[Slide] = []
+    for slide in slides:
+        if slide.kind == "title":
+            width = SLIDE_W - 2 * MARGIN - 1.0
+            cover = _clip(slide.title, COVER_SIZES[-1], width, TITLE_LINES, FONT_BOLD)
+            out.append(replace(slide, title=cover,
+                               subtitle=_clip(slide.subtitle, 18, width, 2),
+                               bullets=[_clip(b, 18, width, 2) for b in slide.bullets[:4]]))
+            continue
+        slide = replace(slide, title=_clip(slide.title, TITLE_SIZES[-1], SLIDE_W - 2 * MARGIN, TITLE_LINES,
+                                           FONT_BOLD))
+        for _ in range(1000):  # each part is smaller than the slide it came from
+            page = _measure_page(slide)
+            if page.fits:
+                out.append(slide)
+                break
+            head, rest = _split(slide, page)
+            out.append(head)
+            if rest is None:
+                break
+            slide = rest
+    return out
 
 
 _FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf",
@@ -394,58 +590,111 @@ def _register_fonts() -> None:
         addMapping(FONT, bold, italic, name)
 
 
-def _lines(text: str, size: float, width_in: float, font: str = FONT) -> int:
-    """How many lines ``text`` wraps to at ``size`` points in ``width_in`` inches (DejaVu metrics)."""
+def _width(text: str, size: float, font: str = FONT) -> float:
+    """The width of ``text`` in points (DejaVu metrics, the fonts both writers name)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    limit = width_in * 72
+    _register_fonts()
+    return float(stringWidth(text, font, size))
+
+
+def _lines(text: str, size: float, width_in: float, font: str = FONT) -> int:
+    """How many lines ``text`` wraps to at ``size`` points in ``width_in`` inches, breaking at spaces
+    as reportlab and PowerPoint do; a word wider than the line is broken across lines, as both do."""
+    limit = max(width_in * 72, 1.0)
     lines, current = 1, ""
     for word in text.split():
-        trial = f"{current} {word}".strip()
-        if current and stringWidth(trial, font, size) > limit:
+        trial = f"{current} {word}" if current else word
+        if current and _width(trial, size, font) > limit:
             lines, current = lines + 1, word
         else:
             current = trial
+        wide = _width(current, size, font)
+        if wide > limit:
+            lines += math.ceil(wide / limit) - 1
     return lines
 
 
-def _fit(texts: Sequence[str], box: _Box, sizes: Sequence[float], gap: float = 0.55,
-         font: str = FONT, indent: float = 0.3) -> float:
-    """The largest size at which the texts (one paragraph each) fit the box; both writers use it so
-    the PDF and the PowerPoint break lines alike."""
-    _register_fonts()
+def _text_h(texts: Sequence[str], size: float, width_in: float, font: str = FONT, gap: float = 0.0) -> float:
+    """The height in inches of paragraphs of text: their lines at ``LEADING``, ``gap`` sizes after each."""
+    return sum(_lines(t, size, width_in, font) * size * LEADING + size * gap for t in texts) / 72
+
+
+def _clip(text: str, size: float, width_in: float, lines: int, font: str = FONT, suffix: str = "") -> str:
+    """``text`` cut short with "…" (at a word where one is near) so that, with ``suffix`` after it,
+    it takes at most ``lines`` lines; unchanged when it already does."""
+    if _lines(text + suffix, size, width_in, font) <= lines:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits, by bisection
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _lines(_clip_chars(text, mid) + suffix, size, width_in, font) <= lines:
+            low = mid
+        else:
+            high = mid - 1
+    return _clip_chars(text, max(low, 1))
+
+
+def _title_fit(title: str, width: float, sizes: Sequence[float],
+               box_h: float = TITLE_H) -> tuple[float, float]:
+    """The largest title size at which the title fits its box, and the box's height: the smallest
+    size's measured height when even that needs more lines than the box holds."""
+    height = box_h
     for size in sizes:
-        height = sum(_lines(t, size, box.width - indent, font) * size * 1.22 + size * gap for t in texts)
-        if height / 72 <= box.height - 0.1:
-            return size
-    return sizes[-1]
+        height = _text_h([title], size, width, FONT_BOLD)
+        if height <= box_h:
+            return size, box_h
+    return sizes[-1], height
 
 
-def _title_size(slide: Slide, box: _Box) -> float:
-    return _fit([slide.title], box, (28, 26, 24, 22, 20, 18, 16), gap=0, font=FONT_BOLD, indent=0.15)
+def _cover(slide: Slide) -> tuple[_Box, float, float]:
+    """The cover's title box, size and measured height (the box grows with a long title)."""
+    box = _Box(MARGIN + 0.5, 2.2, SLIDE_W - 2 * MARGIN - 1.0, 1.8)
+    size, _ = _title_fit(slide.title, box.width, COVER_SIZES, box.height)
+    return box, size, _text_h([slide.title], size, box.width, FONT_BOLD)
 
 
-def _bullet_size(slide: Slide, box: _Box) -> float:
-    return _fit(slide.bullets, box, (20, 18, 17, 16, 15, 14, 13, 12, 11, 10))
-
-
-def _table_size(rows: list[list[str]], box: _Box) -> float:
-    size = 16.0 if len(rows) <= 7 else 12.0 if len(rows) <= 9 else 10.5
-    # Beside a chart the table is narrow: big type would wrap every figure onto two lines.
-    return min(size, 12.0) if box.width < 7 else size
-
-
-def _col_widths(rows: list[list[str]], total: float) -> list[float]:
-    """The first column (names) takes what the figures do not need."""
+def _col_widths(rows: list[list[str]], size: float, total: float) -> tuple[list[float], bool]:
+    """Each figure column as wide as its widest figure (a header may take two lines); the first
+    column (names) takes the rest, at least 1.4 in or a quarter of the table. Also whether the figures had to be
+    squeezed (and so wrap): a smaller size is better than a figure broken over two lines."""
     n = len(rows[0])
     if n == 1:
-        return [total]
-    other = min(1.5, total * 0.55 / (n - 1))
-    return [total - other * (n - 1)] + [other] * (n - 1)
+        return [total], False
+    pad = 2 * CELL_PAD_X / 72 + 0.04
+    figures = []
+    for c in range(1, n):
+        header = rows[0][c]
+        words = [_width(w, size, FONT_BOLD) for w in header.split()]
+        words.append(_width(header, size, FONT_BOLD) / 2)
+        cells = [_width(row[c], size, FONT_BOLD) for row in rows[1:] if c < len(row)]
+        figures.append(max(words + cells + [0.0]) / 72 + pad)
+    room = total - max(1.4, total * 0.25)  # names may wrap at their spaces; figures should not
+    squeezed = sum(figures) > room
+    if squeezed:
+        figures = [w * room / sum(figures) for w in figures]
+    return [total - sum(figures), *figures], squeezed
+
+
+def _row_heights(rows: list[list[str]], size: float, widths: Sequence[float]) -> list[float]:
+    """Each row's height in inches: its tallest cell's wrapped lines plus the cell padding (the
+    header and the last row measured bold, as either may be)."""
+    inner = [w - 2 * CELL_PAD_X / 72 for w in widths]
+    heights = []
+    for r, row in enumerate(rows):
+        font = FONT_BOLD if r in (0, len(rows) - 1) else FONT
+        lines = max(_lines(cell, size, inner[c], font) for c, cell in enumerate(row))
+        heights.append((lines * size * LEADING + 2 * CELL_PAD_Y) / 72)
+    return heights
+
+
+def _chart_size(box: _Box) -> tuple[float, float]:
+    """The size a chart picture is drawn at: its box shrunk by the text scale (see CHART_TEXT_SCALE)."""
+    return (round(box.width / CHART_TEXT_SCALE, 3), round(box.height / CHART_TEXT_SCALE, 3))
 
 
 def _chart_png(spec: ChartSpec, box: _Box) -> bytes:
-    size = (box.width, box.height)
+    size = _chart_size(box)
     if isinstance(spec, _Chart):
         return spec.png(size, CHART_DPI)
     fig = spec if isinstance(spec, Figure) else spec(size)
@@ -456,7 +705,7 @@ def _chart_raster(spec: ChartSpec, box: _Box) -> Any:
     """The chart's pixels for the PDF deck (no PNG round trip; see app/exports/pdf_images.py)."""
     from app.exports.pdf_images import RasterChart
 
-    size = (box.width, box.height)
+    size = _chart_size(box)
     if isinstance(spec, _Chart):
         return spec.raster(size, CHART_DPI)
     fig = spec if isinstance(spec, Figure) else spec(size)
@@ -464,9 +713,15 @@ def _chart_raster(spec: ChartSpec, box: _Box) -> Any:
 
 
 def _meta(data: dict[str, Any]) -> tuple[str, str, str]:
+    """Title, author and subject from the plan: its name and its owner (the project's author)."""
     project = _project(data)
     name = _text(project.get("name")) or "AI portfolio"
     return name, _text(project.get("author")), f"Exec review deck: {name}"
+
+
+def _footer_name(title: str) -> str:
+    """The project's name as the footer prints it: one line, clear of the page number."""
+    return _clip(title, 9, FOOTER_NAME_W, 1)
 
 
 def _write(out: str | os.PathLike[str], data: bytes, magic: bytes) -> Path:
@@ -510,9 +765,10 @@ def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     page_h = SLIDE_H * inch
 
     def para(text: str, size: float, *, bold: bool = False, colour: str = INK_HEX,
-             bullet: bool = False) -> Paragraph:
+             bullet: bool = False, right: bool = False) -> Paragraph:
         style = ParagraphStyle("p", fontName=FONT_BOLD if bold else FONT, fontSize=size,
-                               leading=size * 1.22, textColor=HexColor(colour),
+                               leading=size * LEADING, textColor=HexColor(colour),
+                               alignment=2 if right else 0,  # 2: right-aligned figures
                                leftIndent=0.3 * inch if bullet else 0, bulletIndent=0.05 * inch,
                                bulletFontName=FONT, bulletFontSize=size)
         return Paragraph(escape(_text(text)), style, bulletText="•" if bullet else None)
@@ -524,8 +780,10 @@ def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
         flow.drawOn(canvas, box.left * inch, page_h - top * inch - h)
         return h / inch
 
+    slides = fit_slides(slides)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(SLIDE_W * inch, page_h), invariant=1)
+    # Not invariant: the file carries the real time it was made (CreationDate, ModDate).
+    canvas = Canvas(buffer, pagesize=(SLIDE_W * inch, page_h), invariant=0)
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setSubject(subject)
@@ -539,7 +797,7 @@ def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
         if slide.kind != "title":
             canvas.setFont(FONT, 9)
             canvas.setFillColor(HexColor(MUTED_HEX))
-            canvas.drawString(MARGIN * inch, 0.3 * inch, title[:120])
+            canvas.drawString(MARGIN * inch, 0.3 * inch, _footer_name(title))
             canvas.drawRightString((SLIDE_W - MARGIN) * inch, 0.3 * inch, f"{number_} / {len(slides)}")
         # PDF has no speaker notes; the PPTX carries them and the PDF pages stay clean.
         canvas.showPage()
@@ -554,10 +812,9 @@ def _pdf_title_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw: C
     # A navy band on the left edge marks the cover without needing an image.
     canvas.setFillColor(HexColor(NAVY_HEX))
     canvas.rect(0, 0, 0.35 * inch, SLIDE_H * inch, stroke=0, fill=1)
-    box = _Box(MARGIN + 0.5, 2.2, SLIDE_W - 2 * MARGIN - 1.0, 1.8)
-    size = _fit([slide.title], box, (40, 36, 32, 28, 24), gap=0, font=FONT_BOLD, indent=0)
-    h = draw(canvas, para(slide.title, size, bold=True, colour=NAVY_HEX), box)
-    y = box.top + h + 0.25
+    box, size, title_h = _cover(slide)
+    draw(canvas, para(slide.title, size, bold=True, colour=NAVY_HEX), box)
+    y = box.top + title_h + 0.25
     if slide.subtitle:
         y += draw(canvas, para(slide.subtitle, 18, colour=MUTED_HEX), box, y) + 0.4
     for bullet in slide.bullets:
@@ -569,35 +826,30 @@ def _pdf_content_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.units import inch
 
-    boxes = _layout(slide)
-    draw(canvas, para(slide.title, _title_size(slide, boxes["title"]), bold=True, colour=NAVY_HEX),
-         boxes["title"])
-    if "bullets" in boxes:
-        box = boxes["bullets"]
-        size = _bullet_size(slide, box)
+    page = _measure_page(slide)
+    draw(canvas, para(slide.title, page.title_size, bold=True, colour=NAVY_HEX), page.title)
+    if page.bullets is not None:
+        box, size = page.bullets, page.bullet_size
         y = box.top
         for bullet in slide.bullets:
-            y += draw(canvas, para(bullet, size, bullet=True), box, y) + size * 0.55 / 72
-        if "table" in boxes:  # the table starts under however much the bullets took
-            boxes["table"] = _Box(box.left, max(y + 0.15, box.top), boxes["table"].width,
-                                  BODY_TOP + BODY_H - max(y + 0.15, box.top))
-    if "table" in boxes and slide.table:
-        box = boxes["table"]
-        rows = slide.table
-        size = _table_size(rows, box)
-        cells = [[para(c, size, bold=(r == 0 or (c == "Total" and i == 0)),
-                       colour="#FFFFFF" if r == 0 else INK_HEX) for i, c in enumerate(row)]
+            y += draw(canvas, para(bullet, size, bullet=True), box, y) + size * BULLET_GAP / 72
+    if page.table is not None and slide.table:
+        rows, size = slide.table, page.table_size
+        cells = [[para(c, size, bold=r == 0 or (slide.total and r == len(rows) - 1),
+                       colour="#FFFFFF" if r == 0 else INK_HEX, right=i > 0) for i, c in enumerate(row)]
                  for r, row in enumerate(rows)]
-        table = table_cls(cells, colWidths=[w * inch for w in _col_widths(rows, box.width)])
+        table = table_cls(cells, colWidths=[w * inch for w in page.widths],
+                          rowHeights=[h * inch for h in page.heights])
         table.setStyle(style_cls([
             ("BACKGROUND", (0, 0), (-1, 0), HexColor(NAVY_HEX)),
             ("LINEBELOW", (0, 1), (-1, -1), 0.5, HexColor(charts.GRID)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD_X), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD_X),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PAD_Y), ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PAD_Y),
         ]))
-        draw(canvas, table, box)
-    if "chart" in boxes and slide.chart is not None:
-        box = boxes["chart"]
+        draw(canvas, table, page.table)
+    if page.chart is not None and slide.chart is not None:
+        box = page.chart
         raster = _chart_raster(slide.chart, box)
         w = min(box.width, box.height / raster.aspect)
         h = w * raster.aspect
@@ -615,7 +867,7 @@ def write_deck_pptx(slides: Sequence[Slide], out: str | os.PathLike[str], data: 
 
 def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     """The deck as an editable 16:9 PowerPoint: real titles, bullet paragraphs, native tables,
-    charts as pictures and the speaker notes."""
+    PowerPoint's own charts where it draws them (pictures otherwise) and the speaker notes."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.enum.shapes import MSO_SHAPE
@@ -632,13 +884,14 @@ def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
         shape.width, shape.height = Inches(box.width), Inches(box.height)
 
     def fill(frame: Any, texts: Sequence[str], size: float, colour: Any, *, bold: bool = False,
-             bullets: bool = False, tight: bool = True, space: float = 0.0) -> None:
+             bullets: bool = False, tight: bool = True, space: float = 0.0, right: bool = False) -> None:
         frame.word_wrap = True
         if tight:  # no insets, so lines break where the PDF's (measured with the same font) do
             frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
         for i, text in enumerate(texts):
             p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-            p.alignment = PP_ALIGN.LEFT  # the template centres titles; the PDF does not
+            # The template centres titles; the PDF does not. Figures line up on the right.
+            p.alignment = PP_ALIGN.RIGHT if right else PP_ALIGN.LEFT
             if space:
                 p.space_after = Pt(space)
             if bullets:
@@ -650,31 +903,29 @@ def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
             run.font.name = "DejaVu Sans"
             run.font.color.rgb = colour
 
+    slides = fit_slides(slides)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
-    prs.core_properties.title = title
-    prs.core_properties.author = author
-    prs.core_properties.subject = subject
+    _pptx_properties(prs, title, author, subject)
     title_only = prs.slide_layouts[5]  # "Title Only": a real title placeholder, nothing else
     for number_, slide in enumerate(slides, start=1):
         page = prs.slides.add_slide(title_only)
         heading = page.shapes.title
         heading.text_frame.clear()
         if slide.kind == "title":
-            box = _Box(MARGIN + 0.5, 2.2, SLIDE_W - 2 * MARGIN - 1.0, 1.8)
-            place(heading, box)
-            size = _fit([slide.title], box, (40, 36, 32, 28, 24), gap=0, font=FONT_BOLD, indent=0)
+            box, size, title_h = _cover(slide)
+            place(heading, _Box(box.left, box.top, box.width, title_h))
             fill(heading.text_frame, [slide.title], size, navy, bold=True)
             heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP
-            title_h = _lines(slide.title, size, box.width, FONT_BOLD) * size * 1.22 / 72
             band = page.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, Inches(0.35), Inches(SLIDE_H))
             band.fill.solid()
             band.fill.fore_color.rgb = navy
             band.line.fill.background()
             lines = ([slide.subtitle] if slide.subtitle else []) + slide.bullets
             if lines:
+                body_h = _text_h(lines, 18, box.width, gap=0.5) + 24 / 72
                 body = page.shapes.add_textbox(Inches(box.left), Inches(box.top + title_h + 0.25),
-                                               Inches(box.width), Inches(2.5))
+                                               Inches(box.width), Inches(body_h))
                 fill(body.text_frame, lines, 18, muted, space=9)
                 start = 1 if slide.subtitle else 0
                 for p in body.text_frame.paragraphs[start:]:
@@ -683,18 +934,17 @@ def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
                 if slide.subtitle:
                     body.text_frame.paragraphs[0].space_after = Pt(24)
         else:
-            boxes = _layout(slide)
-            place(heading, boxes["title"])
-            fill(heading.text_frame, [slide.title], _title_size(slide, boxes["title"]), navy, bold=True)
+            measured = _measure_page(slide)
+            place(heading, measured.title)
+            fill(heading.text_frame, [slide.title], measured.title_size, navy, bold=True)
             heading.text_frame.vertical_anchor = MSO_ANCHOR.TOP  # like the PDF
-            _pptx_body(page, slide, boxes, fill, place, ink)
-            footer = page.shapes.add_textbox(Inches(SLIDE_W - MARGIN - 1.5), Inches(SLIDE_H - 0.5),
+            _pptx_body(page, slide, measured, fill)
+            footer = page.shapes.add_textbox(Inches(SLIDE_W - MARGIN - 1.5), Inches(FOOTER_TOP),
                                              Inches(1.5), Inches(0.3))
-            fill(footer.text_frame, [f"{number_} / {len(slides)}"], 9, muted)
-            footer.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
-            project = page.shapes.add_textbox(Inches(MARGIN), Inches(SLIDE_H - 0.5), Inches(8.0),
+            fill(footer.text_frame, [f"{number_} / {len(slides)}"], 9, muted, right=True)
+            project = page.shapes.add_textbox(Inches(MARGIN), Inches(FOOTER_TOP), Inches(FOOTER_NAME_W),
                                               Inches(0.3))
-            fill(project.text_frame, [title[:120]], 9, muted)  # same footer as the PDF
+            fill(project.text_frame, [_footer_name(title)], 9, muted)  # same footer as the PDF
         if slide.notes:
             page.notes_slide.notes_text_frame.text = _text(slide.notes)
     buffer = io.BytesIO()
@@ -729,48 +979,130 @@ def _bullet(paragraph: Any, size: float) -> None:
             anchor.addprevious(element)
 
 
-def _pptx_body(page: Any, slide: Slide, boxes: dict[str, _Box], fill: Callable[..., None],
-               place: Callable[..., None], ink: Any) -> None:
+def _pptx_body(page: Any, slide: Slide, measured: _Page, fill: Callable[..., None]) -> None:
     from pptx.dml.color import RGBColor
     from pptx.util import Inches, Pt
 
-    if "bullets" in boxes:
-        box = boxes["bullets"]
-        size = _bullet_size(slide, box)
+    ink = RGBColor.from_string(INK_HEX.lstrip("#"))
+    if measured.bullets is not None:
+        box = measured.bullets
         shape = page.shapes.add_textbox(Inches(box.left), Inches(box.top), Inches(box.width),
                                         Inches(box.height))
-        fill(shape.text_frame, slide.bullets, size, ink, bullets=True)
-        if "table" in boxes:
-            # Same estimate as the PDF's measured height, so the table sits just under the bullets.
-            used = sum(_lines(b, size, box.width - 0.3) * size * 1.22 + size * 0.55
-                       for b in slide.bullets) / 72
-            top = box.top + used + 0.25
-            boxes["table"] = _Box(box.left, top, boxes["table"].width, BODY_TOP + BODY_H - top)
-    if "table" in boxes and slide.table:
-        box = boxes["table"]
-        rows = slide.table
-        size = _table_size(rows, box)
-        row_h = size * 1.9 / 72
+        fill(shape.text_frame, slide.bullets, measured.bullet_size, ink, bullets=True)
+    if measured.table is not None and slide.table:
+        box, rows, size = measured.table, slide.table, measured.table_size
         shape = page.shapes.add_table(len(rows), len(rows[0]), Inches(box.left), Inches(box.top),
-                                      Inches(box.width), Inches(row_h * len(rows)))
+                                      Inches(box.width), Inches(box.height))
         table = shape.table
-        for c, width in enumerate(_col_widths(rows, box.width)):
+        for c, width in enumerate(measured.widths):
             table.columns[c].width = Inches(width)
         for r, row in enumerate(rows):
-            table.rows[r].height = Inches(row_h)
+            table.rows[r].height = Inches(measured.heights[r])
             for c, value in enumerate(row):
                 cell = table.cell(r, c)
                 cell.text_frame.clear()
                 fill(cell.text_frame, [value], size, RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else ink,
-                     bold=(r == 0 or value == "Total"), tight=False)
+                     bold=r == 0 or (slide.total and r == len(rows) - 1), tight=False, right=c > 0)
                 # The PDF's look (navy header, white rows) rather than the template's banded blue.
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = RGBColor.from_string(NAVY_HEX.lstrip("#")) if r == 0 \
                     else RGBColor(0xFF, 0xFF, 0xFF)
-                cell.margin_top = cell.margin_bottom = Pt(2)
-    if "chart" in boxes and slide.chart is not None:
-        box = boxes["chart"]
+                cell.margin_left = cell.margin_right = Pt(CELL_PAD_X)
+                cell.margin_top = cell.margin_bottom = Pt(CELL_PAD_Y)
+    if measured.chart is not None and slide.native:
+        box = measured.chart
+        gap = 0.15
+        height = (box.height - gap * (len(slide.native) - 1)) / len(slide.native)
+        for i, spec in enumerate(slide.native):
+            _native_chart(page, spec, _Box(box.left, box.top + i * (height + gap), box.width, height))
+    elif measured.chart is not None and slide.chart is not None:
+        box = measured.chart
         png = _chart_png(slide.chart, box)
         picture = page.shapes.add_picture(io.BytesIO(png), Inches(box.left), Inches(box.top))
         scale = min(Inches(box.width) / picture.width, Inches(box.height) / picture.height)
         picture.width, picture.height = int(picture.width * scale), int(picture.height * scale)
+
+
+def _money_format(currency: str) -> str:
+    """An Excel number format for an axis of sums: thousands with the currency's symbol, "$1,250k"."""
+    symbol = re.sub(r"[\d.,\s−\-]", "", money(0, currency, short=True)).replace('"', "") or currency
+    return f'"{symbol}"#,##0,"k";-"{symbol}"#,##0,"k";"{symbol}"0'
+
+
+def _native_chart(page: Any, spec: NativeChart, box: _Box) -> None:
+    """A PowerPoint chart of ``spec`` in ``box``: its data stays editable in PowerPoint's sheet."""
+    from pptx.chart.data import CategoryChartData
+    from pptx.dml.color import RGBColor
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches, Pt
+
+    data = CategoryChartData(number_format=_money_format(spec.currency))
+    data.categories = spec.categories
+    for name, values, _colour in spec.series:
+        data.add_series(name, values)
+    kind = XL_CHART_TYPE.LINE if spec.kind == "line" else XL_CHART_TYPE.COLUMN_STACKED
+    frame = page.shapes.add_chart(kind, Inches(box.left), Inches(box.top), Inches(box.width),
+                                  Inches(box.height), data)
+    chart = frame.chart
+    chart.font.size = Pt(NATIVE_TEXT)
+    chart.font.name = "DejaVu Sans"
+    chart.font.color.rgb = RGBColor.from_string(INK_HEX.lstrip("#"))
+    chart.has_title = True
+    chart.chart_title.text_frame.text = _text(spec.title)
+    title_font = chart.chart_title.text_frame.paragraphs[0].runs[0].font
+    title_font.size, title_font.bold = Pt(NATIVE_TEXT + 2), True
+    chart.has_legend = len(spec.series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    values = chart.value_axis
+    values.tick_labels.number_format = _money_format(spec.currency)
+    values.tick_labels.number_format_is_linked = False
+    values.has_major_gridlines = True
+    values.major_gridlines.format.line.color.rgb = RGBColor.from_string(charts.GRID.lstrip("#"))
+    categories = chart.category_axis
+    categories.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # under the bars, not at zero
+    # Every sixth month labelled: 36 labels at 12 pt would overlap.
+    step = max(1, math.ceil(len(spec.categories) / 8))
+    ax = categories._element
+    skip = ax.makeelement(qn("c:tickLblSkip"), {"val": str(step)})
+    anchor = ax.find(qn("c:noMultiLvlLbl"))
+    if anchor is not None:
+        anchor.addprevious(skip)
+    else:
+        ax.append(skip)
+    plot = chart.plots[0]
+    if spec.kind == "stacked":
+        plot.gap_width = 30
+        plot.overlap = 100
+    for series, (_, _, colour) in zip(plot.series, spec.series, strict=True):
+        rgb = RGBColor.from_string(colour.lstrip("#"))
+        if spec.kind == "line":
+            series.format.line.color.rgb = rgb
+            series.format.line.width = Pt(2.25)
+            series.smooth = False
+            series.marker.style = XL_MARKER_STYLE.NONE
+        else:
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = rgb
+
+
+def _pptx_properties(prs: Any, title: str, author: str, subject: str) -> None:
+    """The file's properties from the plan and the time it was made, none of the template's: its
+    author, 2013 dates, "generated using python-pptx" and its application name."""
+    props = prs.core_properties
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    props.title, props.author, props.subject = title, author, subject
+    props.last_modified_by = author
+    props.comments = props.keywords = props.category = ""
+    props.created = props.modified = now
+    props.revision = 1
+    for part in prs.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            blob = part.blob.decode("utf-8")
+            blob = re.sub(r"<Application>.*?</Application>", "<Application>AI Product Planner</Application>",
+                          blob)
+            blob = re.sub(r"<PresentationFormat>.*?</PresentationFormat>",
+                          "<PresentationFormat>Widescreen</PresentationFormat>", blob)
+            part._blob = blob.encode("utf-8")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 from pypdf import PdfReader
 
@@ -30,7 +31,7 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         data["opportunities"][0]["name"] = HOSTILE
         fetch = (f'<img src="http://127.0.0.1:{port}/d.png"/> '
                  f'<a href="http://127.0.0.1:{port}/link">link</a>')
-        data["decisions"][0]["name"] += " " + fetch
+        data["decisions"][0]["name"] = fetch
         results: PlanResults = calculate(plan_from_json(data))
         slides = build_slides(data, results)
         folder = tmp_path_factory.mktemp("deck")
@@ -77,9 +78,16 @@ def test_pptx_reads_back(deck: dict[str, Any]) -> None:
                 texts += [cell.text for row in shape.table.rows for cell in row.cells]
     assert any(HOSTILE in t for t in texts)
     assert HOSTILE in [t for t in texts if t.startswith(HOSTILE)][0]
-    # Editable: bullets are paragraphs, tables native, charts pictures, notes present.
+    # Editable: bullets are paragraphs, tables native, cash flows PowerPoint's own charts (their
+    # data editable in PowerPoint), the bubble map a picture, notes present.
     opportunity = prs.slides[2]
-    assert any(s.shape_type == 13 for s in opportunity.shapes)  # 13 = picture
+    native = [s.chart for s in opportunity.shapes if s.has_chart]
+    assert [c.chart_type for c in native] == [XL_CHART_TYPE.LINE, XL_CHART_TYPE.COLUMN_STACKED]
+    assert [s.name for s in native[1].plots[0].series] == ["Benefit", "Build cost", "Run cost",
+                                                           "Per-task cost"]
+    assert len(native[0].plots[0].categories) == 12 * deck["results"].plan.settings.horizon_years
+    assert not any(s.shape_type == 13 for s in opportunity.shapes)  # 13 = picture
+    assert any(s.shape_type == 13 for s in prs.slides[1].shapes)
     bodies = [s for s in opportunity.shapes if s.has_text_frame and s != opportunity.shapes.title]
     assert max(len(b.text_frame.paragraphs) for b in bodies) == len(slides[2].bullets)
     assert any(s.has_table for s in prs.slides[-1].shapes)
