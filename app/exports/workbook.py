@@ -15,6 +15,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -111,6 +112,7 @@ def _page(ws: Worksheet, freeze: str, title_rows: str) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
 
 
 def _heads(ws: Worksheet, row: int, heads: Sequence[str], first_col: int = 1) -> None:
@@ -403,7 +405,7 @@ def _cf(name: str, first: int, last: int) -> str:
 
 
 PORTFOLIO_HEADER = ("Rank", "No.", "ID", "Opportunity", "NPV", "eNPV", "IRR", "ROI", "Payback month",
-                    "PV of benefits", "PV of costs", "RICE", "Build cost", "Funded")
+                    "PV of benefits", "PV of costs", "RICE", "Build cost", "Funded", "In the chart")
 #: The Portfolio's heading row; above it the budget, the funded totals and how funding is decided.
 PORTFOLIO_HEAD_ROW = 4
 FUNDED_FORMAT = '"Yes";"Yes";"No"'
@@ -448,6 +450,9 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
     ws = wb.create_sheet("Portfolio")
     head = PORTFOLIO_HEAD_ROW
     _heads(ws, head, PORTFOLIO_HEADER)
+    for j in range(1, len(PORTFOLIO_HEADER) + 1):
+        ws.cell(head, j).alignment = WRAP
+    ws.row_dimensions[head].height = 30
     _page(ws, f"E{head + 1}", f"1:{head}")
     c = _P
     plan = results.plan
@@ -488,6 +493,9 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
                        f'*{p}impact*{p}confidence/{p}effort_person_months)', "#,##0.0")
         put(ws, r, 13, f"={p}build_cost", fmt.money)
         put(ws, r, 14, f"=INDEX(Funding!$G$2:$G${n + 1},{c['Rank']}{r})", FUNDED_FORMAT)
+        ws.cell(r, 14).alignment = Alignment(horizontal="center")
+        # the chart's labels mark the funded set, live as the budget or the inputs change
+        put(ws, r, 15, f'=IF({c["Funded"]}{r}=1,{c["Opportunity"]}{r}&" (funded)",{c["Opportunity"]}{r})')
 
     put_text(ws, 1, 4, "Budget (build cost the plan can fund)", BOLD)
     budget = results.portfolio.budget
@@ -495,6 +503,10 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
     _name(wb, "budget", ws.title, 1, 13)
     put_text(ws, 2, 4, "Funded (Funded = Yes)", BOLD)
     put_text(ws, 3, 4, _funding_note(results))
+    # wrapped within the table's width, so the printed page is as wide as the table, not the note
+    ws.merge_cells(start_row=3, start_column=4, end_row=3, end_column=len(PORTFOLIO_HEADER))
+    ws.cell(3, 4).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[3].height = 45
     if not n:
         _widths(ws, {"D": 36, "M": 15})
         return
@@ -507,7 +519,7 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
     for name in ("NPV", "eNPV", "PV of benefits", "PV of costs", "Build cost"):
         put(ws, total, PORTFOLIO_HEADER.index(name) + 1, f"=SUM({col(c[name])})", fmt.money)
     _widths(ws, {"A": 6, "B": 6, "C": 22, "D": 36, "E": 15, "F": 15, "G": 10, "H": 10, "I": 10, "J": 15,
-                 "K": 15, "L": 10, "M": 15, "N": 9})
+                 "K": 15, "L": 10, "M": 15, "N": 9, "O": 36})
     _funding_sheet(wb, results, fmt)
     # the chart starts a printed page of its own, below the table, so no page break cuts it
     ws.row_breaks.append(Break(id=total + 1))
@@ -555,7 +567,7 @@ def _portfolio_chart(ws: Worksheet, first: int, last: int, at_row: int) -> None:
     chart.y_axis.numFmt = ws.cell(first, npv).number_format
     chart.add_data(Reference(ws, min_col=npv, max_col=npv + 1, min_row=first - 1, max_row=last),
                    titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=PORTFOLIO_HEADER.index("Opportunity") + 1, min_row=first,
+    chart.set_categories(Reference(ws, min_col=PORTFOLIO_HEADER.index("In the chart") + 1, min_row=first,
                                    max_row=last))
     chart.x_axis.scaling.orientation = "maxMin"  # first opportunity on top, as in the table
     _show_axes(chart)
@@ -565,8 +577,13 @@ def _portfolio_chart(ws: Worksheet, first: int, last: int, at_row: int) -> None:
     ws.add_chart(chart, f"C{at_row}")
 
 
+#: Rows (15 points each) a decision's TCO chart covers.
+TCO_CHART_ROWS = 13
+ROW_PT = 15.0
+#: What a landscape A4 or Letter page holds between the margins _page sets, at full scale (points).
+PAGE_HEIGHT_PT = 500.0
 #: The tallest chart (cm) that fits a landscape A4 or Letter page at the sheets' fit-to-width scale.
-CHART_MAX_HEIGHT_CM = 14.0
+CHART_MAX_HEIGHT_CM = 12.0
 
 
 def _volume_formula(plan_opps: list[tuple[int, str]], factor: str) -> str:
@@ -663,7 +680,7 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
         put_text(ws, pick_row, 1, "Option in use (the winner; position in the list)")
         put(ws, pick_row, 2, f"=MATCH(1,{leader}{first}:{leader}{last},0)", "0")
     _name(wb, f"dec{k_dec}_pick", ws.title, pick_row, 2)
-    # a native chart of TCO per option, sized to stay within this decision's rows
+    # a native chart of TCO per option under the table, so the printed page is no wider than it
     chart = BarChart()
     chart.title = "TCO by option"
     chart.legend = None
@@ -674,8 +691,12 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
     _show_axes(chart)
     chart.height = 6.5
     chart.width = 12
-    ws.add_chart(chart, f"{get_column_letter(score_col + 3)}{title_row}")
-    return max(last + 4, title_row + 15)  # room for the chart before the next decision
+    # the block starts a page; a block too tall to hold its chart too moves the chart to the next
+    above = sum(ws.row_dimensions[r].height or ROW_PT for r in range(title_row, pick_row + 2))
+    if 2 * ROW_PT + above + TCO_CHART_ROWS * ROW_PT > PAGE_HEIGHT_PT:
+        ws.row_breaks.append(Break(id=pick_row + 1))
+    ws.add_chart(chart, f"A{pick_row + 2}")
+    return pick_row + 2 + TCO_CHART_ROWS + 2  # the chart's rows, then a gap
 
 
 def _decisions_sheet(wb: Workbook, results: PlanResults, fmt: Formats, cells: dict[str, Any]) -> None:
