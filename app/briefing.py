@@ -357,8 +357,8 @@ def _names(items: list[str], most: int = 6) -> str:
 
 
 def decision_box(b: Briefing) -> list[tuple[str, str]]:
-    """(heading, plain sentence) rows: the ask, the funded set, its value, what is not funded, the
-    decision needed, and what drives any IRR above 200%."""
+    """(heading, plain text with a line break between items) rows: the ask, the funded set, its value,
+    what is not funded, the decision needed, and what drives any IRR above 200%."""
     cur, br = b.currency, b.bridge
     rows: list[tuple[str, str]] = []
     if br.budget is None:
@@ -393,7 +393,7 @@ def decision_box(b: Briefing) -> list[tuple[str, str]]:
                              "opportunities")
             if negative:
                 parts.append(f"{_names(negative)}: negative eNPV")
-        rows.append(("Not funded", "; ".join(parts) + "."))
+        rows.append(("Not funded", ".\n".join(parts) + "."))
     needed = []
     if br.budget is not None and br.count_funded:
         needed.append(f"approve the {money(br.build_funded, cur, short=True)} build budget for the "
@@ -410,7 +410,7 @@ def decision_box(b: Briefing) -> list[tuple[str, str]]:
     notes = [f"{o.name}: {o.irr_note}" for o in b.opportunities
              if o.irr_note and (o.funded or not b.has_budget)]
     if notes:
-        rows.append(("High IRRs", " ".join(notes[:4]) + (f" ({len(notes) - 4} more alike.)" if len(notes) > 4
+        rows.append(("High IRRs", "\n".join(notes[:4]) + (f" ({len(notes) - 4} more alike.)" if len(notes) > 4
                                                          else "")))
     return rows
 

@@ -341,7 +341,7 @@ BOX_RULE = colors.HexColor("#4A6A8A")
 def _decision_box(b: Briefing, styles: dict[str, ParagraphStyle]) -> Table:
     """The ask, the funded set and its value, what is not funded and why, the decision needed."""
     rows = [[Paragraph("The decision", styles["cellb"]), ""]]
-    rows += [[Paragraph(e(head), styles["cellb"]), Paragraph(e(text), styles["cell"])]
+    rows += [[Paragraph(e(head), styles["cellb"]), Paragraph(e(text).replace("\n", "<br/>"), styles["cell"])]
              for head, text in decision_box(b)]
     table = Table(rows, colWidths=[34 * mm, WIDTH - 34 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -437,7 +437,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         "the budget buys:", styles["body"]))
     bridge = _table([["Step", "Value"], *[list(row) for row in b.bridge.steps(cur)]], [110 * mm, 30 * mm],
                     styles)
-    bridge.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "RIGHT")]))
+    bridge.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT")]))
     s += [bridge, Spacer(1, 3 * mm)]
     if results.samples:
         rows = [["NPV, simulated", "P10", "Median", "P90", "Chance of a loss"]]
@@ -448,7 +448,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
                              money(summary.p90, cur, short=True), percent(1 - summary.p_positive)])
         if len(rows) > 1:
             t = _table(rows, [40 * mm, 25 * mm, 25 * mm, 25 * mm, 30 * mm], styles)
-            t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+            t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT")]))
             s += [t, Paragraph(f"From {results.samples:,} Monte Carlo simulations; the {FAILED_LAUNCHES}.",
                                styles["small"]), Spacer(1, 3 * mm)]
     words = uncertainty_words(p.mc, cur)
@@ -461,9 +461,9 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         rows.append([str(o.rank), o.name, money(r.npv, cur, short=True), money(r.enpv, cur, short=True),
                      rng, percent(mc.p_positive) if mc is not None else "—", percent(r.irr),
                      ("funded" if o.funded else "not funded") if b.has_budget else ""])
-    table = _table(rows, [7 * mm, 44 * mm, 16 * mm, 16 * mm, 31 * mm, 17 * mm, 14 * mm, WIDTH - 145 * mm],
+    table = _table(rows, [7 * mm, 42 * mm, 16 * mm, 16 * mm, 31 * mm, 19 * mm, 14 * mm, WIDTH - 145 * mm],
                    styles)
-    marks = [("ALIGN", (2, 1), (6, -1), "RIGHT")]
+    marks = [("ALIGN", (2, 0), (6, -1), "RIGHT")]
     marks += [("BACKGROUND", (0, i), (-1, i), FUNDED_BG)
               for i, o in enumerate(b.opportunities, 1) if o.funded]
     table.setStyle(TableStyle(marks))
@@ -476,10 +476,14 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
                     styles["small"])]
     unfunded = [o for o in b.opportunities if not o.funded and o.why_not]
     if unfunded:
-        s.append(Paragraph("Not funded, and why", styles["h2"]))
-        s.append(_bullets([f"<b>{e(o.name)}</b>: {e(o.why_not)}." for o in unfunded[:DETAILED_UNFUNDED]]
-                          + ([f"{len(unfunded) - DETAILED_UNFUNDED} more, each with its reason in the "
-                              "appendix."] if len(unfunded) > DETAILED_UNFUNDED else []), styles))
+        items = [f"<b>{e(o.name)}</b>: {e(o.why_not)}." for o in unfunded[:DETAILED_UNFUNDED]]
+        more = unfunded[DETAILED_UNFUNDED:]
+        if more:
+            negative = sum(1 for o in more if o.result.enpv <= 0)
+            items.append(f"{len(more)} more: {len(more) - negative} do not fit the budget and {negative} "
+                         "have a negative eNPV (see the table above).")
+        # Together, so the heading never ends a page alone.
+        s.append(KeepTogether([Paragraph("Not funded, and why", styles["h2"]), _bullets(items, styles)]))
 
     # Uncertainty in words, grouped so 60 opportunities read as three sentences, not 60.
     s.append(Paragraph("Uncertainty", styles["h2"]))
@@ -529,7 +533,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
             rows.append([o.name or o.id, f"{dr.scores.get(o.id, float('nan')):.0f}",
                          money(dr.tco.get(o.id), cur, short=True), ", ".join(said)])
         t = _table(rows, [80 * mm, 18 * mm, 28 * mm, WIDTH - 126 * mm], styles)
-        t.setStyle(TableStyle([("ALIGN", (1, 1), (2, -1), "RIGHT")]))
+        t.setStyle(TableStyle([("ALIGN", (1, 0), (2, -1), "RIGHT")]))
         s.append(t)
 
     # Unit economics
@@ -544,7 +548,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
                      percent(c.get("gross_margin")), number(c.get("break_even_tasks_month"))])
     if len(rows) > 1:
         t = _table(rows, [50 * mm, 22 * mm, 24 * mm, 24 * mm, 20 * mm, WIDTH - 140 * mm], styles)
-        t.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+        t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT")]))
         s.append(t)
     else:
         s.append(Paragraph("<i>No unit models in the plan.</i>", styles["grey"]))
@@ -570,7 +574,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         rows = [["Input", "Value used", "Source", "Range", "Note"]]
         rows += [[i.label, i.text, i.origin, i.range, i.note] for i in o.inputs]
         t = _table(rows, [30 * mm, 19 * mm, 45 * mm, 28 * mm, WIDTH - 122 * mm], styles)
-        t.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "RIGHT")]))
+        t.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT")]))
         s.append(t)
     rest = [o for o in b.opportunities if o not in detailed]
     if rest:
@@ -587,7 +591,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
             rows.append([str(o.rank), o.name, *cells, ("yes" if o.funded else "no") if b.has_budget else ""])
         t = _table(rows, [8 * mm, 52 * mm, 20 * mm, 22 * mm, 20 * mm, 17 * mm, 17 * mm, WIDTH - 156 * mm],
                    styles)
-        t.setStyle(TableStyle([("ALIGN", (2, 1), (6, -1), "RIGHT")]))
+        t.setStyle(TableStyle([("ALIGN", (2, 0), (6, -1), "RIGHT")]))
         s.append(t)
 
     # Decision log
