@@ -288,6 +288,7 @@ class _Deterministic:
     labels: list[tuple[str, ...]]  # per opportunity, where each effective input came from
     flows: sizing.Flows  # arrays over opportunities; monthly series (opportunities x months)
     units: dict[str, UnitCosts]
+    rice: Array  # NaN or infinite where there is none (no effort)
 
 
 def _deterministic(plan: Plan, st: Structure, df: Array) -> _Deterministic:
@@ -327,8 +328,35 @@ def _deterministic(plan: Plan, st: Structure, df: Array) -> _Deterministic:
     position = {name: j for j, name in enumerate(names)}
     inputs = sizing.OpportunityInputs(
         **{f.name: effective[position[f.name]] for f in fields(sizing.OpportunityInputs)})
+    # RICE reads the opportunity's own base values, as typed (DESIGN 3.1).
+    reach = own[:, position["eligible_users"]] * own[:, position["adoption_target"]]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rice = (reach * own[:, position["impact"]] * own[:, position["confidence"]]
+                / own[:, position["effort_person_months"]])
     return _Deterministic(names, effective, labels, sizing.flows(inputs, df, monthly=True, each=True),
-                          units)
+                          units, rice)
+
+
+class _MonthlyRow(Mapping[str, Array]):
+    """One opportunity's monthly series: its rows of the (opportunities x months) arrays, taken
+    when read (most results are never drawn month by month)."""
+
+    __slots__ = ("_arrays", "_row")
+
+    def __init__(self, arrays: Mapping[str, Array], row: int) -> None:
+        self._arrays, self._row = arrays, row
+
+    def __getitem__(self, name: str) -> Array:
+        return self._arrays[name][self._row]
+
+    def __iter__(self) -> Any:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 # --- results ---------------------------------------------------------------------------
@@ -363,7 +391,7 @@ class OpportunityResult:
     annual_cost_ss: float
     rice: float | None
     effective: dict[str, tuple[float, str]]
-    monthly: dict[str, Array]
+    monthly: Mapping[str, Array]
     mc: Summary | None = None
     npv_samples: Array | None = None
     tornado: tuple[TornadoBar, ...] = ()
@@ -403,10 +431,6 @@ class PlanResults:
 
 def _number(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else _number(value)
 
 
 def _tornado_keys(plan: Plan, st: Structure, o: Opportunity,
@@ -623,8 +647,6 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     n = samples or s.mc_samples
     f = det.flows
     monthly = f.monthly or {}
-    # Each opportunity's monthly series are row views of the (opportunities x months) arrays.
-    monthly_rows = list(zip(*(list(values) for values in monthly.values()), strict=True))
     nets = monthly["net"]
     irrs = (finance.irr_many(nets) if plan.opportunities else np.zeros(0)).tolist()
     paybacks = finance.payback_months(nets)
@@ -633,6 +655,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     pv_benefits = f.pv_benefit.tolist()
     benefits_ss, costs_ss = f.annual_benefit_ss.tolist(), f.annual_cost_ss.tolist()
     effective = det.effective.T.tolist()
+    rices = det.rice.tolist()
     opportunities = []
     for row, o in enumerate(plan.opportunities):
         npv, pv_cost = npvs[row], pv_costs[row]
@@ -643,11 +666,10 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
             payback_month=paybacks[row],
             pv_benefit=pv_benefits[row], pv_cost=pv_cost, pv_build=pv_builds[row],
             annual_benefit_ss=benefits_ss[row], annual_cost_ss=costs_ss[row],
-            rice=_ratio(sizing.rice(o.eligible_users.base, o.adoption_target.base, o.impact.base,
-                                    o.confidence.base, o.effort_person_months.base)),
+            rice=_number(rices[row]),  # none without effort: x / 0 is not finite
             effective=dict(zip(det.names, zip(effective[row], det.labels[row], strict=True),
                                strict=True)),
-            monthly=dict(zip(monthly, monthly_rows[row], strict=True)),
+            monthly=_MonthlyRow(monthly, row),
             tornado=bars.get(o.id, ()),
         ))
 
