@@ -407,11 +407,14 @@ def decision_box(b: Briefing) -> list[tuple[str, str]]:
     if needed:
         text = "; ".join(needed)
         rows.append(("Decision needed", text[:1].upper() + text[1:] + "."))
-    notes = [f"{o.name}: {o.irr_note}" for o in b.opportunities
-             if o.irr_note and (o.funded or not b.has_budget)]
-    if notes:
-        rows.append(("High IRRs", "\n".join(notes[:4]) + (f" ({len(notes) - 4} more alike.)" if len(notes) > 4
-                                                         else "")))
+    high = [o for o in b.opportunities if o.irr_note and (o.funded or not b.has_budget)]
+    if high:
+        # Two in full; beyond that the reason repeats, so the others are named with their IRR.
+        lines = [f"{o.name}: {o.irr_note}" for o in high[:2]]
+        if len(high) > 2:
+            lines.append("Also above 200%, for the same reason: "
+                         + _names([f"{o.name} ({percent(o.result.irr)})" for o in high[2:]], 4) + ".")
+        rows.append(("High IRRs", "\n".join(lines)))
     return rows
 
 

@@ -589,7 +589,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
             cells = [used[f].text + ("" if used[f].source == "own" else " *") if f in used else "—"
                      for f in fields]
             rows.append([str(o.rank), o.name, *cells, ("yes" if o.funded else "no") if b.has_budget else ""])
-        t = _table(rows, [8 * mm, 52 * mm, 20 * mm, 22 * mm, 20 * mm, 17 * mm, 17 * mm, WIDTH - 156 * mm],
+        t = _table(rows, [7 * mm, 46 * mm, 20 * mm, 22 * mm, 20 * mm, 17 * mm, 19 * mm, WIDTH - 151 * mm],
                    styles)
         t.setStyle(TableStyle([("ALIGN", (2, 0), (6, -1), "RIGHT")]))
         s.append(t)
