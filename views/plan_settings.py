@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ProjectFileError
+from app.edits import Edit, SetField
 from app.project_state import InvalidValueError
 from views.estimate_field import ParseError, parse_number
 from views.read_only import make_read_only
@@ -256,24 +256,16 @@ class PlanSettingsDialog(QDialog):
             return
         changes = self.changes()
         if changes:
-            stack = self.controller.undo_stack
-            only = _noun(next(iter(changes)))
-            refused = ""
-            # A macro even for one setting: the dialog's OK is one undo step, never merged with
-            # an earlier change of the same setting.
-            stack.beginMacro("Change plan settings" if len(changes) > 1 else f"Change plan {only}")
-            try:
-                for field, value in changes.items():
-                    self.controller.set_value("project", "", field, value, f"plan {_noun(field)}")
-            except InvalidValueError as exc:
-                refused = str(exc)
-            except ProjectFileError as exc:  # the working copy could not take the change
-                refused = exc.sentence()
-            finally:
-                stack.endMacro()  # never left open, whatever a store raised
-            if refused:
-                stack.undo()  # the settings stored before the refusal go too: all or nothing
-                self.note.setText(refused)
+            project = self.controller.state.data["project"]
+            label = ("Change plan settings" if len(changes) > 1
+                     else f"Change plan {_noun(next(iter(changes)))}")
+            # One step, one commit, one recalculation: all the settings or none of them.
+            edits: list[Edit] = [SetField("project", "", field, project.get(field), value)
+                                 for field, value in changes.items()]
+            if not self.controller.edit_structure(edits, label):
+                # Refused (read-only) or not committed (the sentence is shown): nothing changed.
+                self.note.setText(READ_ONLY_NOTE if self.controller.read_only else
+                                  "The settings were not stored; nothing changed.")
                 self.note.show()
                 return
         super().accept()
