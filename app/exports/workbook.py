@@ -404,7 +404,7 @@ def _cf(name: str, first: int, last: int) -> str:
     return f"Cashflows!${letter}${first}:${letter}${last}"
 
 
-PORTFOLIO_HEADER = ("Rank", "No.", "ID", "Opportunity", "NPV", "eNPV", "IRR", "ROI", "Payback month",
+PORTFOLIO_HEADER = ("Rank", "Opportunity", "ID", "No.", "NPV", "eNPV", "IRR", "ROI", "Payback month",
                     "PV of benefits", "PV of costs", "RICE", "Build cost", "Funded", "In the chart")
 #: The Portfolio's heading row; above it the budget, the funded totals and how funding is decided.
 PORTFOLIO_HEAD_ROW = 4
@@ -475,9 +475,9 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
         enpv, no = col(c["eNPV"]), col(c["No."])
         put(ws, r, 1, f"=1+SUMPRODUCT(--({enpv}>{c['eNPV']}{r}))"
                       f"+SUMPRODUCT(--({enpv}={c['eNPV']}{r}),--({no}<{c['No.']}{r}))", "0")
-        put(ws, r, 2, i, "0")
+        put_text(ws, r, 2, o.name)
         put_text(ws, r, 3, o.id)
-        put_text(ws, r, 4, o.name)
+        put(ws, r, 4, i, "0")
         put(ws, r, 5, f"=SUMPRODUCT({net},{df})", fmt.money)
         pv_build = f"SUMPRODUCT({_cf('build', b_first, b_last)},{df})"
         put(ws, r, 6, f"={p}p_success*{c['NPV']}{r}-(1-{p}p_success)*{pv_build}", fmt.money)
@@ -497,28 +497,28 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
         # the chart's labels mark the funded set, live as the budget or the inputs change
         put(ws, r, 15, f'=IF({c["Funded"]}{r}=1,{c["Opportunity"]}{r}&" (funded)",{c["Opportunity"]}{r})')
 
-    put_text(ws, 1, 4, "Budget (build cost the plan can fund)", BOLD)
+    put_text(ws, 1, 2, "Budget (build cost the plan can fund)", BOLD)
     budget = results.portfolio.budget
     put_input(ws, 1, 13, budget, fmt.money)
     _name(wb, "budget", ws.title, 1, 13)
-    put_text(ws, 2, 4, "Funded (Funded = Yes)", BOLD)
-    put_text(ws, 3, 4, _funding_note(results))
+    put_text(ws, 2, 2, "Funded (Funded = Yes)", BOLD)
+    put_text(ws, 3, 2, _funding_note(results))
     # wrapped within the table's width, so the printed page is as wide as the table, not the note
-    ws.merge_cells(start_row=3, start_column=4, end_row=3, end_column=len(PORTFOLIO_HEADER))
-    ws.cell(3, 4).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=len(PORTFOLIO_HEADER))
+    ws.cell(3, 2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[3].height = 45
     if not n:
-        _widths(ws, {"D": 36, "M": 15})
+        _widths(ws, {"B": 36, "M": 15})
         return
     funded = col(c["Funded"])
     put(ws, 2, 6, f"=SUMPRODUCT({col(c['eNPV'])},{funded})", fmt.money)
     put(ws, 2, 13, f"=SUMPRODUCT({col(c['Build cost'])},{funded})", fmt.money)
     put(ws, 2, 14, f"=SUM({funded})", "0")
     total = last + 1
-    put_text(ws, total, 4, "All opportunities", BOLD)
+    put_text(ws, total, 2, "All opportunities", BOLD)
     for name in ("NPV", "eNPV", "PV of benefits", "PV of costs", "Build cost"):
         put(ws, total, PORTFOLIO_HEADER.index(name) + 1, f"=SUM({col(c[name])})", fmt.money)
-    _widths(ws, {"A": 6, "B": 6, "C": 22, "D": 36, "E": 15, "F": 15, "G": 10, "H": 10, "I": 10, "J": 15,
+    _widths(ws, {"A": 6, "B": 36, "C": 22, "D": 6, "E": 15, "F": 15, "G": 10, "H": 10, "I": 10, "J": 15,
                  "K": 15, "L": 10, "M": 15, "N": 9, "O": 36})
     _funding_sheet(wb, results, fmt)
     # the chart starts a printed page of its own, below the table, so no page break cuts it
