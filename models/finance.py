@@ -38,10 +38,11 @@ def _grid_discounts(n_months: int) -> Array:
     return out
 
 
-#: Per column of the IRR grid's brackets, how far the bracket lies from a zero rate.
+#: How far each bracket of the IRR grid lies from a zero rate: falling up to bracket
+#: _FIRST_RISING, rising from it on, so the crossing nearest zero is the last one before it or
+#: the first one from it.
 _BRACKET_DISTANCE = np.abs(_IRR_GRID[:-1] + _IRR_GRID[1:])
-#: The grid's brackets, nearest a zero rate first (ties: the lower bracket first).
-_BRACKETS_BY_DISTANCE = np.argsort(_BRACKET_DISTANCE, kind="stable")
+_FIRST_RISING = int(np.searchsorted(_IRR_GRID[:-1] + _IRR_GRID[1:], 0.0))
 
 
 def irr_many(net: Array) -> Array:
@@ -66,8 +67,13 @@ def irr_many(net: Array) -> Array:
     if not has_root.any():
         return result
     r = np.flatnonzero(has_root)
-    # the bracket nearest a zero rate (u = 0) in each row
-    pick = _BRACKETS_BY_DISTANCE[crossing[r][:, _BRACKETS_BY_DISTANCE].argmax(axis=1)]
+    # the bracket nearest a zero rate (u = 0) in each row; of two as near, the lower
+    before, after = crossing[:, :_FIRST_RISING], crossing[:, _FIRST_RISING:]
+    last_before = _FIRST_RISING - 1 - before[:, ::-1].argmax(axis=1)
+    first_after = _FIRST_RISING + after.argmax(axis=1)
+    take_before = before.any(axis=1) & (~after.any(axis=1) | (
+        _BRACKET_DISTANCE[last_before] <= _BRACKET_DISTANCE[first_after]))
+    pick = np.where(take_before, last_before, first_after)[r]
     lo, hi = _IRR_GRID[pick], _IRR_GRID[pick + 1]
     flows = net[r] / scale[r]
 
