@@ -656,8 +656,8 @@ def _cover(slide: Slide) -> tuple[_Box, float, float]:
 
 def _col_widths(rows: list[list[str]], size: float, total: float) -> tuple[list[float], bool]:
     """Each figure column as wide as its widest figure (a header may take two lines); the first
-    column (names) takes the rest, at least 1.4 in or a quarter of the table. Also whether the figures had to be
-    squeezed (and so wrap): a smaller size is better than a figure broken over two lines."""
+    column (names) takes the rest, at least 1.4 in or a quarter of the table. Also whether the
+    figures had to be squeezed (and so wrap): a smaller size beats a figure broken over two lines."""
     n = len(rows[0])
     if n == 1:
         return [total], False
@@ -690,7 +690,9 @@ def _row_heights(rows: list[list[str]], size: float, widths: Sequence[float]) ->
 
 def _chart_size(box: _Box) -> tuple[float, float]:
     """The size a chart picture is drawn at: its box shrunk by the text scale (see CHART_TEXT_SCALE)."""
-    return (round(box.width / CHART_TEXT_SCALE, 3), round(box.height / CHART_TEXT_SCALE, 3))
+    # Rounded down, so the text is never scaled below 12 pt.
+    return (math.floor(box.width / CHART_TEXT_SCALE * 1000) / 1000,
+            math.floor(box.height / CHART_TEXT_SCALE * 1000) / 1000)
 
 
 def _chart_png(spec: ChartSpec, box: _Box) -> bytes:
