@@ -208,3 +208,15 @@ def test_payback_months_of_many_rows_are_each_rows_payback_month(rows: int) -> N
     net = np.cumsum(rng.normal(0, 1, size=(rows, 36)), axis=1) + rng.normal(0, 3, size=(rows, 1))
     net[0, :] = 0.0
     assert finance.payback_months(net) == [payback_by_hand(row.tolist()) for row in net]
+
+
+@pytest.mark.parametrize(("net", "monthly_rate"), [
+    ([-100.0, 230.0, -132.0], 0.10),  # roots at 10% and 20% a month: 10% is nearer zero
+    ([-100.0, 215.0, -114.0], -0.05),  # roots at -5% and 20% a month: -5% is nearer zero
+])
+def test_irr_of_many_rows_reports_each_rows_root_nearest_zero(net: list[float], monthly_rate: float) -> None:
+    rows = np.array([net, [5.0, 5.0, 5.0], net[::-1]])
+    irr = finance.irr_many(rows)
+    assert irr[0] == pytest.approx((1 + monthly_rate) ** 12 - 1, rel=1e-9)
+    assert np.isnan(irr[1])
+    assert irr[2] == pytest.approx(finance.irr(np.array(net[::-1])), rel=1e-12)
