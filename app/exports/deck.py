@@ -89,6 +89,7 @@ class NativeChart:
     categories: list[str]
     series: list[tuple[str, list[float], str]]  # name, values, colour
     currency: str = "USD"
+    label_every: int = 1  # label every nth category: 36 month labels at 12 pt would overlap
 
 
 # --- the slide model ----------------------------------------------------------------------------
@@ -261,16 +262,17 @@ def _cash_flow_charts(o: OpportunityResult, currency: str, horizon_years: int) -
         total += parts["benefit"][m] - parts["build"][m] - parts["run"][m] - parts["variable"][m]
         cumulative.append(total)
     categories = [str(m) for m in range(1, months + 1)]
+    every = 6 if months <= 48 else 12  # as the picture's month axis
     payback = o.payback_month
     when = (f"pays back in month {payback}" if payback else "cash-positive from the start" if payback == 0
             else f"does not pay back within {months} months")
     return [NativeChart("line", f"Cumulative net cash: {when}", categories,
-                        [("Cumulative net", cumulative, INK_HEX)], currency),
+                        [("Cumulative net", cumulative, INK_HEX)], currency, every),
             NativeChart("stacked", "Monthly cash flow", categories,
                         [("Benefit", parts["benefit"], charts.TEAL),
                          ("Build cost", [-v for v in parts["build"]], charts.NAVY),
                          ("Run cost", [-v for v in parts["run"]], charts.GREY),
-                         ("Per-task cost", [-v for v in parts["variable"]], charts.AMBER)], currency)]
+                         ("Per-task cost", [-v for v in parts["variable"]], charts.AMBER)], currency, every)]
 
 
 def _month(value: int | None) -> str:
@@ -1065,10 +1067,8 @@ def _native_chart(page: Any, spec: NativeChart, box: _Box) -> None:
     values.major_gridlines.format.line.color.rgb = RGBColor.from_string(charts.GRID.lstrip("#"))
     categories = chart.category_axis
     categories.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # under the bars, not at zero
-    # Every sixth month labelled: 36 labels at 12 pt would overlap.
-    step = max(1, math.ceil(len(spec.categories) / 8))
     ax = categories._element
-    skip = ax.makeelement(qn("c:tickLblSkip"), {"val": str(step)})
+    skip = ax.makeelement(qn("c:tickLblSkip"), {"val": str(spec.label_every)})
     anchor = ax.find(qn("c:noMultiLvlLbl"))
     if anchor is not None:
         anchor.addprevious(skip)

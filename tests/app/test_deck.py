@@ -86,6 +86,7 @@ def test_pptx_reads_back(deck: dict[str, Any]) -> None:
     assert [s.name for s in native[1].plots[0].series] == ["Benefit", "Build cost", "Run cost",
                                                            "Per-task cost"]
     assert len(native[0].plots[0].categories) == 12 * deck["results"].plan.settings.horizon_years
+    assert native[0]._chartSpace.xpath(".//c:tickLblSkip/@val") == ["6"]  # months 1, 7, 13, ...
     assert not any(s.shape_type == 13 for s in opportunity.shapes)  # 13 = picture
     assert any(s.shape_type == 13 for s in prs.slides[1].shapes)
     bodies = [s for s in opportunity.shapes if s.has_text_frame and s != opportunity.shapes.title]
