@@ -178,7 +178,8 @@ def test_typing_an_upfront_cost_in_the_grid_moves_tco_then_undo_restores(
 
 
 def test_choosing_an_option_moves_the_linked_opportunity_then_undo_restores(
-        qtbot: Any, workspace: DecisionsWorkspace, controller: ProjectController) -> None:
+        qtbot: Any, shown: DecisionsWorkspace, controller: ProjectController) -> None:
+    workspace = shown  # a page refreshes only while it is on screen
     combo = workspace.chosen_combo
     assert combo.currentData() == "opt-copilot-partner"
     before = numbers(controller.results)
@@ -291,8 +292,9 @@ def test_negative_and_all_zero_weights_are_refused(workspace: DecisionsWorkspace
 # --- adding and removing -----------------------------------------------------------------------
 
 
-def test_add_and_remove_decision_are_undoable(qtbot: Any, workspace: DecisionsWorkspace,
+def test_add_and_remove_decision_are_undoable(qtbot: Any, shown: DecisionsWorkspace,
                                               controller: ProjectController) -> None:
+    workspace = shown  # a page refreshes only while it is on screen
     before = numbers(controller.results)
     qtbot.mouseClick(workspace.add_decision_button, Qt.MouseButton.LeftButton)
     assert len(controller.state.data["decisions"]) == 3
@@ -362,8 +364,9 @@ def test_add_option_copies_and_delete_key_removes(qtbot: Any, shown: DecisionsWo
     assert numbers(controller.results) == before
 
 
-def test_a_decision_keeps_two_options(qtbot: Any, workspace: DecisionsWorkspace,
+def test_a_decision_keeps_two_options(qtbot: Any, shown: DecisionsWorkspace,
                                       controller: ProjectController) -> None:
+    workspace = shown  # a page refreshes only while it is on screen
     grid = workspace.grid_model
     workspace.grid_view.setCurrentIndex(grid.index(0, 0))
     qtbot.mouseClick(workspace.remove_option_button, Qt.MouseButton.LeftButton)
