@@ -359,6 +359,29 @@ class _MonthlyRow(Mapping[str, Array]):
         return repr(dict(self))
 
 
+class _EffectiveRow(Mapping[str, tuple[float, str]]):
+    """One opportunity's effective inputs, each (value, where it came from), read from the rows
+    of all opportunities' values and sources when asked for."""
+
+    __slots__ = ("_position", "_values", "_labels")
+
+    def __init__(self, position: dict[str, int], values: list[float], labels: tuple[str, ...]) -> None:
+        self._position, self._values, self._labels = position, values, labels
+
+    def __getitem__(self, name: str) -> tuple[float, str]:
+        j = self._position[name]
+        return self._values[j], self._labels[j]
+
+    def __iter__(self) -> Any:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 # --- results ---------------------------------------------------------------------------
 
 
@@ -390,7 +413,7 @@ class OpportunityResult:
     annual_benefit_ss: float
     annual_cost_ss: float
     rice: float | None
-    effective: dict[str, tuple[float, str]]
+    effective: Mapping[str, tuple[float, str]]
     monthly: Mapping[str, Array]
     mc: Summary | None = None
     npv_samples: Array | None = None
@@ -655,6 +678,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     pv_benefits = f.pv_benefit.tolist()
     benefits_ss, costs_ss = f.annual_benefit_ss.tolist(), f.annual_cost_ss.tolist()
     effective = det.effective.T.tolist()
+    position = {name: j for j, name in enumerate(det.names)}
     rices = det.rice.tolist()
     opportunities = []
     for row, o in enumerate(plan.opportunities):
@@ -667,8 +691,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
             pv_benefit=pv_benefits[row], pv_cost=pv_cost, pv_build=pv_builds[row],
             annual_benefit_ss=benefits_ss[row], annual_cost_ss=costs_ss[row],
             rice=_number(rices[row]),  # none without effort: x / 0 is not finite
-            effective=dict(zip(det.names, zip(effective[row], det.labels[row], strict=True),
-                               strict=True)),
+            effective=_EffectiveRow(position, effective[row], det.labels[row]),
             monthly=_MonthlyRow(monthly, row),
             tornado=bars.get(o.id, ()),
         ))

@@ -161,9 +161,10 @@ def _estimates(cls: type, obj: dict[str, Any]) -> dict[str, Estimate]:
         value = obj.get(name)
         # The common cases, made here as estimate_from_json would make them: a plain number, or
         # nothing (the field's default, a plain number too).
-        if type(value) is float:
+        kind = type(value)
+        if kind is float:
             out[name] = Estimate(value)
-        elif type(value) is int:
+        elif kind is int:
             out[name] = Estimate(float(value))
         elif value is None and default.dist is None:
             out[name] = default
