@@ -483,13 +483,15 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
         if not keys:
             out[o.id] = ()
             continue
-        values = dict(base)
+        moved: dict[Key, Array] = {}
         for i, key in enumerate(keys):
             column = np.repeat(base[key], 2 * len(keys))
             est = estimates[key]
             column[2 * i] = prepare(key[2], np.array([est.low]))[0]
             column[2 * i + 1] = prepare(key[2], np.array([est.high]))[0]
-            values[key] = column
+            moved[key] = column
+        # the moved inputs over the base values, without copying a large plan's base each time
+        values = _Layered(moved, base)
         npv = np.broadcast_to(evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv,
                               (2 * len(keys),))
         bars = [TornadoBar(key, float(estimates[key].low), float(estimates[key].high),  # type: ignore[arg-type]
@@ -502,7 +504,10 @@ def tornado_for(plan: Plan, opportunity_id: str) -> tuple[TornadoBar, ...]:
     """The tornado of one opportunity (what the app draws for the one on screen)."""
     s = plan.settings
     o = next(x for x in plan.opportunities if x.id == opportunity_id)
-    bars = tornadoes(plan, structure(plan), base_values(plan), estimate_inputs(plan),
+    # Only this opportunity's inputs and those of what it links to can reach its NPV.
+    estimates = _linked_estimates(plan)
+    estimates.update((("opportunity", o.id, name), getattr(o, name)) for name in _estimate_fields(o))
+    bars = tornadoes(plan, structure(plan), _prepared_bases(estimates), estimates,
                      finance.discount_factors(s.discount_rate, s.horizon_years), only=(o,))
     return bars[o.id]
 

@@ -220,3 +220,12 @@ def test_irr_of_many_rows_reports_each_rows_root_nearest_zero(net: list[float], 
     assert irr[0] == pytest.approx((1 + monthly_rate) ** 12 - 1, rel=1e-9)
     assert np.isnan(irr[1])
     assert irr[2] == pytest.approx(finance.irr(np.array(net[::-1])), rel=1e-12)
+
+
+def test_the_tornado_of_the_opportunity_on_screen_is_its_tornado_in_the_whole_results(
+        sample_json: dict[str, Any]) -> None:
+    plan = edge_plan(sample_json)
+    results = engine.calculate(plan, monte_carlo=False, with_tornado=True)
+    assert any(r.tornado for r in results.opportunities)
+    for r in results.opportunities:
+        assert engine.tornado_for(plan, r.id) == r.tornado, r.id
