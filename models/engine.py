@@ -329,10 +329,8 @@ def _deterministic(plan: Plan, st: Structure, df: Array) -> _Deterministic:
     inputs = sizing.OpportunityInputs(
         **{f.name: effective[position[f.name]] for f in fields(sizing.OpportunityInputs)})
     # RICE reads the opportunity's own base values, as typed (DESIGN 3.1).
-    reach = own[:, position["eligible_users"]] * own[:, position["adoption_target"]]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        rice = (reach * own[:, position["impact"]] * own[:, position["confidence"]]
-                / own[:, position["effort_person_months"]])
+    rice = sizing.rice_many(*(own[:, position[name]] for name in (
+        "eligible_users", "adoption_target", "impact", "confidence", "effort_person_months")))
     return _Deterministic(names, effective, labels, sizing.flows(inputs, df, monthly=True, each=True),
                           units, rice)
 

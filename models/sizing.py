@@ -172,3 +172,10 @@ def rice(eligible_users: float, adoption_target: float, impact: float, confidenc
     if effort_person_months == 0:
         return None
     return eligible_users * adoption_target * impact * confidence / effort_person_months
+
+
+def rice_many(eligible_users: Array, adoption_target: Array, impact: Array, confidence: Array,
+              effort_person_months: Array) -> Array:
+    """rice of each element, in the same order of operations; not finite where effort is 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return eligible_users * adoption_target * impact * confidence / effort_person_months
