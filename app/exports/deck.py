@@ -466,24 +466,28 @@ def _measure_page(slide: Slide) -> _Page:
     # A full-width table strands its figures far right of their names.
     table_w = text_w if chart is not None else min(text_w, 9.0)
     page = _Page(_Box(MARGIN, TITLE_TOP, width, title_h), title_size, top, avail, text_w, table_w, chart)
+    # Bullets as large as they can be, then the table as large as it can be under them (never larger
+    # than the bullets, nor so large that its figures must wrap while a smaller size remains).
     for size in BODY_SIZES:
-        used = 0.0
         page.bullet_size = size
-        page.table_size = min(size, TABLE_MAX)
+        used = 0.0
         if slide.bullets:
-            bullets_h = _text_h(slide.bullets, size, text_w - BULLET_INDENT, gap=BULLET_GAP)
-            page.bullets = _Box(MARGIN, top, text_w, bullets_h)
-            used = bullets_h
-        if slide.table:
-            used += TABLE_GAP if slide.bullets else 0.0
-            page.widths, squeezed = _col_widths(slide.table, page.table_size, table_w)
-            page.heights = _row_heights(slide.table, page.table_size, page.widths)
+            used = _text_h(slide.bullets, size, text_w - BULLET_INDENT, gap=BULLET_GAP)
+            page.bullets = _Box(MARGIN, top, text_w, used)
+        if not slide.table:
+            if used <= avail:
+                return page
+            continue
+        used += TABLE_GAP if slide.bullets else 0.0
+        for table_size in [t for t in BODY_SIZES if t <= min(size, TABLE_MAX)]:
+            page.table_size = table_size
+            page.widths, squeezed = _col_widths(slide.table, table_size, table_w)
+            page.heights = _row_heights(slide.table, table_size, page.widths)
             page.table = _Box(MARGIN, top + used, table_w, sum(page.heights))
-            used += sum(page.heights)
-            if squeezed and size != BODY_SIZES[-1]:
+            if squeezed and table_size != BODY_SIZES[-1]:
                 continue
-        if used <= avail:
-            return page
+            if used + sum(page.heights) <= avail:
+                return page
     page.fits = False
     return page
 
