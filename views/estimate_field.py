@@ -196,7 +196,7 @@ class EstimateField(QWidget):
         layout.addWidget(self.error)
         self.line.installEventFilter(self)  # Esc
         self.line.textEdited.connect(self._typed)
-        commit_on_leave(self.line, self.commit)
+        commit_on_leave(self.line, self.commit, escape_restores=False)  # its own Esc
         self.more.clicked.connect(self.open_editor)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -21,21 +21,41 @@ class _CommitHook(QObject):
         super().__init__(editor)
         self.setObjectName(_HOOK)
         self.store = store
+        #: What a line showed before the user typed (Esc brings it back).
+        self.shown = editor.text() if isinstance(editor, QLineEdit) else ""
 
     def commit(self) -> bool:
         """Store what the editor holds; False when it was refused (the editor says why)."""
-        return self.store() is not False
+        stored = self.store() is not False
+        editor = self.parent()
+        if stored and isinstance(editor, QLineEdit):
+            editor.setModified(False)
+            self.shown = editor.text()
+        return stored
+
+    def shown_changed(self, text: str) -> None:
+        editor = self.parent()
+        if isinstance(editor, QLineEdit) and not editor.isModified():  # set by the page, not typed
+            self.shown = text
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.FocusOut:
+        if event.type() == QEvent.Type.FocusOut and not isinstance(watched, QLineEdit):
             self.commit()
+        elif (isinstance(watched, QLineEdit) and isinstance(event, QKeyEvent)
+              and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+              and event.key() == Qt.Key.Key_Escape and watched.isModified()):
+            event.accept()  # this Esc is the field's: no dialog or window closes on it
+            if event.type() == QEvent.Type.KeyPress:
+                watched.setText(self.shown)  # the typing undone; nothing was stored
+            return True
         return False
 
 
 def commit_on_leave(editor: QLineEdit | QPlainTextEdit | QTextEdit,
-                    store: Callable[[], bool | None]) -> None:
+                    store: Callable[[], bool | None], *, escape_restores: bool = True) -> None:
     """Call ``store`` when the entry in ``editor`` is done: Enter, Tab or leaving a line, leaving
-    a text box, and just before the window's undo, redo or any shortcut runs.
+    a text box, and just before the window's undo, redo or any shortcut runs. In a line, Esc
+    puts back what the line showed before the typing (unless the editor handles Esc itself).
 
     ``store`` returns False when it refused the entry (and showed why): an undo then waits, so
     the refused text is not lost under a change the user did not mean to undo.
@@ -43,6 +63,9 @@ def commit_on_leave(editor: QLineEdit | QPlainTextEdit | QTextEdit,
     hook = _CommitHook(editor, store)
     if isinstance(editor, QLineEdit):
         editor.editingFinished.connect(hook.commit)
+        if escape_restores:
+            editor.textChanged.connect(hook.shown_changed)
+            editor.installEventFilter(hook)
     else:
         editor.installEventFilter(hook)
 

@@ -92,3 +92,24 @@ def test_ctrl_z_in_a_description_and_a_note_undoes_the_project(window: MainWindo
     assert window.controller.state.value("opportunity", PLAIN, "notes.eligible_users") == old_note
     assert note.text() == old_note
     assert window.controller.undo_stack.index() == 0
+
+
+@pytest.mark.parametrize("page", ["Opportunities", "Unit economics", "Build / partner / buy"])
+def test_escape_in_a_name_puts_back_what_it_showed_and_stores_nothing(
+        window: MainWindow, page: str) -> None:
+    """Every page's text line answers Esc the same way: the typing is undone, nothing stored."""
+    assert window.controller is not None
+    stack = window.controller.undo_stack
+    edit = window.workspace(page).name_edit  # type: ignore[attr-defined]
+    shown = edit.text()
+    type_at_end(edit, " draft")
+    QTest.keyClick(edit, Qt.Key.Key_Escape)
+    assert edit.text() == shown and stack.count() == 0
+    QTest.keyClick(edit, Qt.Key.Key_Tab)  # leaving after Esc stores nothing either
+    assert stack.count() == 0
+
+    type_at_end(edit, " final")
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    assert stack.count() == 1 and edit.text() == f"{shown} final"
+    QTest.keyClick(edit, Qt.Key.Key_Escape)  # nothing typed since Enter: Esc changes nothing
+    assert edit.text() == f"{shown} final" and stack.count() == 1
