@@ -65,7 +65,15 @@ from views.controller import ProjectController
 from views.estimate_field import EstimateField, ParseError, format_estimate, parse_estimate
 from views.table_model import HeaderedTableModel
 from views.text_undo import commit_on_leave
-from views.workspace import Workspace, button, delete_key, heading, problems_banner, show_problems
+from views.workspace import (
+    Workspace,
+    button,
+    delete_key,
+    heading,
+    problems_banner,
+    reference_tip,
+    show_problems,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 #: A cell's choices as (label, value) pairs, for the combo-box delegate.
@@ -1090,6 +1098,7 @@ class DecisionsWorkspace(Workspace):
             return
         if self.name_edit.text() != (d.get("name") or ""):
             self.name_edit.setText(d.get("name") or "")
+        self.name_edit.setToolTip(reference_tip("decision", d["id"], "winner"))
         if self.description_edit.toPlainText() != (d.get("description") or ""):
             self.description_edit.setPlainText(d.get("description") or "")
         self._refresh_chosen(d)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import memo_edits
+from app.briefing import brief, fill_references
 from app.formatting import money, percent
 from app.memo_text import blocks, inline_markup
 from models.decision import recommendation_sentence, recommendations
@@ -167,9 +168,16 @@ def memo_preview_html(data: dict[str, Any], results: PlanResults | None, mc_resu
     if project.get("author"):
         parts.append(f'<p style="color:{_GREY}">Prepared by {_e(project["author"])}</p>')
     sections = list(data.get("memo") or [])
+    # Live figures ({portfolio.funded_enpv}, …) filled as the export fills them.
+    latest = mc_results if mc_results is not None and not mc_stale else results
+    figures = brief(data, latest) if latest is not None else None
 
     def section(row: int, title: str) -> None:
-        body = light_markup_to_html(sections[row].get("body") or "")
+        text = sections[row].get("body") or ""
+        if figures is not None:
+            text = fill_references(text, figures)[0]
+            title = fill_references(title, figures)[0]
+        body = light_markup_to_html(text)
         parts.append(f'<a name="{section_anchor(row)}"></a><h2>{_e(title)}</h2>')
         parts.append(body or f'<p style="color:{_GREY}"><i>(nothing written yet)</i></p>')
 

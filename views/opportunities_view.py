@@ -45,7 +45,14 @@ from views.controller import ProjectController
 from views.estimate_field import EstimateField
 from views.table_model import ObjectTableModel
 from views.text_undo import commit_on_leave
-from views.workspace import Workspace, delete_key, heading, problems_banner, show_problems
+from views.workspace import (
+    Workspace,
+    delete_key,
+    heading,
+    problems_banner,
+    reference_tip,
+    show_problems,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -540,6 +547,7 @@ class OpportunitiesWorkspace(Workspace):
         try:
             if _differs(self.name_edit.text(), obj.get("name")):
                 self.name_edit.setText(obj.get("name") or "")
+            self.name_edit.setToolTip(reference_tip("opportunity", self.current_id, "enpv"))
             if _differs(self.description_edit.toPlainText(), obj.get("description")):
                 self.description_edit.setPlainText(obj.get("description") or "")
             self.status_combo.setCurrentIndex(max(0, STATUSES.index(obj.get("status") or "proposed")))

@@ -118,3 +118,8 @@ def delete_key(view: QWidget, slot: Callable[[], object]) -> QShortcut:
     shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
     shortcut.activated.connect(slot)
     return shortcut
+
+
+def reference_tip(kind: str, object_id: str, field: str) -> str:
+    """A tooltip that gives an object's id and how the memo quotes one of its figures."""
+    return f"Id {object_id}: a memo section quotes its figures as {{{kind}:{object_id}.{field}}}"

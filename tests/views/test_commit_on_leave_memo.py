@@ -163,3 +163,35 @@ def test_save_stores_what_is_being_typed(window: MainWindow, tmp_path: Any, monk
     with ProjectDocument.open(target) as saved:
         body = next(m for m in saved.to_json()["memo"] if m["id"] == section)["body"]
     assert body.endswith(" last words")
+
+
+def test_the_preview_fills_live_figures_and_shows_a_dangling_one(window: MainWindow,
+                                                                 qtbot: Any) -> None:
+    """What the PM types as {portfolio.funded_count} reads as the number the export prints."""
+    from app.briefing import brief
+
+    assert window.controller is not None
+    window.controller.wait_for_monte_carlo()
+    ws, _section = memo(window, 1)
+    ws.body_edit.setFocus()
+    ws.body_edit.moveCursor(QTextCursor.MoveOperation.End)
+    QTest.keyClicks(ws.body_edit, " We fund {portfolio.funded_count} for {portfolio.funded_build_cost}; "
+                                  "{opportunity:gone.npv}.")
+    figures = brief(window.controller.state.data, window.controller.mc_results)
+    count, ask = figures.bridge.count_funded, figures.bridge.build_funded
+    from app.formatting import money
+
+    expected = f"We fund {count} for {money(ask, 'USD', short=True)}; [missing: opportunity:gone.npv]."
+    qtbot.waitUntil(lambda: expected in ws.preview.toPlainText())
+    assert "{portfolio" not in ws.preview.toPlainText()
+
+
+def test_help_lists_every_field_a_memo_may_quote() -> None:
+    from app import paths
+    from app.briefing import DECISION_FIELDS, OPPORTUNITY_FIELDS, PORTFOLIO_FIELDS
+
+    text = (paths.resources_dir() / "help" / "numbers.md").read_text(encoding="utf-8")
+    section = text.split("## Live figures in the memo", 1)[1]
+    for fields in (PORTFOLIO_FIELDS, OPPORTUNITY_FIELDS, DECISION_FIELDS):
+        for name, meaning in fields.items():
+            assert f"`{name}` {meaning}" in section
