@@ -1,8 +1,9 @@
 """Runs the whole model for a plan: links, deterministic results, Monte Carlo, tornado.
 
-One evaluation serves every case: inputs are arrays over samples, the deterministic result
-is the one-sample case with base values, the Monte Carlo run the n-sample case, and the
-tornado a batch whose samples move one input to its low or high at a time.
+One arithmetic (models.sizing) serves every case: the deterministic results are every
+opportunity's base values at once, as arrays over opportunities (each element the number it
+would have evaluated alone); the Monte Carlo run is arrays over samples; the tornado a batch
+whose samples move one input to its low or high at a time.
 """
 
 from __future__ import annotations
