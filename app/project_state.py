@@ -24,6 +24,7 @@ from app.edits import apply as apply_edit
 from models import engine
 from models.estimate import Estimate, estimate_from_json
 from models.limits import FIGURE, SCORE
+from models.plan import Opportunity as OpportunityInputs
 from models.plan import Plan, plan_from_json
 from models.problems import PlanInvalid, Problem
 from models.schema import (
@@ -58,6 +59,8 @@ class ProjectState:
         self.document = document
         self.data: dict[str, Any] = document.to_json()
         self._index: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Opportunities as the engine reads them, kept between edits (see ``plan``).
+        self._built: dict[str, OpportunityInputs] = {}
         self._reindex()
 
     # --- reading ----------------------------------------------------------------------
@@ -94,7 +97,13 @@ class ProjectState:
         return obj.get(field)
 
     def plan(self) -> Plan:
-        return plan_from_json(self.data)
+        """The engine's view of the project; only opportunities changed since the last call
+        are read again (every change below drops the ones it touched)."""
+        return plan_from_json(self.data, self._built)
+
+    def _touched(self, kind: str, object_id: str) -> None:
+        if kind == "opportunity":
+            self._built.pop(object_id, None)
 
     def problems(self) -> list[Problem]:
         from models.validation import plan_problems
@@ -161,6 +170,7 @@ class ProjectState:
         with self.document.edit() as session:
             _write_value(session, kind, object_id, field, value, obj)
         put_value(obj, field, value)
+        self._touched(kind, object_id)
 
     def apply_edits(self, edits: list[Edit]) -> None:
         """Make structural edits (built by the pure functions of ``app``): committed to the
@@ -175,12 +185,15 @@ class ProjectState:
                     _write_structure(session, edit)
         for edit in edits:
             apply_edit(self.data, edit)
+            self._touched(edit.kind, edit.object_id if isinstance(edit, (SetField, Move))
+                          else str(edit.obj.get("id")))
         self._reindex()
 
     def replace(self, data: dict[str, Any]) -> None:
         """Replace the whole project (validated first; on error nothing changes)."""
         self.document.replace_content(data)
         self.data = copy.deepcopy(data)
+        self._built.clear()
         self._reindex()
 
     def iter_objects(self, kind: str) -> Iterator[dict[str, Any]]:

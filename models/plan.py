@@ -178,8 +178,19 @@ def _text(obj: dict[str, Any], key: str, default: str = "") -> str:
     return default if value is None else str(value)
 
 
-def plan_from_json(data: dict[str, Any]) -> Plan:
-    """The engine's view of a project in the interchange format (already schema-valid)."""
+def opportunity_from_json(o: dict[str, Any]) -> Opportunity:
+    """The engine's view of one opportunity of the interchange format."""
+    return Opportunity(id=o["id"], name=_text(o, "name"), status=o.get("status") or "proposed",
+                       decision_id=o.get("decision_id"), unit_model_id=o.get("unit_model_id"),
+                       **_estimates(Opportunity, o))
+
+
+def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = None) -> Plan:
+    """The engine's view of a project in the interchange format (already schema-valid).
+
+    ``built`` keeps opportunities built before, by id: whoever passes it drops an entry when
+    that opportunity changes (an edit reads one opportunity, not all of them again).
+    """
     p = data.get("project") or {}
     settings = Settings(
         name=_text(p, "name"),
@@ -222,10 +233,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         )
         for u in data.get("unit_models") or []
     )
-    opportunities = tuple(
-        Opportunity(id=o["id"], name=_text(o, "name"), status=o.get("status") or "proposed",
-                    decision_id=o.get("decision_id"), unit_model_id=o.get("unit_model_id"),
-                    **_estimates(Opportunity, o))
-        for o in data.get("opportunities") or []
-    )
+    if built is None:
+        opportunities = tuple(opportunity_from_json(o) for o in data.get("opportunities") or [])
+    else:
+        opportunities = tuple(built.get(o["id"]) or built.setdefault(o["id"], opportunity_from_json(o))
+                              for o in data.get("opportunities") or [])
     return Plan(settings, opportunities, decisions, unit_models)
