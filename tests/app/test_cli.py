@@ -1,26 +1,83 @@
-"""The ``aiplan`` command line, run as a user runs it: a real process, real files."""
+"""The ``aiplan`` command line as a user runs it: real files, the exit code and what it prints.
+
+``aiplan(...)`` calls ``main(argv)`` in this process with its output captured as a terminal gets
+it; what only a separate process shows (the window, a time bound on hostile input, a process's
+own limits) runs the installed command, and test_cli_smoke.py starts each command once for real.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import locale
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 from app.document import ProjectDocument
+from app.main import COMMANDS, _looks_like_a_command, main
 
 # The console script installed into this environment (beside the interpreter running the tests).
 AIPLAN = shutil.which("aiplan", path=str(Path(sys.executable).parent)) or ""
 
+# The warning filters a fresh interpreter starts with: the test run's own (stricter) filters
+# would turn a library's deprecation notice into output the real command never prints.
+_INTERPRETER_FILTERS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
-def aiplan(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+
+def aiplan(*args: str | Path, cwd: Path | None = None,
+           process: bool = False) -> subprocess.CompletedProcess[str]:
+    """``aiplan ARGS``: its exit code, stdout and stderr, as the terminal would show them.
+
+    Runs in this process unless ``process`` is set or the arguments open the window; give
+    ``process=True`` where the test needs what only a process has: a timeout that bounds input
+    built to hang or exhaust a reader (a named pipe, a huge nesting), or limits of its own.
+    """
+    argv = [str(arg) for arg in args]
+    if process or _opens_the_window(argv):
+        return _in_a_process(argv, cwd)
+    return _in_this_process(argv, cwd)
+
+
+def _opens_the_window(argv: list[str]) -> bool:
+    if not argv:
+        return True
+    first = argv[0]
+    return not (first in COMMANDS or first in ("-h", "--help", "--version")
+                or _looks_like_a_command(first))  # a mistyped command is refused before any window
+
+
+def _in_a_process(argv: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
     command = [AIPLAN] if AIPLAN else [sys.executable, "-m", "app"]
-    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([*command, *argv], capture_output=True, text=True,
                           cwd=cwd, env=dict(os.environ), timeout=120)
+
+
+def _in_this_process(argv: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
+    # Bytes encoded as a piped stdout / stderr encodes them, decoded as subprocess.run(text=True)
+    # decodes them: text a real process could not write fails here too.
+    encoding = locale.getpreferredencoding(False)
+    out = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="backslashreplace")
+    with (warnings.catch_warnings(), contextlib.chdir(cwd) if cwd else contextlib.nullcontext(),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)):
+        warnings.resetwarnings()
+        for category in _INTERPRETER_FILTERS:
+            warnings.simplefilter("ignore", category)
+        code = main(argv)
+    return subprocess.CompletedProcess(["aiplan", *argv], code, _text(out), _text(err))
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    data = stream.buffer.getvalue()  # type: ignore[attr-defined]
+    return data.decode(stream.encoding).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -32,10 +89,14 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def test_the_console_script_is_installed() -> None:
-    assert AIPLAN, "the aiplan console script is not on PATH"
-    result = aiplan("--version")
-    assert result.returncode == 0 and result.stdout.startswith("aiplan ")
+def test_main_returns_the_exit_code_and_prints_to_the_streams_of_the_moment(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # --version, --help and usage errors end argparse with SystemExit: main returns their code.
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("aiplan ")
+    assert main(["check"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "arguments are required" in captured.err
 
 
 def test_new_check_export_import(tmp_path: Path, sample_json: dict) -> None:

@@ -436,9 +436,9 @@ def test_hostile_json_finishes_refused_in_one_sentence(name: str, tmp_path: Path
     source.write_bytes(build())
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     target = tmp_path / "plan.aiplan"
-    # aiplan's generous timeout is the bound: these are timed only as "finishes".
+    # A process of its own, whose generous timeout is the bound: timed only as "finishes".
     for args in (("check", source), ("import-json", source, target)):
-        line = _one_line_error(aiplan(*args))
+        line = _one_line_error(aiplan(*args, process=True))
         assert "“hostile.json”" in line and words in line and line.endswith(".")
     assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.json"]

@@ -1,7 +1,8 @@
 """Reading a .json export: only a regular file of bounded size and shape, every key once.
 
-Run as a user runs them (``aiplan check`` and ``aiplan import-json`` in a real process, on real
-pipes, links and files); hostile inputs are bounded only by "finishes" (a generous timeout).
+Run as a user runs them (``aiplan check`` and ``aiplan import-json`` on real pipes, links and
+files); hostile inputs run in a process of their own, bounded only by "finishes" (a generous
+timeout).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from tests.app.test_cli import _one_line_error, aiplan
 from tests.benchmarks.plans import scaled_sample
 
 
-def _refused(*args: str | Path) -> str:
-    return _one_line_error(aiplan(*args))
+def _refused(*args: str | Path, process: bool = False) -> str:
+    return _one_line_error(aiplan(*args, process=process))
 
 
 # --- what the file is --------------------------------------------------------------------
@@ -33,7 +34,7 @@ def test_a_pipe_named_json_is_refused_without_waiting(tmp_path: Path) -> None:
     target = tmp_path / "plan.aiplan"
     # Nothing ever writes to the pipe: reading it would wait for ever (the timeout fails it).
     for args in (("check", pipe), ("import-json", pipe, target)):
-        line = _refused(*args)
+        line = _refused(*args, process=True)
         assert "“plan.json”" in line and "a named pipe, not a regular file" in line
     assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
@@ -43,7 +44,7 @@ def test_a_link_to_an_endless_device_is_refused(tmp_path: Path) -> None:
     link = tmp_path / "zero.json"
     link.symlink_to("/dev/zero")
     # Read to its end, /dev/zero would fill the memory; it is refused before any read.
-    line = _refused("check", link)
+    line = _refused("check", link, process=True)
     assert "a device or socket, not a regular file" in line
 
 
@@ -117,7 +118,7 @@ def test_escaped_quotes_outside_a_string_finish(tmp_path: Path) -> None:
     # 200,000 would take many minutes; a single pass reads them in a moment.
     path = tmp_path / "quotes.json"
     path.write_text('\\"' * 200_000, encoding="utf-8")
-    assert "this is not valid JSON" in _refused("check", path)
+    assert "this is not valid JSON" in _refused("check", path, process=True)
 
 
 def test_too_many_objects_are_refused_before_parsing(tmp_path: Path, sample: dict[str, Any]) -> None:
@@ -127,7 +128,7 @@ def test_too_many_objects_are_refused_before_parsing(tmp_path: Path, sample: dic
         '"decision_log": []', '"decision_log": [' + ",".join(['{"id": "x"}'] * count) + "]")
     path = tmp_path / "log.json"
     path.write_text(text, encoding="utf-8")
-    line = _refused("check", path)
+    line = _refused("check", path, process=True)
     assert "it holds more than 250,000 objects and lists, and a project export holds far fewer" in line
 
 

@@ -21,14 +21,7 @@ from app.document import ProjectDocument
 from app.errors import FileLockedError, ForeignDatabaseError, ProjectSaveError
 from app.projectfile import check_header, write_atomically
 from models.schema import Project
-
-AIPLAN = shutil.which("aiplan", path=str(Path(sys.executable).parent)) or ""
-
-
-def aiplan(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [AIPLAN] if AIPLAN else [sys.executable, "-m", "app"]
-    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120)
+from tests.app.test_cli import aiplan
 
 
 def _rename(doc: ProjectDocument, name: str) -> None:

@@ -6,11 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +27,7 @@ from app.interchange import sample_data
 from models.engine import calculate
 from models.plan import plan_from_json
 from tests.app.libreoffice import needs_soffice, recalculate
-
-AIPLAN = shutil.which("aiplan", path=str(Path(sys.executable).parent)) or ""
+from tests.app.test_cli import aiplan
 
 #: The only numbers a formula may spell out: units and scales fixed by the model's definitions, never
 #: by a plan. 0 and 1 (flags, "1 + rate", "1 - p"), 4 (the span of a 1-5 score), 12 (months a
@@ -41,12 +36,6 @@ AIPLAN = shutil.which("aiplan", path=str(Path(sys.executable).parent)) or ""
 UNIT_CONSTANTS = {0.0, 1.0, 4.0, 12.0, 100.0, 1000.0, 1000000.0}
 SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 COL = {head: j for j, head in enumerate(PORTFOLIO_HEADER, 1)}
-
-
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [AIPLAN] if AIPLAN else [sys.executable, "-m", "app"]
-    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120)
 
 
 def _plan(opportunities: list[dict[str, Any]], budget: float | None = None) -> dict[str, Any]:
@@ -195,9 +184,9 @@ def _calc_with_budget(data: dict[str, Any], budget: float | None, where: Path) -
     changed["project"]["budget"] = budget
     source, project = where / f"plan-{budget}.json", where / f"plan-{budget}.aiplan"
     source.write_text(json.dumps(changed), encoding="utf-8")
-    made = _cli("import-json", source, project)
+    made = aiplan("import-json", source, project)
     assert made.returncode == 0, made.stderr
-    calc = _cli("calc", project, "--json")
+    calc = aiplan("calc", project, "--json")
     assert calc.returncode == 0, calc.stderr
     return json.loads(calc.stdout)
 

@@ -103,7 +103,8 @@ def test_existing_file_needs_to_be_named_for_replacing(sample_file: Path, tmp_pa
 def test_a_pipe_or_folder_under_the_name_is_never_replaced(sample_file: Path, tmp_path: Path) -> None:
     pipe = tmp_path / "memo.pdf"
     os.mkfifo(pipe)
-    line = _one_line_error(aiplan("export", sample_file, "--memo", pipe))
+    # In a process of its own: were the pipe opened for writing, the timeout would end the wait.
+    line = _one_line_error(aiplan("export", sample_file, "--memo", pipe, process=True))
     assert "“memo.pdf” already exists and is not a regular file, so nothing was written there" in line
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
     folder = tmp_path / "book.xlsx"
