@@ -17,10 +17,18 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from app import charts
+from app.briefing import (
+    FAILED_LAUNCHES,
+    Briefing,
+    DecisionBrief,
+    EffectiveInput,
+    OpportunityBrief,
+    brief,
+    decision_box,
+)
 from app.formatting import money, number, percent
-from models.decision import chosen_option, names_and, robustness_sentence, score_headline, tie_sentence
+from models.decision import chosen_option, names_and, score_headline
 from models.engine import OpportunityResult, PlanResults
-from models.plan import Decision, Plan
 
 #: A chart is a built Figure or a builder taking the (width, height) in inches it will fill, so
 #: each writer draws it at the size it places it and the house 9 pt text stays 9 pt on the slide.
@@ -42,6 +50,7 @@ BODY_SIZES = (20.0, 18.0, 17.0, 16.0, 15.0, 14.0)
 TABLE_MAX = 16.0
 TITLE_LINES = 3  # a longer title is clipped with "…" (names are clipped first, see NAME_CHARS)
 NAME_CHARS = 60  # a name in a table cell (titles clip by measure); the notes carry it whole
+SOURCE_NAME_CHARS = 24  # an option's or unit model's name inside an input's source; the notes say it whole
 BULLET_INDENT = 0.3
 BULLET_GAP = 0.55  # space after a bullet, in multiples of its size
 TABLE_GAP = 0.2
@@ -53,7 +62,8 @@ CHART_TEXT_SCALE = 12.0 / charts.TEXT_SIZE
 NATIVE_TEXT = 12.0  # points: the text of PowerPoint's own charts
 FOOTER_NAME_W = 8.0  # inches
 CHART_DPI = 220  # >= 200 dpi so charts stay sharp when projected or printed
-TOP_OPPORTUNITIES = 3
+TEXT_W = 5.2  # inches of bullets and table beside a chart
+WIDE_TEXT_W = 7.0  # beside a chart that reads well narrower: opportunity inputs with their sources
 NAVY_HEX = charts.NAVY
 INK_HEX = charts.INK
 MUTED_HEX = charts.MUTED
@@ -78,6 +88,11 @@ class Slide:
     summarise: bool = False  # rows that do not fit become one "… and N more" row, not a new slide
     #: The chart's data for PowerPoint's own (editable) charts; the PDF draws ``chart`` instead.
     native: list[NativeChart] = field(default_factory=list)
+    #: Table columns (after the first) that hold words, not figures: left-aligned, and sharing the
+    #: table's width with the first column instead of being as wide as their longest cell.
+    text_cols: tuple[int, ...] = ()
+    bold_first: bool = False  # the first column is headings (the decision box)
+    text_width: float | None = None  # inches of text beside a chart, when not the usual TEXT_W
 
 
 @dataclass
@@ -124,10 +139,6 @@ def _clip_chars(text: str, limit: int | None) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _range(summary: Any, currency: str) -> str:
-    return f"{money(summary.p10, currency, short=True)}–{money(summary.p90, currency, short=True)}"
-
-
 class _Chart:
     """A chart builder bound to its data, waiting for the size the writer gives it. It keeps what it
     drew: the bubble map is on two slides and slow for big portfolios, and the PDF and the PPTX
@@ -165,85 +176,196 @@ def _build(o: OpportunityResult) -> float:
     return o.effective["build_cost"][0]
 
 
-def _title_slide(data: dict[str, Any], results: PlanResults) -> Slide:
+def _title_slide(data: dict[str, Any], b: Briefing) -> Slide:
     project = _project(data)
-    plan = results.plan
-    currency = plan.settings.currency
+    plan = b.results.plan
     name = _text(project.get("name") or plan.settings.name or "AI portfolio")
     author = _text(project.get("author"))
     today = datetime.date.today().strftime("%d %B %Y").lstrip("0")
-    pf = results.portfolio
-    bullets = [f"{len(results.opportunities)} opportunities, {money(pf.total_enpv, currency, short=True)} "
-               f"risk-adjusted NPV in total"]
-    if pf.selected:
-        bullets.append(f"The ask: {money(pf.selected_build_cost, currency, short=True)} to build "
-                       f"{len(pf.selected)} of them")
+    br, cur = b.bridge, b.currency
+    bullets = [f"{br.count_all} opportunities, {money(br.enpv_all, cur, short=True)} eNPV in total"]
+    if br.budget is not None and br.count_funded:
+        bullets.append(f"The ask: {money(br.build_funded, cur, short=True)} to build {br.count_funded} of "
+                       f"them, for {money(br.enpv_funded, cur, short=True)} eNPV")
     description = _text(project.get("description"))
     notes = description or f"Exec review of {name}."
     return Slide(title=name, bullets=bullets, kind="title",
                  subtitle=" · ".join(p for p in (author, today) if p), notes=notes)
 
 
-def _portfolio_slide(results: PlanResults) -> Slide:
-    plan = results.plan
-    currency = plan.settings.currency
-    pf = results.portfolio
-    by_id = {o.id: o for o in results.opportunities}
-    ranked = [by_id[i] for i in pf.ranking if i in by_id]
-    positive = sum(1 for o in ranked if o.enpv > 0)
-    lead = ranked[0] if ranked else None
-    title = (f"{len(ranked)} opportunities worth {money(pf.total_enpv, currency, short=True)} "
-             f"risk-adjusted; {positive} add value")
+def _short_names(text: str, b: Briefing) -> str:
+    """``text`` with every name longer than a table cell allows clipped, as the tables clip it."""
+    names = [o.name for o in b.opportunities] + [d.name for d in b.decisions]
+    for name in sorted({n for n in names if len(n) > NAME_CHARS}, key=len, reverse=True):
+        text = text.replace(name, _clip_chars(name, NAME_CHARS))
+    return _text(text)
+
+
+def _decision_box_slide(b: Briefing) -> Slide:
+    """Slide 2: the memo's decision box, word for word (app/briefing.py), as a two-column table whose
+    first row, the ask, is its header."""
+    cur, br = b.currency, b.bridge
+    rows: list[list[str]] = []
+    # What drives a high IRR is said on that opportunity's slide; the box keeps to the decision.
+    box = [(head, text) for head, text in decision_box(b) if head != "High IRRs"]
+    for head, text in box:
+        # One row per item, so a long "Not funded" list wraps and continues row by row.
+        for i, line in enumerate(text.split("\n")):
+            rows.append([head if i == 0 else "", _short_names(line, b)])
+    if br.budget is None:
+        title = "The decision: no budget is set, so nothing is chosen for funding yet"
+    elif br.count_funded:
+        title = (f"The decision: approve {money(br.build_funded, cur, short=True)} to build {br.count_funded}"
+                 f" for {money(br.enpv_funded, cur, short=True)} eNPV")
+    else:
+        title = "The decision: nothing fits the budget yet"
+    notes = " ".join(f"{head}: {text.replace(chr(10), ' ')}" for head, text in box)
+    return Slide(title=title, table=rows, text_cols=(1,), bold_first=True, notes=_text(notes))
+
+
+def _asks_slide(b: Briefing) -> Slide:
+    """The ask in detail: every funded opportunity with its build cost and eNPV, and the total."""
+    cur, br = b.currency, b.bridge
+    if br.budget is None:
+        return Slide(title="The ask: no budget set",
+                     bullets=["Set a build budget in Plan Settings to choose the set to fund."])
+    if not b.funded:
+        return Slide(title="The ask: nothing fits the budget yet",
+                     bullets=["No opportunity with a positive eNPV fits the budget."])
+    title = (f"The ask: {money(br.build_funded, cur, short=True)} to build {br.count_funded}, "
+             f"for {money(br.enpv_funded, cur, short=True)} eNPV")
+    bullets = [f"Budget {money(br.budget, cur, short=True)}; {money(br.build_funded, cur, short=True)} "
+               f"committed, {money(br.budget - br.build_funded, cur, short=True)} left"]
+    # Every funded opportunity is listed: the table continues on further slides rather than hide any.
+    rows = [["Fund", "Build cost", "eNPV"]]
+    for o in b.funded:
+        rows.append([_clip_chars(_text(o.name), NAME_CHARS), money(_build(o.result), cur, short=True),
+                     money(o.result.enpv, cur, short=True)])
+    rows.append(["Total", money(br.build_funded, cur, short=True), money(br.enpv_funded, cur, short=True)])
+    return Slide(title=title, bullets=bullets, table=rows, total=True,
+                 notes="The funded set is the highest total eNPV within the build budget.")
+
+
+def _bridge_slide(b: Briefing) -> Slide:
+    """From the NPV if every launch succeeds to what the budget buys, with the funded set's simulated
+    range beside the whole plan's."""
+    cur, br = b.currency, b.bridge
+    results = b.results
+    rows = [["From NPV to the ask", "Value", "P10 to P90", "Chance of a loss"]]
+    rows += [[what, figure, "", ""] for what, figure in br.steps(cur)]
+    simulated = [("Funded set, median simulated NPV", br.mc_funded if br.budget is not None else None),
+                 ("Whole plan, median simulated NPV", br.mc_all)]
+    for label, summary in simulated:
+        if summary is not None and math.isfinite(summary.p10):
+            rows.append([label, money(summary.p50, cur, short=True),
+                         f"{money(summary.p10, cur, short=True)} to {money(summary.p90, cur, short=True)}",
+                         percent(1 - summary.p_positive)])
+    if br.enpv_funded is not None:
+        title = (f"From {money(br.npv_all, cur, short=True)} if every launch succeeds to "
+                 f"{money(br.enpv_funded, cur, short=True)} eNPV for the funded set")
+    else:
+        title = (f"From {money(br.npv_all, cur, short=True)} if every launch succeeds to "
+                 f"{money(br.enpv_all, cur, short=True)} eNPV")
+    bullets = []
+    chart: ChartSpec | None = None
+    if results.samples and br.mc_all is not None:
+        bullets.append(f"From {results.samples:,} simulations; the {FAILED_LAUNCHES}")
+        # The picture is the whole plan's: the engine keeps only its samples, not the funded set's.
+        chart = _fixed(charts.npv_distribution, results.portfolio.npv_samples, br.mc_all, cur,
+                       "Whole plan NPV")
+    return Slide(title=title, bullets=bullets, table=rows, chart=chart, text_width=WIDE_TEXT_W,
+                 notes="eNPV weights each opportunity's NPV by its chance of a successful launch. "
+                       "The funded set is the highest total eNPV within the build budget.")
+
+
+def _portfolio_slide(b: Briefing, bubble: ChartSpec) -> Slide:
+    cur = b.currency
+    ranked = b.opportunities
+    positive = sum(1 for o in ranked if o.result.enpv > 0)
+    title = (f"{len(ranked)} opportunities worth {money(b.bridge.enpv_all, cur, short=True)} eNPV; "
+             f"{positive} add value")
     # Every opportunity, ranked; the rows that do not fit become one "… and N more" line.
-    rows = [["Opportunity", "eNPV", "Build", "Chance NPV > 0"]]
+    head = ["Opportunity", "eNPV", "Build", "Chance NPV > 0"]
+    rows = [head + (["Funded"] if b.has_budget else [])]
     for o in ranked:
-        rows.append([_name(o, NAME_CHARS), money(o.enpv, currency, short=True),
-                     money(_build(o), currency, short=True),
-                     percent(o.mc.p_positive) if o.mc else "—"])
-    notes = "Ranked by risk-adjusted NPV (eNPV). Bubble area is eligible users; colour is status."
-    if lead is not None:
-        notes += f" {_name(lead)} leads with {money(lead.enpv, currency, short=True)}."
-    return Slide(title=title, table=rows, chart=_fixed(charts.bubble_value_vs_cost, plan, results),
-                 notes=notes, summarise=True)
+        r = o.result
+        rows.append([_clip_chars(_text(o.name), NAME_CHARS), money(r.enpv, cur, short=True),
+                     money(_build(r), cur, short=True), percent(r.mc.p_positive) if r.mc else "—",
+                     *(["yes" if o.funded else "no"] if b.has_budget else [])])
+    notes = "Ranked by eNPV (NPV weighted by the chance of a successful launch). Bubble area is eligible " \
+            "users; colour is status; the funded set is outlined."
+    if ranked:
+        notes += f" {_text(ranked[0].name)} leads with {money(ranked[0].result.enpv, cur, short=True)}."
+    return Slide(title=title, table=rows, chart=bubble, notes=notes, summarise=True, text_width=WIDE_TEXT_W)
 
 
-def _risk_words(o: OpportunityResult, plan: Plan) -> list[str]:
-    currency = plan.settings.currency
-    words: list[str] = []
-    opportunity = next((p for p in plan.opportunities if p.id == o.id), None)
-    if opportunity is not None:
-        words.append(f"Risk: {percent(opportunity.p_success.base)} chance the launch succeeds; "
-                     f"a failed launch loses {money(o.pv_build, currency, short=True)}")
-    if o.mc is not None:
-        words.append(f"NPV P10–P90 {_range(o.mc, currency)}; {percent(o.mc.p_positive)} chance of a "
-                     f"positive NPV")
-    if o.tornado:
-        bar = max(o.tornado, key=lambda b: abs(b.npv_high - b.npv_low))
-        words.append(f"Swings most on {charts.input_label(bar.key, plan)}: NPV "
-                     f"{money(min(bar.npv_low, bar.npv_high), currency, short=True)} to "
-                     f"{money(max(bar.npv_low, bar.npv_high), currency, short=True)}")
-    return words
+#: The inputs an opportunity slide shows; any other that comes from a decision or a unit model is added,
+#: and the notes list every one.
+SHOWN_INPUTS = ("build_cost", "run_cost_annual", "cost_per_task")
+_QUOTED = re.compile("“([^”]*)”")
 
 
-def _opportunity_slide(o: OpportunityResult, rank: int, results: PlanResults) -> Slide:
-    plan = results.plan
-    currency = plan.settings.currency
-    name = _name(o)
-    verb = "leads" if rank == 1 else f"ranks #{rank}"
-    title = _titled(name, f" {verb}: {money(o.enpv, currency, short=True)} risk-adjusted NPV")
-    bullets = [
-        f"Value: {money(o.annual_benefit_ss, currency, short=True)} a year at full adoption; "
-        f"{money(o.pv_benefit, currency, short=True)} present value",
-        f"Cost: {money(_build(o), currency, short=True)} to build, "
-        f"{money(o.annual_cost_ss, currency, short=True)} a year to run; pays back "
-        f"{'in ' if o.payback_month else ''}{_month(o.payback_month)}",
-        *_risk_words(o, plan),
-    ]
-    notes = (f"{name}: NPV if it launches {money(o.npv, currency)}, risk-adjusted {money(o.enpv, currency)}. "
-             f"ROI {percent(o.roi)}; IRR {percent(o.irr)}.")
-    return Slide(title=title, bullets=bullets, notes=notes,
-                 chart=_fixed(charts.monthly_cash_flow, o, currency, plan.settings.horizon_years),
-                 native=_cash_flow_charts(o, currency, plan.settings.horizon_years))
+def _short_source(i: EffectiveInput) -> str:
+    """The briefing's source of an input with the option and unit-model names clipped to fit a cell."""
+    if i.source == "own":
+        return "own estimate"
+    return _QUOTED.sub(lambda m: f"“{_clip_chars(m.group(1), SOURCE_NAME_CHARS)}”", _text(i.origin))
+
+
+def _opportunity_slide(o: OpportunityBrief, b: Briefing) -> Slide:
+    r, cur = o.result, b.currency
+    plan = b.results.plan
+    name = _text(o.name)
+    verb = "leads" if o.rank == 1 else f"ranks #{o.rank}"
+    state = (", funded" if o.funded else ", not funded") if b.has_budget else ""
+    title = _titled(name, f" {verb}: {money(r.enpv, cur, short=True)} eNPV{state}")
+    used = {i.field: i for i in o.inputs}
+    bullets = []
+    if not o.funded and o.status:  # a funded one says so in its title
+        bullets.append(_short_names(o.status, b))
+    chance = used["p_success"].text if "p_success" in used else "—"
+    bullets.append(f"NPV {money(r.npv, cur, short=True)} if the launch succeeds ({chance} chance); "
+                   f"eNPV {money(r.enpv, cur, short=True)}; {_pays_back(r.payback_month)}")
+    if r.mc is not None and math.isfinite(r.mc.p10):
+        bullets.append(f"NPV P10–P90 {money(r.mc.p10, cur, short=True)} to "
+                       f"{money(r.mc.p90, cur, short=True)}, {percent(r.mc.p_positive)} chance above zero; "
+                       "a failed launch loses its build cost")
+    if o.irr_note:
+        bullets.append(o.irr_note)
+    fields = [f for f in SHOWN_INPUTS if f in used]
+    fields += [f for f, i in used.items() if i.source != "own" and f not in fields]
+    rows = [["Input", "Used", "Source"]]
+    rows += [[used[f].label, used[f].text, _short_source(used[f])] for f in fields]
+    swing = ""
+    if r.tornado:
+        bar = max(r.tornado, key=lambda t: abs(t.npv_high - t.npv_low))
+        swing = (f" Swings most on {charts.input_label(bar.key, plan)}: NPV "
+                 f"{money(min(bar.npv_low, bar.npv_high), cur, short=True)} to "
+                 f"{money(max(bar.npv_low, bar.npv_high), cur, short=True)}.")
+    inputs = " ".join(f"{i.label}: {i.sentence}." for i in o.inputs)
+    notes = (f"{name}: NPV if it launches {money(r.npv, cur)}, eNPV {money(r.enpv, cur)}. "
+             f"ROI {percent(r.roi)}; IRR {percent(r.irr)}.{swing} Inputs used: {inputs}")
+    return Slide(title=title, bullets=bullets, table=rows, text_cols=(2,), text_width=WIDE_TEXT_W,
+                 notes=_text(notes),
+                 chart=_fixed(charts.monthly_cash_flow, r, cur, plan.settings.horizon_years),
+                 native=_cash_flow_charts(r, cur, plan.settings.horizon_years))
+
+
+def _rest_slide(rest: Sequence[OpportunityBrief], b: Briefing) -> Slide:
+    """The opportunities not told in detail, in one compact table (continued, never cut)."""
+    cur = b.currency
+    head = ["Opportunity", "Rank", "eNPV", "Build cost", "P(success)"]
+    rows = [head + (["Funded"] if b.has_budget else [])]
+    for o in rest:
+        used = {i.field: i for i in o.inputs}
+        rows.append([_clip_chars(_text(o.name), NAME_CHARS), str(o.rank),
+                     money(o.result.enpv, cur, short=True),
+                     used["build_cost"].text if "build_cost" in used else "—",
+                     used["p_success"].text if "p_success" in used else "—",
+                     *(["yes" if o.funded else "no"] if b.has_budget else [])])
+    return Slide(title=f"The other {len(rest)} opportunities, by eNPV", table=rows,
+                 notes="Build cost and chance of success as the model used them (the effective inputs).")
+
 
 
 def _cash_flow_charts(o: OpportunityResult, currency: str, horizon_years: int) -> list[NativeChart]:
@@ -275,60 +397,55 @@ def _cash_flow_charts(o: OpportunityResult, currency: str, horizon_years: int) -
                          ("Per-task cost", [-v for v in parts["variable"]], charts.AMBER)], currency, every)]
 
 
-def _month(value: int | None) -> str:
+def _pays_back(value: int | None) -> str:
     if value is None:
-        return "never within the horizon"
-    return "from the start" if value == 0 else f"month {value}"
+        return "does not pay back within the horizon"
+    return "cash-positive from the start" if value == 0 else f"pays back in month {value}"
 
 
-def _decision_slide(decision: Decision, results: PlanResults) -> Slide | None:
-    plan = results.plan
-    currency = plan.settings.currency
-    result = next((d for d in results.decisions if d.decision_id == decision.id), None)
-    if result is None or not decision.options:
-        return None
-    chosen = chosen_option(decision, result)
-    options = {o.id: o for o in decision.options}
-    winner = options[result.winner]
+def _decision_slide(db: DecisionBrief, b: Briefing) -> Slide:
+    """A decision as the plan stands (app/briefing.py): its chosen option, the highest score beside it
+    when they differ, and never a recommendation for what the plan does not fund or choose."""
+    rec, cur = db.recommendation, b.currency
+    decision, result = rec.decision, rec.result
+    plan = b.results.plan
     dname = _name(decision)
     sep = " " if dname.rstrip()[-1:] in "?!.:" else ": "  # "How do we get X? Partner", not "?:"
+    if not db.funded:
+        headline = "not recommended now, as it is not funded"
+    elif rec.tied and rec.chosen is None:
+        headline = _text(score_headline(decision, result))
+    elif rec.chosen is None:
+        headline = f"no option chosen; {_clip_chars(_text(rec.option), NAME_CHARS)} scores highest"
+    elif rec.plan_uses and decision.chosen_option_id not in result.tied:
+        headline = (f"{_clip_chars(_text(rec.chosen), NAME_CHARS)} chosen; "
+                    f"{_clip_chars(_text(rec.option), NAME_CHARS)} scores highest")
+    else:  # the chosen option leads, or ties for the lead
+        score = result.scores.get(decision.chosen_option_id or "", rec.score)
+        headline = f"{_clip_chars(_text(rec.chosen or rec.option), NAME_CHARS)} ({score:.0f} of 100)"
+    title = _titled(dname, sep + headline)
+    bullets = [_short_names(db.sentence(), b)]
+    if db.opportunities:
+        bullets.append(_short_names(f"Used by {names_and(list(db.opportunities))}", b))
+    used = chosen_option(decision, result)
+    years = plan.settings.horizon_years
+    bullets.append(f"The plan's figures use {_name(used, NAME_CHARS)} ({used.kind}): "
+                   f"{money(result.tco.get(used.id), cur, short=True)} total cost over {years} years")
     ranked = sorted(decision.options, key=lambda o: -result.scores.get(o.id, 0.0))
-    cost = (f"{money(result.tco.get(chosen.id), currency, short=True)} total cost over "
-            f"{plan.settings.horizon_years} years")
-    picked = decision.chosen_option_id == chosen.id
-    if result.tied and not picked:
-        # Nothing chosen among equals: the slide says the tie, never one option as "recommended".
-        title = _titled(dname, f"{sep}{_text(score_headline(decision, result))}")
-        bullets = [f"Until one is chosen, the plan uses {_name(chosen)} ({chosen.kind}), the first entered: "
-                   f"{cost}"]
-    else:
-        score = result.scores.get(chosen.id, 0)
-        title = _titled(dname, f"{sep}{_name(chosen, NAME_CHARS)} ({score:.0f} of 100)")
-        bullets = [f"Recommended: {_name(chosen)} ({chosen.kind}), {cost}"]
-        others = [_name(options[o]) for o in result.tied if o != chosen.id]
-        if chosen.id in result.tied:
-            bullets.append(f"The PM chose it from a tie with {names_and(others)} at "
-                           f"{result.scores[chosen.id]:.1f} of 100")
-        elif result.tied:
-            bullets.append(f"The PM chose it over {names_and(others)}, which tie for the top score")
-        elif chosen.id != winner.id:
-            bullets.append(f"The PM chose it over the top scorer, {_name(winner)}")
-    # Next best: the best option outside the tie and the choice, which the bullets above name.
-    runner = next((o for o in ranked if o.id != chosen.id and o.id not in result.tied), None)
+    runner = next((o for o in ranked if o.id != used.id and o.id != result.winner
+                   and o.id not in result.tied), None)
     if runner is not None:
-        bullets.append(f"Next best: {_name(runner)} ({result.scores.get(runner.id, 0):.0f} of 100, "
-                       f"{money(result.tco.get(runner.id), currency, short=True)})")
-    bullets.append(_text(tie_sentence(decision, result) if result.tied
-                         else robustness_sentence(decision, result)))
+        bullets.append(f"Next: {_name(runner, NAME_CHARS)} ({result.scores.get(runner.id, 0):.0f} of 100, "
+                       f"{money(result.tco.get(runner.id), cur, short=True)})")
     if decision.criteria:
         chart = _fixed(charts.radar, decision, result)
     else:
-        chart = _fixed(charts.cumulative_tco, decision, result, plan.settings.horizon_years,
-                       result.annual_volume, currency)
+        chart = _fixed(charts.cumulative_tco, decision, result, years, result.annual_volume, cur)
     scores = "; ".join(f"{_name(o)} {result.scores.get(o.id, 0):.1f}" for o in ranked)
     # A name the title had to clip is said whole in the notes.
     whole = "" if title.startswith(dname) else f"{dname}. "
-    return Slide(title=title, bullets=bullets, chart=chart, notes=f"{whole}Weighted scores: {scores}.")
+    return Slide(title=title, bullets=bullets, chart=chart,
+                 notes=_text(f"{whole}{db.sentence()} Weighted scores: {scores}."))
 
 
 def _unit_slide(results: PlanResults) -> Slide | None:
@@ -357,64 +474,23 @@ def _unit_slide(results: PlanResults) -> Slide | None:
                        "spread over the planned volume.")
 
 
-def _uncertainty_slide(results: PlanResults) -> Slide:
-    currency = results.plan.settings.currency
-    pf = results.portfolio
-    if pf.mc is None:
-        return Slide(title="Uncertainty: the Monte Carlo was not run",
-                     bullets=["Run the simulation to see the range of portfolio NPV."])
-    title = f"{percent(pf.mc.p_positive)} chance the portfolio NPV is positive"
-    bullets = [f"Portfolio NPV P10–P90 {_range(pf.mc, currency)}; median "
-               f"{money(pf.mc.p50, currency, short=True)}",
-               f"{percent(pf.mc.p_positive)} chance of a positive NPV over {results.samples:,} simulations"]
-    if pf.selected_mc is not None:
-        bullets.append(f"Funded set only: P10–P90 {_range(pf.selected_mc, currency)}, "
-                       f"{percent(pf.selected_mc.p_positive)} chance positive")
-    return Slide(title=title, bullets=bullets,
-                 chart=_fixed(charts.npv_distribution, pf.npv_samples, pf.mc, currency, "Portfolio NPV"),
-                 notes="Every ranged input drawn at once; launch failures included.")
-
-
-def _asks_slide(results: PlanResults, bubble: ChartSpec | None = None) -> Slide:
-    currency = results.plan.settings.currency
-    pf = results.portfolio
-    by_id = {o.id: o for o in results.opportunities}
-    chosen = [by_id[i] for i in pf.selected if i in by_id]
-    if not chosen:
-        return Slide(title="The ask: nothing fits the budget yet",
-                     bullets=["No opportunity with a positive risk-adjusted NPV fits the budget."])
-    title = (f"The ask: {money(pf.selected_build_cost, currency, short=True)} to build {len(chosen)}, "
-             f"for {money(pf.selected_enpv, currency, short=True)} risk-adjusted NPV")
-    bullets = [f"Budget {money(pf.budget, currency, short=True)}; "
-               f"{money(pf.selected_build_cost, currency, short=True)} committed"
-               if pf.budget is not None else "No budget set: every positive opportunity is in"]
-    if pf.selected_mc is not None:
-        bullets.append(f"NPV P10–P90 {_range(pf.selected_mc, currency)}; "
-                       f"{percent(pf.selected_mc.p_positive)} chance of a positive NPV")
-    # Every funded opportunity is listed: the table continues on further slides rather than hide any.
-    rows = [["Fund", "Build cost", "eNPV"]]
-    for o in chosen:
-        rows.append([_name(o, NAME_CHARS), money(_build(o), currency, short=True),
-                     money(o.enpv, currency, short=True)])
-    rows.append(["Total", money(pf.selected_build_cost, currency, short=True),
-                 money(pf.selected_enpv, currency, short=True)])
-    # The bubble map outlines the funded set, so the ask is seen against what is left out.
-    return Slide(title=title, bullets=bullets, table=rows, total=True,
-                 chart=bubble or _fixed(charts.bubble_value_vs_cost, results.plan, results),
-                 notes="The funded set is the best within the build budget; outlined on the map.")
-
-
 def build_slides(data: dict[str, Any], results: PlanResults) -> list[Slide]:
-    """The deck's slides in order, from the project file's data and the engine's results."""
-    slides = [_title_slide(data, results), _portfolio_slide(results)]
-    bubble = slides[1].chart  # one bubble map for the portfolio and the asks slides
-    top = sorted(results.opportunities, key=lambda o: -o.enpv)[:TOP_OPPORTUNITIES]
-    slides += [_opportunity_slide(o, i + 1, results) for i, o in enumerate(top)]
-    slides += [s for d in results.plan.decisions if (s := _decision_slide(d, results)) is not None]
+    """The deck's slides in order, from the project file's data and the engine's results: every figure
+    and sentence from the briefing the memo also prints (app/briefing.py)."""
+    b = brief(data, results)
+    bubble = _fixed(charts.bubble_value_vs_cost, results.plan, results)
+    slides = [_title_slide(data, b), _decision_box_slide(b), _asks_slide(b), _bridge_slide(b),
+              _portfolio_slide(b, bubble)]
+    # The memo's rule for the opportunities told in detail: every funded one and the top by eNPV.
+    detailed = b.detailed()
+    slides += [_opportunity_slide(o, b) for o in detailed]
+    rest = [o for o in b.opportunities if o not in detailed]
+    if rest:
+        slides.append(_rest_slide(rest, b))
+    slides += [_decision_slide(db, b) for db in b.decisions if db.recommendation.decision.options]
     unit = _unit_slide(results)
     if unit is not None:
         slides.append(unit)
-    slides += [_uncertainty_slide(results), _asks_slide(results, bubble)]
     return fit_slides(slides)
 
 
@@ -459,12 +535,12 @@ def _measure_page(slide: Slide) -> _Page:
     text_w, chart = width, None
     has_text = bool(slide.bullets or slide.table)
     if slide.chart is not None and has_text:
-        text_w = 5.2
+        text_w = slide.text_width or TEXT_W
         chart = _Box(MARGIN + text_w + 0.3, top, width - text_w - 0.3, avail)
     elif slide.chart is not None:
         chart = _Box(MARGIN, top, width, avail)
     # A full-width table strands its figures far right of their names.
-    table_w = text_w if chart is not None else min(text_w, 9.0)
+    table_w = text_w if chart is not None or slide.text_cols else min(text_w, 9.0)
     page = _Page(_Box(MARGIN, TITLE_TOP, width, title_h), title_size, top, avail, text_w, table_w, chart)
     # Bullets as large as they can be, then the table as large as it can be under them (never larger
     # than the bullets, nor so large that its figures must wrap while a smaller size remains).
@@ -481,8 +557,8 @@ def _measure_page(slide: Slide) -> _Page:
         used += TABLE_GAP if slide.bullets else 0.0
         for table_size in [t for t in BODY_SIZES if t <= min(size, TABLE_MAX)]:
             page.table_size = table_size
-            page.widths, squeezed = _col_widths(slide.table, table_size, table_w)
-            page.heights = _row_heights(slide.table, table_size, page.widths)
+            page.widths, squeezed = _col_widths(slide.table, table_size, table_w, slide.text_cols)
+            page.heights = _row_heights(slide.table, table_size, page.widths, slide.bold_first)
             page.table = _Box(MARGIN, top + used, table_w, sum(page.heights))
             if squeezed and table_size != BODY_SIZES[-1]:
                 continue
@@ -508,7 +584,8 @@ def _split(slide: Slide, page: _Page) -> tuple[Slide, Slide | None]:
     if slide.table and kept == len(bullets):
         header, body = slide.table[0], slide.table[1:]
         data = body[:-1] if slide.total else body
-        heights = _row_heights(slide.table, table_size, _col_widths(slide.table, table_size, page.table_w)[0])
+        widths = _col_widths(slide.table, table_size, page.table_w, slide.text_cols)[0]
+        heights = _row_heights(slide.table, table_size, widths, slide.bold_first)
         used += (TABLE_GAP if bullets else 0.0) + heights[0]
         rows = 0
         while rows < len(data) and used + heights[1 + rows] <= page.avail:
@@ -537,10 +614,11 @@ def _split(slide: Slide, page: _Page) -> tuple[Slide, Slide | None]:
     if rest_rows is None and kept == len(bullets):
         return head, None
     base = slide.title.removesuffix(CONTINUED)
-    rest = Slide(title=_clip(base, TITLE_SIZES[-1], SLIDE_W - 2 * MARGIN, TITLE_LINES, FONT_BOLD,
-                             suffix=CONTINUED) + CONTINUED,
-                 bullets=bullets[kept:], table=rest_rows, total=slide.total and rest_rows is not None,
-                 notes=slide.notes)
+    # The table's columns keep their kind (words, headings) on the continuation; the chart stays behind.
+    rest = replace(slide, title=_clip(base, TITLE_SIZES[-1], SLIDE_W - 2 * MARGIN, TITLE_LINES, FONT_BOLD,
+                                      suffix=CONTINUED) + CONTINUED,
+                   bullets=bullets[kept:], table=rest_rows, total=slide.total and rest_rows is not None,
+                   chart=None, native=[], summarise=False)
     return head, rest
 
 
@@ -660,14 +738,27 @@ def _cover(slide: Slide) -> tuple[_Box, float, float]:
     return box, size, _text_h([slide.title], size, box.width, FONT_BOLD)
 
 
-def _col_widths(rows: list[list[str]], size: float, total: float) -> tuple[list[float], bool]:
+def _col_widths(rows: list[list[str]], size: float, total: float,
+                text_cols: Sequence[int] = ()) -> tuple[list[float], bool]:
     """Each figure column as wide as its widest figure (a header may take two lines); the first
     column (names) takes the rest, at least 1.4 in or a quarter of the table. Also whether the
-    figures had to be squeezed (and so wrap): a smaller size beats a figure broken over two lines."""
+    figures had to be squeezed (and so wrap): a smaller size beats a figure broken over two lines.
+    Columns of words (``text_cols``) share what the figures leave with the first column."""
     n = len(rows[0])
     if n == 1:
         return [total], False
     pad = 2 * CELL_PAD_X / 72 + 0.04
+    if text_cols:
+        figure_cols = [c for c in range(1, n) if c not in text_cols]
+        figures = {c: w for c, w in zip(figure_cols, _col_widths(
+            [[row[0], *(row[c] for c in figure_cols)] for row in rows], size, total)[0][1:], strict=True)}
+        room = total - sum(figures.values())
+        # The first column as wide as its longest cell on one line, up to a third of what is left.
+        first = max(_width(row[0], size, FONT_BOLD) for row in rows) / 72 + pad
+        first = min(max(first, 1.2), room / 3)
+        words = (room - first) / len(text_cols)
+        widths = [first] + [figures.get(c, words) for c in range(1, n)]
+        return widths, room - first < 1.5 * len(text_cols)
     figures = []
     for c in range(1, n):
         header = rows[0][c]
@@ -682,14 +773,16 @@ def _col_widths(rows: list[list[str]], size: float, total: float) -> tuple[list[
     return [total - sum(figures), *figures], squeezed
 
 
-def _row_heights(rows: list[list[str]], size: float, widths: Sequence[float]) -> list[float]:
+def _row_heights(rows: list[list[str]], size: float, widths: Sequence[float],
+                 bold_first: bool = False) -> list[float]:
     """Each row's height in inches: its tallest cell's wrapped lines plus the cell padding (the
-    header and the last row measured bold, as either may be)."""
+    header and the last row measured bold, as either may be, and the first column when it is)."""
     inner = [w - 2 * CELL_PAD_X / 72 for w in widths]
     heights = []
     for r, row in enumerate(rows):
-        font = FONT_BOLD if r in (0, len(rows) - 1) else FONT
-        lines = max(_lines(cell, size, inner[c], font) for c, cell in enumerate(row))
+        bold = r in (0, len(rows) - 1)
+        lines = max(_lines(cell, size, inner[c], FONT_BOLD if bold or (bold_first and c == 0) else FONT)
+                    for c, cell in enumerate(row))
         heights.append((lines * size * LEADING + 2 * CELL_PAD_Y) / 72)
     return heights
 
@@ -843,8 +936,10 @@ def _pdf_content_page(canvas: Any, slide: Slide, para: Callable[..., Any], draw:
             y += draw(canvas, para(bullet, size, bullet=True), box, y) + size * BULLET_GAP / 72
     if page.table is not None and slide.table:
         rows, size = slide.table, page.table_size
-        cells = [[para(c, size, bold=r == 0 or (slide.total and r == len(rows) - 1),
-                       colour="#FFFFFF" if r == 0 else INK_HEX, right=i > 0) for i, c in enumerate(row)]
+        cells = [[para(c, size, bold=r == 0 or (slide.total and r == len(rows) - 1)
+                       or (slide.bold_first and i == 0),
+                       colour="#FFFFFF" if r == 0 else INK_HEX, right=i > 0 and i not in slide.text_cols)
+                  for i, c in enumerate(row)]
                  for r, row in enumerate(rows)]
         table = table_cls(cells, colWidths=[w * inch for w in page.widths],
                           rowHeights=[h * inch for h in page.heights])
@@ -1010,7 +1105,8 @@ def _pptx_body(page: Any, slide: Slide, measured: _Page, fill: Callable[..., Non
                 cell = table.cell(r, c)
                 cell.text_frame.clear()
                 fill(cell.text_frame, [value], size, RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else ink,
-                     bold=r == 0 or (slide.total and r == len(rows) - 1), tight=False, right=c > 0)
+                     bold=r == 0 or (slide.total and r == len(rows) - 1) or (slide.bold_first and c == 0),
+                     tight=False, right=c > 0 and c not in slide.text_cols)
                 # The PDF's look (navy header, white rows) rather than the template's banded blue.
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = RGBColor.from_string(NAVY_HEX.lstrip("#")) if r == 0 \

@@ -50,12 +50,14 @@ def test_slide_model_has_every_section(deck: dict[str, Any]) -> None:
     slides: list[Slide] = deck["slides"]
     results: PlanResults = deck["results"]
     assert slides[0].kind == "title" and slides[0].title == deck["data"]["project"]["name"]
-    assert slides[-1].title.startswith("The ask")
-    top = sorted(results.opportunities, key=lambda o: -o.enpv)[:3]
-    for o in top:
-        assert any(s.title.startswith(o.name) for s in slides)
-    assert slides[2].title == f"{HOSTILE} leads: $1.7M risk-adjusted NPV"
-    assert len(slides) == 2 + 3 + len(results.plan.decisions) + 1 + 2
+    # The decision up front, its detail and the bridge next, then the portfolio.
+    assert slides[1].title == "The decision: approve $890k to build 4 for $3.3M eNPV"
+    assert slides[2].title.startswith("The ask") and slides[3].title.startswith("From $4.1M")
+    # The sample's 8 opportunities are all within the memo's detailed set (the top 10 by eNPV).
+    for o in results.opportunities:
+        assert sum(s.title.startswith((f"{o.name} leads", f"{o.name} ranks")) for s in slides) == 1
+    assert slides[5].title == f"{HOSTILE} leads: $1.7M eNPV, funded"
+    assert len(slides) == 5 + 8 + len(results.plan.decisions) + 1
     assert all(s.title for s in slides)
 
 
@@ -80,7 +82,7 @@ def test_pptx_reads_back(deck: dict[str, Any]) -> None:
     assert HOSTILE in [t for t in texts if t.startswith(HOSTILE)][0]
     # Editable: bullets are paragraphs, tables native, cash flows PowerPoint's own charts (their
     # data editable in PowerPoint), the bubble map a picture, notes present.
-    opportunity = prs.slides[2]
+    opportunity = prs.slides[5]
     native = [s.chart for s in opportunity.shapes if s.has_chart]
     assert [c.chart_type for c in native] == [XL_CHART_TYPE.LINE, XL_CHART_TYPE.COLUMN_STACKED]
     assert [s.name for s in native[1].plots[0].series] == ["Benefit", "Build cost", "Run cost",
@@ -88,11 +90,11 @@ def test_pptx_reads_back(deck: dict[str, Any]) -> None:
     assert len(native[0].plots[0].categories) == 12 * deck["results"].plan.settings.horizon_years
     assert native[0]._chartSpace.xpath(".//c:tickLblSkip/@val") == ["6"]  # months 1, 7, 13, ...
     assert not any(s.shape_type == 13 for s in opportunity.shapes)  # 13 = picture
-    assert any(s.shape_type == 13 for s in prs.slides[1].shapes)
+    assert any(s.shape_type == 13 for s in prs.slides[4].shapes)  # the bubble map
     bodies = [s for s in opportunity.shapes if s.has_text_frame and s != opportunity.shapes.title]
-    assert max(len(b.text_frame.paragraphs) for b in bodies) == len(slides[2].bullets)
-    assert any(s.has_table for s in prs.slides[-1].shapes)
-    assert opportunity.notes_slide.notes_text_frame.text == slides[2].notes
+    assert max(len(b.text_frame.paragraphs) for b in bodies) == len(slides[5].bullets)
+    assert any(s.has_table for s in prs.slides[1].shapes) and any(s.has_table for s in prs.slides[2].shapes)
+    assert opportunity.notes_slide.notes_text_frame.text == slides[5].notes
 
 
 def test_pdf_reads_back(deck: dict[str, Any]) -> None:
@@ -106,7 +108,7 @@ def test_pdf_reads_back(deck: dict[str, Any]) -> None:
         assert _flat(slide.title) in text
         if slide.kind != "title":
             assert f"{number} / {len(slides)}" in text
-    assert HOSTILE in _flat(reader.pages[2].extract_text())
+    assert HOSTILE in _flat(reader.pages[5].extract_text())
     assert reader.metadata.title == deck["data"]["project"]["name"]
     assert reader.metadata.author == deck["data"]["project"]["author"]
 
@@ -148,21 +150,33 @@ def test_pdf_charts_are_drawn(deck: dict[str, Any]) -> None:
 def test_a_tied_decision_reads_as_a_tie(tmp_path: Path) -> None:
     from tests.models.test_decision_ties import with_tied_decision
 
+    # Without a budget nothing decides funding, so the tie is the message.
     data = with_tied_decision(copy.deepcopy(sample_data()))
+    data["project"]["budget"] = None
     slides = build_slides(data, calculate(plan_from_json(data), samples=1000))
     (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
     assert slide.title == "Contract review engine: Build and Partner tie at 75.0 of 100"
-    assert not any(b.startswith("Recommended") for b in slide.bullets)
-    assert slide.bullets[0].startswith("Until one is chosen, the plan uses Build (build), the first entered")
-    assert slide.bullets[1].startswith("Next best: Buy (25 of 100")
-    assert slide.bullets[-1] == ("Any change in the weights breaks the tie: more weight on Quality favours "
-                                 "Build; more weight on Speed favours Partner.")
+    assert not any("recommend" in b.lower() for b in slide.bullets)
+    assert slide.bullets[0] == ("Build and Partner tie at 75.0 of 100, a close call. Any change in the weights "
+                                "breaks the tie: "
+                                "more weight on Quality favours Build; more weight on Speed favours Partner. "
+                                "Until one is chosen, the plan uses Build, the first entered.")
+    assert slide.bullets[-1].startswith("Next: Buy (25 of 100")
     text = _flat("\n".join(p.extract_text() for p in PdfReader(write_deck_pdf(
         [slide], tmp_path / "deck.pdf", data)).pages))
     assert "Build and Partner tie at 75.0 of 100" in text and "breaks the tie" in text
 
     chosen = with_tied_decision(copy.deepcopy(sample_data()), chosen="opt-contract-partner")
+    chosen["project"]["budget"] = None
     slides = build_slides(chosen, calculate(plan_from_json(chosen), samples=1000))
     (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
     assert slide.title == "Contract review engine: Partner (75 of 100)"
-    assert slide.bullets[1] == "The PM chose it from a tie with Build at 75.0 of 100"
+    assert slide.bullets[0].startswith("We recommend Partner, the option chosen, which ties with Build at 75.0")
+
+    # With the sample's budget the contract review is not funded: its tie is never "recommended".
+    funded = with_tied_decision(copy.deepcopy(sample_data()), chosen="opt-contract-partner")
+    slides = build_slides(funded, calculate(plan_from_json(funded), samples=1000))
+    (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
+    assert slide.title == "Contract review engine: not recommended now, as it is not funded"
+    assert slide.bullets[0].startswith("Not recommended now: Contract review is not funded (negative eNPV")
+    assert "We recommend" not in " ".join(slide.bullets)
