@@ -135,8 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    except SystemExit as exc:  # argparse ends --help, --version and usage errors so: a code to return
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except SystemExit as exc:  # how argparse ends --help, --version and usage errors: return the code
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else EXIT_BUG
     except Exception as exc:  # a bug: one line for the user, the details in a log
         log = _log_bug()
         print(f"aiplan: unexpected error ({type(exc).__name__}: {one_line(exc, 300)}); details in "
