@@ -308,9 +308,6 @@ class PlanDiff:
     def is_empty(self) -> bool:
         return not self.changes and not self.results
 
-    def changed_paths(self) -> set[str]:
-        return {c.path for c in self.changes} | {r.path for r in self.results}
-
     def blocks(self) -> list[tuple[str, list[tuple[int, str]]]]:
         """The diff as headed sections of (indent level, line), in reading order."""
         out: list[tuple[str, list[tuple[int, str]]]] = []
