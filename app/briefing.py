@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.formatting import money, month, number, percent
+from app.formatting import money, money_range, month, number, percent, text_range
 from app.labels import FIELDS, field_label
 from app.terminal import one_line
 from models.decision import (
@@ -51,7 +51,7 @@ def format_value(field: str, value: Any, currency: str) -> str:
 
 
 def range_text(field: str, estimate: Any, currency: str) -> str:
-    """``$300,000 – $500,000 (pert)`` for an estimate with bounds, else empty."""
+    """``$300,000 to $500,000 (pert)`` for an estimate with bounds, else empty."""
     if isinstance(estimate, Estimate):
         low, high, dist = estimate.low, estimate.high, estimate.dist
     elif isinstance(estimate, dict):
@@ -60,7 +60,7 @@ def range_text(field: str, estimate: Any, currency: str) -> str:
         return ""
     if low is None or high is None:
         return ""
-    text = f"{format_value(field, low, currency)} – {format_value(field, high, currency)}"
+    text = text_range(format_value(field, low, currency), format_value(field, high, currency))
     return f"{text} ({dist})" if dist else text
 
 
@@ -226,8 +226,7 @@ def range_words(summary: Summary | None, currency: str) -> str:
     """``P10–P90 $1.7M to $5.0M, median $3.4M; 1% chance of a loss`` (empty without a simulation)."""
     if summary is None or not math.isfinite(summary.p10):
         return ""
-    return (f"P10–P90 {money(summary.p10, currency, short=True)} to "
-            f"{money(summary.p90, currency, short=True)}, "
+    return (f"P10–P90 {money_range(summary.p10, summary.p90, currency)}, "
             f"median {money(summary.p50, currency, short=True)}; "
             f"{percent(1 - summary.p_positive)} chance of a loss")
 

@@ -30,7 +30,7 @@ from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
 
-from app.formatting import money, number, percent
+from app.formatting import money, money_range, number, percent
 from app.labels import FIELDS, field_label
 from models.decision import DecisionResult, names_and, robustness_sentence
 from models.engine import OpportunityResult, PlanResults, TornadoBar, UnitModelResult
@@ -96,16 +96,8 @@ def _money(value: float | None, currency: str) -> str:
 
 
 def _price(value: float, currency: str) -> str:
-    """Per-unit money with no trailing zeros past the cents: $0.0110 -> $0.011, $0.1200 -> $0.12."""
-    text = money(value, currency, cents=True)
-    if 0 < abs(value) < 0.001:  # fractions of a tenth of a cent: two significant digits
-        digits = np.format_float_positional(abs(value), precision=2, unique=False, fractional=False, trim="-")
-        return re.sub(r"[\d.,]+$", digits, text)
-    match = re.search(r"\.(\d+)$", text)
-    if match:
-        digits = match.group(1).rstrip("0").ljust(2, "0")
-        text = text[: match.start(1)] + digits
-    return text
+    """A cost or price per task as every export writes it: $0.0616, $0.1200, $2.00."""
+    return money(value, currency, cents=True)
 
 
 def _rate(value: float) -> str:
@@ -892,7 +884,7 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
                                                  (4 if other == "left" else -4, other))],
                          trim=verticals)
     _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV",
-            f"P10 to P90: {_money(stats.p10, currency)} to {_money(stats.p90, currency)}"
+            f"P10 to P90: {money_range(stats.p10, stats.p90, currency)}"
             f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
             f"; {max(n, stats.simulations):,} simulations.")
     signs = [(AMBER, "NPV below zero", bool((centres < 0).any())),

@@ -53,8 +53,7 @@ from app.briefing import (  # noqa: E402
     range_words,
 )
 from app.exports.pdf_images import ChartFlowable  # noqa: E402
-from app.formatting import money, month, number, percent  # noqa: E402
-from app.labels import FIELDS  # noqa: E402
+from app.formatting import money, money_range, number, percent  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
@@ -211,45 +210,13 @@ def _chart(fig: Any, width: float = WIDTH) -> ChartFlowable:
 
 
 def uncertainty_words(summary: Any, currency: str) -> str:
-    """ "NPV P10–P90 $1.2M–$3.4M; 82% chance of a positive NPV" (empty without a simulation)."""
+    """ "NPV P10–P90 $1.2M to $3.4M; 82% chance of a positive NPV" (empty without a simulation)."""
     if summary is None or not math.isfinite(summary.p10):
         return ""
-    low, high = money(summary.p10, currency, short=True), money(summary.p90, currency, short=True)
-    # "−$404k–−$44k" misreads as a double minus: spell the range out when a bound is negative.
-    joint = " to " if summary.p10 < 0 or summary.p90 < 0 else "–"
-    text = f"NPV P10–P90 {low}{joint}{high}"
+    text = f"NPV P10–P90 {money_range(summary.p10, summary.p90, currency)}"
     if summary.p_positive is not None and math.isfinite(summary.p_positive):
         text += f"; {percent(summary.p_positive)} chance of a positive NPV"
     return text
-
-
-def _estimate_text(field: str, value: Any, currency: str) -> tuple[str, str]:
-    """(base, range) of an input as the PM reads it; a range only for estimates with low/high."""
-    kind = FIELDS.get(field, ("", "number"))[1]
-
-    def fmt(v: Any) -> str:
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            return "—" if v is None else str(v)
-        if kind == "money":
-            return money(v, currency)
-        if kind == "price":
-            return money(v, currency, cents=True)
-        if kind == "percent":
-            return percent(v, 1 if abs(v * 100 - round(v * 100)) > 1e-9 else 0)
-        if kind == "month":
-            return month(int(v))
-        if kind == "months":
-            return f"{number(v)} months"
-        if kind == "count":
-            return number(v)
-        return number(v, 0 if float(v).is_integer() else 2)
-
-    if isinstance(value, dict):
-        rng = f"{fmt(value.get('low'))} – {fmt(value.get('high'))}"
-        if value.get("dist"):
-            rng += f" ({value['dist']})"
-        return fmt(value.get("base")), rng
-    return fmt(value), ""
 
 
 # --- the document ------------------------------------------------------------------------------------
@@ -373,8 +340,8 @@ def _uncertainty_groups(b: Briefing) -> list[tuple[str, str]]:
         if not members:
             continue
         if len(members) <= 8:
-            parts = [f"{o.name} {money(o.result.mc.p10, b.currency, short=True)} to "  # type: ignore[union-attr]
-                     f"{money(o.result.mc.p90, b.currency, short=True)}" for o in members]  # type: ignore[union-attr]
+            parts = [f"{o.name} {money_range(o.result.mc.p10, o.result.mc.p90, b.currency)}"  # type: ignore[union-attr]
+                     for o in members]
             out.append((label, "; ".join(parts)))
         else:
             out.append((label, f"{len(members)} opportunities: " + ", ".join(o.name for o in members)))
@@ -456,8 +423,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     rows = [["#", "Opportunity", "NPV", "eNPV", "P10–P90", "P(NPV>0)", "IRR", funded_head]]
     for o in b.opportunities:
         r, mc = o.result, o.result.mc
-        rng = (f"{money(mc.p10, cur, short=True)} to {money(mc.p90, cur, short=True)}"
-               if mc is not None and math.isfinite(mc.p10) else "—")
+        rng = money_range(mc.p10, mc.p90, cur) if mc is not None else "—"
         rows.append([str(o.rank), o.name, money(r.npv, cur, short=True), money(r.enpv, cur, short=True),
                      rng, percent(mc.p_positive) if mc is not None else "—", percent(r.irr),
                      ("funded" if o.funded else "not funded") if b.has_budget else ""])
