@@ -762,10 +762,13 @@ def _col_widths(rows: list[list[str]], size: float, total: float,
     figures = []
     for c in range(1, n):
         header = rows[0][c]
-        words = [_width(w, size, FONT_BOLD) for w in header.split()]
-        words.append(_width(header, size, FONT_BOLD) / 2)
+        head = max([_width(w, size, FONT_BOLD) for w in header.split()] + [_width(header, size, FONT_BOLD) / 2])
+        # Half the header's width may still wrap to three lines where its words split unevenly:
+        # widen it until it takes two, with a little room for another renderer's metrics.
+        while _lines(header, size, head * 0.97 / 72, FONT_BOLD) > 2:
+            head += 1.0
         cells = [_width(row[c], size, FONT_BOLD) for row in rows[1:] if c < len(row)]
-        figures.append(max(words + cells + [0.0]) / 72 + pad)
+        figures.append(max([head] + cells) / 72 + pad)
     room = total - max(1.4, total * 0.25)  # names may wrap at their spaces; figures should not
     squeezed = sum(figures) > room
     if squeezed:
