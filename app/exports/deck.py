@@ -762,7 +762,8 @@ def _col_widths(rows: list[list[str]], size: float, total: float,
     figures = []
     for c in range(1, n):
         header = rows[0][c]
-        head = max([_width(w, size, FONT_BOLD) for w in header.split()] + [_width(header, size, FONT_BOLD) / 2])
+        head = max([_width(w, size, FONT_BOLD) for w in header.split()]
+                   + [_width(header, size, FONT_BOLD) / 2])
         # Half the header's width may still wrap to three lines where its words split unevenly:
         # widen it until it takes two, with a little room for another renderer's metrics.
         while _lines(header, size, head * 0.97 / 72, FONT_BOLD) > 2:

@@ -157,10 +157,10 @@ def test_a_tied_decision_reads_as_a_tie(tmp_path: Path) -> None:
     (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
     assert slide.title == "Contract review engine: Build and Partner tie at 75.0 of 100"
     assert not any("recommend" in b.lower() for b in slide.bullets)
-    assert slide.bullets[0] == ("Build and Partner tie at 75.0 of 100, a close call. Any change in the weights "
-                                "breaks the tie: "
-                                "more weight on Quality favours Build; more weight on Speed favours Partner. "
-                                "Until one is chosen, the plan uses Build, the first entered.")
+    assert slide.bullets[0] == ("Build and Partner tie at 75.0 of 100, a close call. Any change in the "
+                                "weights breaks the tie: more weight on Quality favours Build; more weight "
+                                "on Speed favours Partner. Until one is chosen, the plan uses Build, the "
+                                "first entered.")
     assert slide.bullets[-1].startswith("Next: Buy (25 of 100")
     text = _flat("\n".join(p.extract_text() for p in PdfReader(write_deck_pdf(
         [slide], tmp_path / "deck.pdf", data)).pages))
@@ -171,7 +171,8 @@ def test_a_tied_decision_reads_as_a_tie(tmp_path: Path) -> None:
     slides = build_slides(chosen, calculate(plan_from_json(chosen), samples=1000))
     (slide,) = [s for s in slides if s.title.startswith("Contract review engine")]
     assert slide.title == "Contract review engine: Partner (75 of 100)"
-    assert slide.bullets[0].startswith("We recommend Partner, the option chosen, which ties with Build at 75.0")
+    assert slide.bullets[0].startswith(
+        "We recommend Partner, the option chosen, which ties with Build at 75.0")
 
     # With the sample's budget the contract review is not funded: its tie is never "recommended".
     funded = with_tied_decision(copy.deepcopy(sample_data()), chosen="opt-contract-partner")

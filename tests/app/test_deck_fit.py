@@ -24,8 +24,8 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from app import charts
-from app.formatting import money
 from app.exports.deck import Slide, build_slides, write_deck_pdf, write_deck_pptx
+from app.formatting import money
 from app.interchange import sample_data
 from models.engine import calculate
 from models.plan import plan_from_json
@@ -217,7 +217,8 @@ def test_eighteen_funded_continue_with_the_header_repeated_and_the_total_last(
     by_id = {o.id: o for o in deck["results"].opportunities}
     ranked = [by_id[i] for i in pf.ranking if i in pf.selected]
     assert names == [o.name for o in ranked]  # each funded one, once, by eNPV
-    total = ["Total", money(pf.selected_build_cost, "USD", short=True), money(pf.selected_enpv, "USD", short=True)]
+    total = ["Total", money(pf.selected_build_cost, "USD", short=True),
+             money(pf.selected_enpv, "USD", short=True)]
     assert tables[-1][-1] == total
     assert all(row[0] != "Total" for t in tables[:-1] for row in t)
     slides: list[Slide] = deck["slides"]
