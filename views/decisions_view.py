@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from app import decision_edits
 from app.decision_edits import OPTION_KINDS, linked_opportunities
-from app.formatting import SYMBOLS, money, number
+from app.formatting import SYMBOLS
 from app.interchange import estimate_json
 from app.project_state import InvalidValueError
 from models.decision import (
@@ -63,6 +63,7 @@ from models.problems import Problem
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField, ParseError, format_estimate, parse_estimate
+from views.number_display import money, number
 from views.table_model import HeaderedTableModel
 from views.text_undo import commit_on_leave
 from views.workspace import (

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from app import memo_edits
 from app.briefing import brief, fill_references
-from app.formatting import money, percent
+from app.formatting import money, money_range, percent
 from app.memo_text import blocks, inline_markup
 from models.decision import recommendation_sentence, recommendations
 from models.engine import PlanResults
@@ -84,8 +84,8 @@ def _e(text: Any) -> str:
 
 
 def _range(summary: Any, currency: str) -> str:
-    return (f"NPV P10–P90 {money(summary.p10, currency, short=True)}–"
-            f"{money(summary.p90, currency, short=True)}")
+    """The range as the exported memo prints it: the preview keeps the export's fixed number format."""
+    return f"NPV P10–P90 {money_range(summary.p10, summary.p90, currency)}"
 
 
 def _chance(summary: Any) -> str:

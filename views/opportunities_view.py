@@ -37,12 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import charts, opportunity_edits
-from app.formatting import money, month, number, percent
+from app.formatting import month
 from app.ids import new_id
 from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
+from views.number_display import money, money_range, number, percent
 from views.table_model import ObjectTableModel
 from views.text_undo import commit_on_leave
 from views.workspace import (
@@ -649,8 +650,7 @@ class OpportunitiesWorkspace(Workspace):
                 label.setText("—" if self.controller.results is None else "…")
                 label.setStyleSheet(f"font-weight: 600; color: {GREY};")
         else:
-            self.result_values["range"].setText(
-                f"{money(summary.p10, c, short=True)} – {money(summary.p90, c, short=True)}")
+            self.result_values["range"].setText(money_range(summary.p10, summary.p90, c))
             self.result_values["p_positive"].setText(percent(summary.p_positive))
             for label in labels:
                 label.setStyleSheet(f"font-weight: 600; color: {GREY if stale else 'palette(text)'};")

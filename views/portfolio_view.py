@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.formatting import money, month, number, percent
+from app.formatting import month
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import ParseError, format_number, parse_number
+from views.number_display import money, money_range, number, percent
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
 Index = QModelIndex | QPersistentModelIndex
@@ -109,7 +110,7 @@ class PortfolioModel(QAbstractTableModel):
         if column in (self.ENPV, self.NPV, self.BUILD):
             return money(value, c, short=True)
         if column == self.RANGE:
-            return f"{money(row['p10'], c, short=True)} – {money(row['p90'], c, short=True)}"
+            return money_range(row["p10"], row["p90"], c)
         if column in (self.P_POSITIVE, self.IRR):
             return percent(value)
         if column == self.PAYBACK:
@@ -270,16 +271,18 @@ class PortfolioWorkspace(Workspace):
             self.summary.setText("")
             return
         p, c = results.portfolio, self.currency
-        text = f"Total risk-adjusted NPV {money(p.total_enpv, c)}."
+        # A headline: short figures throughout, as beside the range below and in every export.
+        text = f"Total risk-adjusted NPV {money(p.total_enpv, c, short=True)}."
         if p.budget is not None:
             names = {r.id: r.name for r in results.opportunities}
             chosen = ", ".join(names[i] for i in p.selected) or "nothing fits"
-            text += (f" Within the {money(p.budget, c)} budget: {chosen} "
-                     f"(build {money(p.selected_build_cost, c)}, eNPV {money(p.selected_enpv, c)}).")
+            text += (f" Within the {money(p.budget, c, short=True)} budget: {chosen} "
+                     f"(build {money(p.selected_build_cost, c, short=True)}, "
+                     f"eNPV {money(p.selected_enpv, c, short=True)}).")
         mc = self.controller.mc_results
         if mc is not None and not self.controller.mc_stale and mc.portfolio.mc is not None:
             s = mc.portfolio.mc
-            text += (f" Portfolio NPV P10–P90 {money(s.p10, c, short=True)}–{money(s.p90, c, short=True)};"
+            text += (f" Portfolio NPV P10–P90 {money_range(s.p10, s.p90, c)};"
                      f" {percent(s.p_positive)} chance of a positive total.")
         elif self.controller.mc_stale:
             text += " Monte Carlo is updating…"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import unit_model_edits
-from app.formatting import SYMBOLS, money, number, percent
+from app.formatting import SYMBOLS
 from app.interchange import estimate_json
 from app.project_state import InvalidValueError
 from models.catalog import CatalogModel
@@ -56,6 +55,7 @@ from views.estimate_field import (
     format_estimate,
     parse_estimate,
 )
+from views.number_display import money, money_range, number, percent, percent_range
 from views.table_model import ObjectTableModel
 from views.text_undo import commit_on_leave
 from views.workspace import Workspace, heading, problems_banner, show_problems
@@ -125,14 +125,7 @@ def _result(controller: ProjectController, unit_id: str | None) -> UnitModelResu
 
 
 def _cost(value: float | None, currency: str) -> str:
-    """Per-task costs are fractions of a cent to a few units: show enough digits to compare them."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    if value == 0:
-        return money(0, currency)
-    if abs(value) < 0.001:
-        symbol = SYMBOLS.get(currency, f"{currency} ")
-        return f"{symbol}{value:.5f}"
+    """A cost per task by the rule every export uses ($0.0616, $2.00), in the locale's digits."""
     return money(value, currency, cents=True)
 
 
@@ -913,10 +906,9 @@ class UnitEconomicsWorkspace(Workspace):
             cost_text = margin_text = "updating…" if c.mc_stale else "—"
         else:
             s = unit_mc["loaded_cost_per_task"]
-            cost_text = f"{_cost(s.p10, self.currency)} – {_cost(s.p90, self.currency)}"
+            cost_text = money_range(s.p10, s.p90, self.currency, cents=True)
             m = unit_mc["gross_margin"]
-            margin_text = (f"{percent(m.p10, 1)} – {percent(m.p90, 1)}"
-                           if math.isfinite(m.p10) and math.isfinite(m.p90) else "—")
+            margin_text = percent_range(m.p10, m.p90, 1)
             if stale:
                 cost_text += " (updating…)"
                 margin_text += " (updating…)"

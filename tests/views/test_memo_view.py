@@ -175,7 +175,7 @@ def test_preview_lays_out_the_export_with_the_portfolio_summary(workspace: MemoW
     name = next(r.name for r in results.opportunities if r.id == top)
     currency = data["project"]["currency"]
     assert (f"{name}: eNPV " in text)
-    assert (f"NPV P10–P90 {money(summary.p10, currency, short=True)}–"
+    assert (f"NPV P10–P90 {money(summary.p10, currency, short=True)} to "
             f"{money(summary.p90, currency, short=True)}; "
             f"{percent(summary.p_positive)} chance of a positive NPV") in text
     plan = results.plan

@@ -262,7 +262,7 @@ def test_monte_carlo_ranges_and_histogram(qtbot: QtBot, controller: Any) -> None
     assert controller.wait_for_monte_carlo()
     settle(qtbot, ws)
     summary = next(r for r in controller.mc_results.opportunities if r.id == PLAIN).mc
-    assert "–" in ws.result_values["range"].text()
+    assert " to " in ws.result_values["range"].text()
     assert ws.result_values["p_positive"].text().endswith("%")
     assert "updating" not in ws.npv_chart_heading.text()
     histogram = chart_data(ws.npv_chart.figure)

@@ -86,5 +86,5 @@ def test_monte_carlo_fills_the_range_and_the_distribution(controller: Any, qtbot
     controller.wait_for_monte_carlo()
     qtbot.waitUntil(lambda: view.distribution.figure is not None)
     text = view.proxy.index(0, PortfolioModel.RANGE).data()
-    assert "–" in text
+    assert " to " in text
     assert "chance of a positive total" in view.summary.text()

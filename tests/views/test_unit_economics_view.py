@@ -216,7 +216,7 @@ def test_monte_carlo_ranges_show_and_are_marked_stale_while_running(
         ws: UnitEconomicsWorkspace) -> None:
     controller.wait_for_monte_carlo()
     text = ws.result_labels["mc_cost"].text()
-    assert "–" in text and "updating" not in text
+    assert " to " in text and "updating" not in text
     assert "%" in ws.result_labels["mc_margin"].text()
 
     ws.fields["human_cost_per_escalation"].edited.emit(2.0)
