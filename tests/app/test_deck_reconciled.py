@@ -173,4 +173,4 @@ def test_a_funded_decision_with_no_option_chosen_asks_for_a_choice() -> None:
     assert "no option chosen" in slide.title and not _recommends(text)
     assert slide.bullets[0].startswith("No option is chosen yet: Partner")
     box = " ".join(" ".join(row) for row in slides[1].table or [])
-    assert "choose an option for “How do we get the support copilot?”" in box.lower()
+    assert "choose an option for “How do we get the support copilot?”" in box
