@@ -9,11 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from app import interchange, paths
-from app.document import ProjectDocument
+from app import paths
 from app.errors import ProjectFileError
 from app.terminal import one_line
+
+if TYPE_CHECKING:  # the document brings SQLAlchemy and the schema: loaded when a file opens
+    from app.document import ProjectDocument
 
 APPLICATION_NAME = "AI Product Planner"
 #: The reverse-DNS id of the desktop entry (packaging/linux/APP_ID.desktop) and AppStream data:
@@ -64,6 +67,9 @@ def watch_first_paint(widget: object) -> dict[str, object]:
 
 def open_document(path: Path | None) -> ProjectDocument:
     """The document to show: the file given, a JSON file imported, or the sample."""
+    from app import interchange
+    from app.document import ProjectDocument
+
     if path is None:
         return ProjectDocument.sample()
     if path.suffix.lower() == ".json":
