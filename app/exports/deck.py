@@ -63,7 +63,7 @@ NATIVE_TEXT = 12.0  # points: the text of PowerPoint's own charts
 FOOTER_NAME_W = 8.0  # inches
 CHART_DPI = 220  # >= 200 dpi so charts stay sharp when projected or printed
 TEXT_W = 5.2  # inches of bullets and table beside a chart
-WIDE_TEXT_W = 7.0  # beside a chart that reads well narrower: opportunity inputs with their sources
+WIDE_TEXT_W = 7.4  # beside a chart that reads well narrower: opportunity inputs with their sources
 NAVY_HEX = charts.NAVY
 INK_HEX = charts.INK
 MUTED_HEX = charts.MUTED
@@ -328,8 +328,8 @@ def _opportunity_slide(o: OpportunityBrief, b: Briefing) -> Slide:
                    f"eNPV {money(r.enpv, cur, short=True)}; {_pays_back(r.payback_month)}")
     if r.mc is not None and math.isfinite(r.mc.p10):
         bullets.append(f"NPV P10–P90 {money(r.mc.p10, cur, short=True)} to "
-                       f"{money(r.mc.p90, cur, short=True)}, {percent(r.mc.p_positive)} chance above zero; "
-                       "a failed launch loses its build cost")
+                       f"{money(r.mc.p90, cur, short=True)} with failed launches; "
+                       f"{percent(r.mc.p_positive)} chance above zero")
     if o.irr_note:
         bullets.append(o.irr_note)
     fields = [f for f in SHOWN_INPUTS if f in used]
