@@ -48,7 +48,8 @@ def _estimate_names(cls: type) -> tuple[str, ...]:
 
 
 def _estimate_fields(obj: object) -> tuple[str, ...]:
-    return _estimate_names(type(obj))
+    cls: type = type(obj)
+    return _estimate_names(cls)
 
 
 def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
@@ -346,7 +347,8 @@ class _MonthlyRow(Mapping[str, Array]):
         self._arrays, self._row = arrays, row
 
     def __getitem__(self, name: str) -> Array:
-        return self._arrays[name][self._row]
+        row: Array = self._arrays[name][self._row]
+        return row
 
     def __iter__(self) -> Any:
         return iter(self._arrays)
@@ -550,7 +552,7 @@ class _Recent:
         if key in self.items:
             self.items.move_to_end(key)
             return self.items[key]
-        value = make()
+        value: Array = make()
         self.items[key] = value
         self.size += value.nbytes
         while self.size > self.budget and len(self.items) > 1:

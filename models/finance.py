@@ -33,7 +33,7 @@ _IRR_GRID = np.linspace(np.log(0.5), np.log(11.0), 1201)
 def _grid_discounts(n_months: int) -> Array:
     """(1 + i) ** -m on the IRR grid, (months x grid): the same for every call of a horizon."""
     m = np.arange(1, n_months + 1)
-    out = np.exp(-np.outer(m, _IRR_GRID))
+    out: Array = np.exp(-np.outer(m, _IRR_GRID))
     out.flags.writeable = False
     return out
 
@@ -80,7 +80,8 @@ def irr_many(net: Array) -> Array:
     minus_m = -m.astype(float)  # u * -m is -(u * m) to the bit: the sign is exact
 
     def f(u: Array) -> Array:
-        return np.einsum("rm,rm->r", flows, np.exp(u[:, None] * minus_m))
+        value: Array = np.einsum("rm,rm->r", flows, np.exp(u[:, None] * minus_m))
+        return value
 
     # Only the sign of f at the lower bound is used, and the lower bound moves only to a point
     # of that same sign: it is fixed by the first bound.

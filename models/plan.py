@@ -158,7 +158,7 @@ def estimate_names(cls: type) -> tuple[str, ...]:
 def _estimates(cls: type, obj: dict[str, Any]) -> dict[str, Estimate]:
     out: dict[str, Estimate] = {}
     for name, default in estimate_defaults(cls):
-        value = obj.get(name)
+        value: Any = obj.get(name)
         # The common cases, made here as estimate_from_json would make them: a plain number, or
         # nothing (the field's default, a plain number too).
         kind = type(value)

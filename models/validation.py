@@ -76,7 +76,8 @@ def _breaks_nothing(est: Estimate, bounds: Kind) -> bool:
 
 
 def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
-    for field, bounds in _bounds(type(obj)):
+    cls: type = type(obj)
+    for field, bounds in _bounds(cls):
         value: Estimate = getattr(obj, field)
         if bounds is not None and _breaks_nothing(value, bounds):
             continue
@@ -110,8 +111,8 @@ def plan_problems(plan: Plan) -> list[Problem]:
         kinds = {c.id: c for c in d.criteria}
         for option in d.options:
             found.extend(_object_problems("option", option, option.name))
-            for criterion_id, value in option.scores.items():
-                found.extend(_score_problems(option, kinds.get(criterion_id), criterion_id, value))
+            for criterion_id, score in option.scores.items():
+                found.extend(_score_problems(option, kinds.get(criterion_id), criterion_id, score))
     for u in plan.unit_models:
         found.extend(_object_problems("unit_model", u, u.name))
         for r in u.routes:
