@@ -1084,7 +1084,7 @@ def tornado(result: OpportunityResult, plan: Plan, currency: str | None = None, 
             gid="tornado-low")
     ax.barh(y, high_ends - base, left=base, height=0.62, color=NAVY, label="Input at its high",
             gid="tornado-high")
-    ax.axvline(base, color=INK, linewidth=1.0, zorder=3)
+    base_line = ax.axvline(base, color=INK, linewidth=1.0, zorder=3)
     labels = [_two_lines(input_label(b.key, plan), 34) for b in bars]
     ax.set_yticks(y, [_tick(label) for label in labels])
     ax.tick_params(axis="y", length=0, labelcolor=INK)
@@ -1121,7 +1121,9 @@ def tornado(result: OpportunityResult, plan: Plan, currency: str | None = None, 
             # Past the bar's end; where that runs off the plot or into the axis, just inside it.
             label = ax.annotate(text, xy=(end, i), xytext=(0, 0), **style)
             outside, inside = (4, 0, "left", "center"), (-4, 0, "right", "center")
-            _labels(fig).add(label, [outside, inside] if right else [inside, outside])
+            # A price per task is written to four decimals: where it cannot clear the base line,
+            # the line gives way around it.
+            _labels(fig).add(label, [outside, inside] if right else [inside, outside], trim=[base_line])
     top = bars[0]
     title = (f"{name}: {field_label(top.key[2]).lower()} moves NPV most, "
              f"{_money(min(top.npv_low, top.npv_high), currency)} to "
