@@ -120,7 +120,7 @@ def localized(text: str, group: str = ",", decimal: str = ".") -> str:
 
     Only for the figures these functions write (symbols, digits, separators, k/M/B/T, %):
     a sentence's own full stops and commas are not separators."""
-    return text.translate(str.maketrans({",": group, ".": decimal}))
+    return text.translate({ord(","): group, ord("."): decimal})
 
 
 def month(value: int | None) -> str:
