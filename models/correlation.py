@@ -201,15 +201,18 @@ def _reorder(keys: list[Key], values: list[Array], correlations: list[Correlatio
     target, _ = nearest_correlation(correlation_matrix(keys, correlations))
     target, _ = nearest_correlation(normal_correlation(target))
     rng = _stream(seed, keys)
-    scores = np.column_stack([rng.permutation(normal_scores(n)) for _ in keys])
+    # One row per input (the transpose of the paper's S), so each input's scores are contiguous.
+    scores = np.tile(normal_scores(n), (len(keys), 1))
+    rng.permuted(scores, axis=1, out=scores)  # an independent random order per input
     # Iman–Conover: remove the scores' chance correlation (Q) and impose the target's (P), so
-    # the columns of T have exactly the target correlation.
+    # the rows of T have exactly the target correlation: T = P Q^-1 S, a k x k product first.
     p = np.linalg.cholesky(target)
-    q = np.linalg.cholesky(np.corrcoef(scores, rowvar=False))
-    t = np.linalg.solve(q, scores.T).T @ p.T
+    q = np.linalg.cholesky(np.corrcoef(scores))
+    t = np.linalg.solve(q.T, p.T).T @ scores
     out: dict[Key, Array] = {}
-    for column, (key, v) in enumerate(zip(keys, values, strict=True)):
+    for row, (key, v) in enumerate(zip(keys, values, strict=True)):
         placed = np.empty_like(v)
-        placed[np.argsort(t[:, column], kind="stable")] = np.sort(v, kind="stable")
+        # Ties in T have probability zero, so the sort's kind does not change the order.
+        placed[np.argsort(t[row])] = np.sort(v)
         out[key] = placed
     return out
