@@ -40,7 +40,9 @@ def aiplan(*args: str | Path, cwd: Path | None = None,
     built to hang or exhaust a reader (a named pipe, a huge nesting), or limits of its own.
     """
     argv = [str(arg) for arg in args]
-    if process or _opens_the_window(argv):
+    with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():  # a file's name is read from there
+        window = _opens_the_window(argv)
+    if process or window:
         return _in_a_process(argv, cwd)
     return _in_this_process(argv, cwd)
 
@@ -87,6 +89,12 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1 and lines[0].startswith("aiplan: "), result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]
+
+
+def test_a_file_named_like_a_command_in_the_working_folder_opens_in_a_process(tmp_path: Path) -> None:
+    (tmp_path / "plan").write_bytes(b"")
+    assert _opens_the_window(["plan", "--self-test"]) is False  # no such file here
+    assert aiplan("plan", "--self-test", cwd=tmp_path).args[0] != "aiplan"  # started as a process
 
 
 def test_main_returns_the_exit_code_and_prints_to_the_streams_of_the_moment(
