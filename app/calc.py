@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.formatting import money, month, number, percent
+from app.formatting import money, money_range, month, number, percent
 from app.terminal import one_line
 from models.engine import PlanResults, calculate, results_json
 from models.plan import Plan, plan_from_json
@@ -54,7 +54,7 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
     for r in sorted(results.opportunities, key=lambda r: rank[r.id]):
         rows.append([
             str(rank[r.id] + 1), r.name, money(r.npv, c, short=True), money(r.enpv, c, short=True),
-            (f"{money(r.mc.p10, c, short=True)} – {money(r.mc.p90, c, short=True)}" if r.mc else "—"),
+            money_range(r.mc.p10, r.mc.p90, c) if r.mc else "—",
             percent(r.mc.p_positive) if r.mc else "—", percent(r.irr), month(r.payback_month),
             number(r.rice, 1),
         ])
@@ -63,9 +63,8 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
                    "payback", "RICE"], rows, "rlrrrrrrr")
     p = results.portfolio
     out += ["", f"Portfolio: total eNPV {money(p.total_enpv, c)}"
-            + (f"; NPV P10 – P90 {money(p.mc.p10, c, short=True)} – "
-               f"{money(p.mc.p90, c, short=True)}, {percent(p.mc.p_positive)} chance of a "
-               "positive total" if p.mc else "")]
+            + (f"; NPV P10 – P90 {money_range(p.mc.p10, p.mc.p90, c)}, "
+               f"{percent(p.mc.p_positive)} chance of a positive total" if p.mc else "")]
     if p.budget is not None:
         names = {r.id: r.name for r in results.opportunities}
         out.append(f"Within the budget of {money(p.budget, c)}: "

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.formatting import money, month, number, percent
+from app.formatting import money, month, number, percent, text_range
 from app.labels import FIELDS, field_label, problem_text
 from app.terminal import one_line
 from models import schema
@@ -172,7 +172,7 @@ def _estimate_text(est: Estimate, how: str, currency: str) -> str:
         return f"{base} ({est.dist})"
     low = _value_text(est.low, how, currency, bare)
     high = _value_text(est.high, how, currency, bare)
-    return f"{base} ({low} – {high}, {est.dist})"
+    return f"{base} ({text_range(low, high)}, {est.dist})"
 
 
 def _precise(est: Estimate) -> str:

@@ -100,8 +100,8 @@ def test_lists_exactly_the_changes_made(sample: Json) -> None:
 
     text = diff.text()
     assert "“Sales e-mail assistant” (renamed from “Sales e-mail drafting”)" in text
-    assert "Adoption target: 45% (30% – 60%, pert) → 50% (35% – 60%, pert)" in text
-    assert "Run cost a year: $24,000 → $24,000 ($20,000 – $30,000, triangular)" in text
+    assert "Adoption target: 45% (30% to 60%, pert) → 50% (35% to 60%, pert)" in text
+    assert "Run cost a year: $24,000 → $24,000 ($20,000 to $30,000, triangular)" in text
     assert "Linked decision: “Contract review engine” → none" in text
     assert "+ “Voice agent” added" in text
     assert "− “2026-10-15 Pause customer meeting summaries.” removed" in text
@@ -218,7 +218,7 @@ def test_nested_objects_renamed_added_removed_and_reordered(sample: Json) -> Non
     }
     text = diff.text()
     assert "Option “Build on our platform” (renamed from “Build in-house on model APIs”)" in text
-    assert "Score on “Answer accuracy”: 3 → 3 (2 – 4, uniform)" in text
+    assert "Score on “Answer accuracy”: 3 → 3 (2 to 4, uniform)" in text
     assert "Note on Annual cost edited" in text
     assert "− Criterion “Draft latency P95” removed" in text
     assert "Order of memo sections changed" in text
