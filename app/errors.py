@@ -134,19 +134,6 @@ class InvalidProjectDataError(ProjectFileError):
         return f"{subject} is not a valid project: {first}{more}."
 
 
-class DestinationExistsError(ProjectFileError):
-    def sentence(self) -> str:
-        return (f"{self.name} already exists. Choose another name, or pass --replace to "
-                "overwrite it.")
-
-
-class WillNotReplaceError(ProjectFileError):
-    def sentence(self) -> str:
-        return (f"{self.name} is not an AI Product Planner project, so --replace will not "
-                "overwrite it. Choose another file name.")
-
-
-
 class FileLockedError(ProjectFileError):
     """Someone else has the file open for editing; ``lock`` says who, where and since when."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,11 +194,6 @@ class ProjectState:
         self.data = copy.deepcopy(data)
         self._built.clear()
         self._reindex()
-
-    def iter_objects(self, kind: str) -> Iterator[dict[str, Any]]:
-        for (k, _), obj in self._index.items():
-            if k == kind:
-                yield obj
 
     def export_json(self) -> str:
         return interchange.dumps(self.data)

@@ -72,7 +72,7 @@ def move_route(data: dict[str, Any], unit_id: str, route_id: str, new_index: int
 
 def with_catalog_prices(route: dict[str, Any], model: catalog.CatalogModel) -> dict[str, Any]:
     """The route priced from a catalog model, the source of each price in its notes (the
-    same copy ``app.pricing`` makes in a file)."""
+    same copy the catalog picker makes)."""
     after = copy.deepcopy(route)
     after.update({key: plain(value) if isinstance(value, float) else value
                   for key, value in catalog.route_prices(model).items()})
