@@ -92,7 +92,7 @@ def _quoted(name: str, fallback: str) -> str:
 
 def effective_inputs(results: PlanResults, r: OpportunityResult, notes: dict[str, str],
                      currency: str) -> tuple[EffectiveInput, ...]:
-    """Every effective input of one opportunity with its source in words (DESIGN 3.4)."""
+    """Every effective input of one opportunity with its source in words (docs/formulas.md 3.4)."""
     plan = results.plan
     own = next((o for o in plan.opportunities if o.id == r.id), None)
     options = {o.id: o for d in plan.decisions for o in d.options}

@@ -1229,7 +1229,7 @@ def radar(decision: Decision, decision_result: DecisionResult | None, *,
 def cumulative_tco(decision: Decision, decision_result: DecisionResult | None, horizon_years: int,
                    annual_volume: float | None = None, currency: str = "USD", *,
                    figsize: tuple[float, float] = (7.5, 4.4), dpi: float = DPI) -> Figure:
-    """Cumulative cost of each option, year 0 (upfront) to the horizon (DESIGN 3.2's TCO)."""
+    """Cumulative cost of each option, year 0 (upfront) to the horizon (docs/formulas.md 3.2's TCO)."""
     title_name = decision.name or decision.id
     if not decision.options:
         return message_figure("No options to compare yet.", title=title_name, figsize=figsize, dpi=dpi)
@@ -1287,7 +1287,7 @@ def cost_components(unit_model: UnitModel, unit_result: UnitModelResult,
                     currency: str = "USD") -> list[tuple[str, str, float]]:
     """(category, label, cost per task) for each part of the loaded cost, at base values.
 
-    The parts add up to DESIGN 3.3's ``loaded_cost_per_task``: LLM by route, retries, retrieval,
+    The parts add up to docs/formulas.md 3.3's ``loaded_cost_per_task``: LLM by route, retries, retrieval,
     tools, human escalation and the fixed cost spread over the monthly volume.
     """
     u = unit_model

@@ -1,4 +1,4 @@
-"""The command-line subcommands of DESIGN section 5 (no display needed)."""
+"""The command-line subcommands of docs/architecture.md 5 (no display needed)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The open document: a local working copy that every edit commits to, and safe saves.
 
-DESIGN section 4: the file on disk is never edited in place. Opening checks the file and
+docs/architecture.md 4: the file on disk is never edited in place. Opening checks the file and
 copies it to a working copy; Save writes a complete copy beside the target and replaces it.
 """
 

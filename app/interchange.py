@@ -1,4 +1,4 @@
-"""JSON interchange (DESIGN section 4): lossless export, strict validation, import."""
+"""JSON interchange (docs/file-format.md 4.5): lossless export, strict validation, import."""
 
 from __future__ import annotations
 

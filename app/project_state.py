@@ -1,6 +1,6 @@
 """The open project as the app edits it: the document plus its interchange form in memory.
 
-Views read ``data`` (the interchange JSON of DESIGN 4) and change it only through
+Views read ``data`` (the interchange JSON of docs/file-format.md 4.5) and change it only through
 ``set_value`` (one field), ``apply_edits`` (adding, removing and moving objects, see
 ``app.edits``) or ``replace`` (a whole new project, for an import): each commits to the working
 copy first and changes ``data`` only once that succeeded. They are what undo commands call.

@@ -1,6 +1,6 @@
 """After a crash: working copies whose app has gone, and temp files a killed save left behind.
 
-Every edit commits to a working copy at once (DESIGN 4), so the work done before a crash is
+Every edit commits to a working copy at once (docs/architecture.md 4), so the work done before a crash is
 in ``paths.working_dir()``. Each working copy has an info file beside it (written by the
 document) naming its source file, process and computer; a working copy whose process has
 ended is an orphan, offered at the next start to recover or to discard.

@@ -1,4 +1,4 @@
-"""Text from a project made safe for a terminal or a one-line message (DESIGN section 4).
+"""Text from a project made safe for a terminal or a one-line message (docs/architecture.md 4).
 
 Names, ids and keys come from files other people send. Printed raw, a control character can
 retitle or recolour the terminal, or a newline forge a line of output; every string that

@@ -25,7 +25,7 @@ _PROJECTION_ROUNDS = 10_000
 
 @dataclass(frozen=True)
 class Correlation:
-    """A Spearman rank correlation ``rho`` in (-1, 1) between two ranged inputs (DESIGN 3.8)."""
+    """A Spearman rank correlation ``rho`` in (-1, 1) between two ranged inputs (docs/formulas.md 3.8)."""
 
     a: Key
     b: Key

@@ -1,4 +1,4 @@
-"""Build / partner / buy decisions: TCO, weighted scores, the winner and its robustness (DESIGN 3.2)."""
+"""Build / partner / buy decisions (docs/formulas.md 3.2): TCO, weighted scores, the winner, robustness."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Flip:
 
 @dataclass(frozen=True)
 class DecisionResult:
-    """Every result of DESIGN 3.2 for one decision, on base values; ids as keys, in entry order."""
+    """Every result of docs/formulas.md 3.2 for one decision, on base values; ids as keys, in entry order."""
 
     decision_id: str
     annual_volume: float

@@ -35,10 +35,10 @@ from models.validation import plan_problems
 Key = tuple[str, str, str]  # (object kind, object id, field)
 
 OPTION_FIELDS = ("upfront_cost", "annual_cost", "cost_per_task", "launch_months")
-#: Opportunity inputs that a linked decision's option replaces (DESIGN 3.4).
+#: Opportunity inputs that a linked decision's option replaces (docs/formulas.md 3.4).
 FROM_OPTION = {"build_cost": "upfront_cost", "run_cost_annual": "annual_cost",
                "launch_month": "launch_months"}
-#: Inputs the model reads at their base value only (DESIGN 3.2, 3.3), so never sampled.
+#: Inputs the model reads at their base value only (docs/formulas.md 3.2, 3.3), so never sampled.
 BASE_ONLY = frozenset({"volume_tasks_month", "annual_volume"})
 
 
@@ -79,7 +79,7 @@ def _linked_estimates(plan: Plan) -> dict[Key, Estimate]:
 
 
 def prepare(name: str, values: Array) -> Array:
-    """DESIGN 2: integers rounded, fractions clamped to [0, 1], everything else to >= 0; and
+    """docs/formulas.md 2: integers rounded, fractions clamped to [0, 1], everything else to >= 0; and
     every input kept within its field's limits, so a long normal or lognormal tail never
     reaches a size the model's products would overflow."""
     if name in INTEGERS:
@@ -214,7 +214,7 @@ def _unit_inputs(u: UnitModel, values: Mapping[Key, Array]) -> UnitInputs:
 
 
 def effective_sources(plan: Plan, st: Structure, o: Opportunity) -> dict[str, list[Key]]:
-    """For each effective input, the inputs it is made of (DESIGN 3.4), in order."""
+    """For each effective input, the inputs it is made of (docs/formulas.md 3.4), in order."""
     option = st.chosen.get(o.decision_id) if o.decision_id else None
     unit = plan.unit_model(o.unit_model_id)
     out: dict[str, list[Key]] = {}
@@ -330,7 +330,7 @@ def _deterministic(plan: Plan, st: Structure, df: Array) -> _Deterministic:
     position = {name: j for j, name in enumerate(names)}
     inputs = sizing.OpportunityInputs(
         **{f.name: effective[position[f.name]] for f in fields(sizing.OpportunityInputs)})
-    # RICE reads the opportunity's own base values, as typed (DESIGN 3.1).
+    # RICE reads the opportunity's own base values, as typed (docs/formulas.md 3.1).
     rice = sizing.rice_many(*(own[:, position[name]] for name in (
         "eligible_users", "adoption_target", "impact", "confidence", "effort_person_months")))
     return _Deterministic(names, effective, labels, sizing.flows(inputs, df, monthly=True, each=True),
@@ -601,7 +601,7 @@ class _Layered(Mapping[Key, Array]):
 
 def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
                     selected: set[str]) -> MonteCarlo:
-    """DESIGN 3.5 with memory bounded whatever the plan's size: unit models one at a time in
+    """docs/formulas.md 3.5 with memory bounded whatever the plan's size: unit models one at a time in
     chunks of samples, then opportunities in batches; each input is drawn once per batch from
     its own stream, so the numbers are those of a single pass over the whole plan."""
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -660,7 +660,7 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
 
 def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,
               samples: int | None = None) -> PlanResults:
-    """Every result of DESIGN section 3; raises PlanInvalid instead of using invalid input."""
+    """Every result of docs/formulas.md 3; raises PlanInvalid instead of using invalid input."""
     problems = plan_problems(plan)
     if problems:
         raise PlanInvalid(problems)
@@ -742,7 +742,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
                        result_portfolio, samples=n if monte_carlo else 0)
 
 
-# --- the JSON of ``aiplan calc --json`` (DESIGN section 5) -----------------------------
+# --- the JSON of ``aiplan calc --json`` (docs/architecture.md 5) -----------------------------
 
 
 def _summary_json(summary: Summary | None, prefix: str) -> dict[str, Any] | None:

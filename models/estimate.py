@@ -1,4 +1,4 @@
-"""A number that may be a range: the estimate of DESIGN section 2."""
+"""A number that may be a range: the estimate of docs/formulas.md 2."""
 
 from __future__ import annotations
 

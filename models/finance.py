@@ -1,4 +1,4 @@
-"""Discounting, NPV, IRR and payback on monthly cash flows (DESIGN 3.1)."""
+"""Discounting, NPV, IRR and payback on monthly cash flows (docs/formulas.md 3.1)."""
 
 from __future__ import annotations
 

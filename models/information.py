@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 Key = TypeVar("Key", bound=Hashable)
 
-#: Equal-count bins of an input within which E[Y | X] is taken as the mean of Y (DESIGN 3.9).
+#: Equal-count bins of an input within which E[Y | X] is taken as the mean of Y (docs/formulas.md 3.9).
 #: Two biases pull against each other. Noise pulls up: a bin mean is E[Y | X] plus an error of
 #: sd/sqrt(n/bins), and max(., 0) of a noisy mean is on average larger, so an input that says
 #: nothing about Y still scores about sd(Y)/sqrt(n/bins) * g(E[Y] / that), g in noise_floor;

@@ -1,4 +1,4 @@
-"""The bounds of every number a plan holds (DESIGN 2), in one place: field name -> kind -> bounds.
+"""The bounds of every number a plan holds (docs/formulas.md 2), in one place: field name -> kind -> bounds.
 
 The engine, the app's fields, JSON import and opening a file all refuse a number outside its
 bounds with the same words, so a plan that passes the checks always calculates: within these
@@ -46,7 +46,7 @@ def _words(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
-# DESIGN 2 fixes these: users and tasks <= 1e10, money <= 1e12, months 0..120, fractions 0..1,
+# docs/formulas.md 2 fixes these: users and tasks <= 1e10, money <= 1e12, months 0..120, fractions 0..1,
 # tokens per call <= 1e8, prices per million tokens <= 1e5.
 COUNT = Kind("count", 0, 1e10)
 MONEY = Kind("money", 0, 1e12)
@@ -55,7 +55,7 @@ MONTHS = Kind("months", 0, 120, whole=True)
 FRACTION = Kind("fraction", 0, 1)
 TOKENS = Kind("tokens", 0, 1e8)
 PRICE_MTOK = Kind("price per million tokens", 0, 1e5)
-# DESIGN leaves these open; each bound is far above any real plan and keeps sums finite.
+# docs/formulas.md leaves these open; each bound is far above any real plan and keeps sums finite.
 #: a year of the largest monthly volume (12 x 1e10 tasks)
 ANNUAL_TASKS = Kind("tasks a year", 0, 1.2e11)
 #: model calls or vector queries per task: an agent loop of a million steps is already absurd

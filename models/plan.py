@@ -139,7 +139,7 @@ class Plan:
 #: Inputs clamped to [0, 1] after sampling; the other numeric inputs are clamped to >= 0.
 FRACTIONS = frozenset({"adoption_target", "success_rate", "p_success", "confidence", "share",
                        "cached_share", "escalation_rate"})
-#: Inputs rounded to the nearest integer after sampling (DESIGN: *(int)*).
+#: Inputs rounded to the nearest integer after sampling (docs/formulas.md 2: the whole-number inputs).
 INTEGERS = frozenset({"ramp_months", "launch_month", "launch_months"})
 
 

@@ -1,4 +1,4 @@
-"""Portfolio of DESIGN 3.6: rank opportunities by a metric and choose the best set within a budget."""
+"""The portfolio (docs/formulas.md 3.6): opportunities ranked by a metric, the best set within a budget."""
 
 from __future__ import annotations
 

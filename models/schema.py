@@ -1,4 +1,4 @@
-"""The project file's schema: SQLAlchemy 2 typed models for everything in DESIGN section 3."""
+"""The project file's schema: SQLAlchemy 2 typed models for everything in docs/formulas.md 3."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def note_column() -> MappedColumn[str]:
 
 
 class Base(DeclarativeBase):
-    #: Names of the estimate fields of a table, in DESIGN order, with their default value.
+    #: Names of the estimate fields of a table, in the order of docs/formulas.md 3.1-3.3,
+    #: with their default value.
     ESTIMATES: dict[str, float] = {}
 
     def note(self, field: str) -> str:
@@ -69,7 +70,7 @@ class Project(Base):
 
 
 class Opportunity(Base):
-    """An AI opportunity, sized (DESIGN 3.1)."""
+    """An AI opportunity, sized (docs/formulas.md 3.1)."""
 
     __tablename__ = "opportunities"
     ESTIMATES = {
@@ -132,7 +133,7 @@ class Opportunity(Base):
 
 
 class Decision(Base):
-    """A build / partner / buy decision with weighted criteria (DESIGN 3.2)."""
+    """A build / partner / buy decision with weighted criteria (docs/formulas.md 3.2)."""
 
     __tablename__ = "decisions"
     ESTIMATES = {"annual_volume": 0.0}

@@ -1,4 +1,4 @@
-"""Opportunity cash flows, NPV and its parts, eNPV and RICE (DESIGN 3.1), over samples.
+"""Opportunity cash flows, NPV and its parts, eNPV and RICE (docs/formulas.md 3.1), over samples.
 
 Every input is an array over samples (length n, or 1 to broadcast); the deterministic result
 is the one-sample case. Month profiles depend only on the integer launch month and ramp, so
@@ -117,7 +117,7 @@ def _as_int(values: Array) -> IntArray:
 
 def flows(inputs: OpportunityInputs, df: Array, monthly: bool = False, *,
           each: bool = False) -> Flows:
-    """DESIGN 3.1: benefit, cost and net per month and their present values.
+    """docs/formulas.md 3.1: benefit, cost and net per month and their present values.
 
     With ``each``, the elements are different opportunities (their base values), not samples
     of one: every element's figures are bitwise those of evaluating it alone.

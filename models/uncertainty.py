@@ -1,4 +1,4 @@
-"""The six distributions of DESIGN section 2, sampling of a plan's inputs, and percentiles."""
+"""The six distributions of docs/formulas.md 2, sampling of a plan's inputs, and percentiles."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ Z95 = 1.6448536269514722
 
 
 def pert_shape(estimate: Estimate) -> tuple[float, float]:
-    """alpha and beta of the PERT distribution (DESIGN 2)."""
+    """alpha and beta of the PERT distribution (docs/formulas.md 2)."""
     low, high, base = _bounds(estimate)
     span = high - low
     return 1 + 4 * (base - low) / span, 1 + 4 * (high - base) / span

@@ -1,4 +1,4 @@
-"""Cost per AI task: routes, retrieval, tools, escalation, margin and break-even (DESIGN 3.3)."""
+"""Cost per AI task: routes, retrieval, tools, escalation, margin and break-even (docs/formulas.md 3.3)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class UnitInputs:
 
 @dataclass(frozen=True)
 class UnitCosts:
-    """Per-task costs (arrays over samples); NaN where DESIGN says the result is null."""
+    """Per-task costs (arrays over samples); NaN where docs/formulas.md says the result is null."""
 
     llm_cost_per_task: Array
     retrieval_cost_per_task: Array
@@ -56,7 +56,7 @@ def route_cost(r: RouteInputs) -> Array:
 
 
 def unit_costs(u: UnitInputs, volume_tasks_month: float) -> UnitCosts:
-    """DESIGN 3.3 for one unit model at monthly volume V (shares are made to total 1)."""
+    """docs/formulas.md 3.3 for one unit model at monthly volume V (shares are made to total 1)."""
     llm: Array = np.zeros(1)
     if u.routes:
         total_share = sum(r.share for r in u.routes)

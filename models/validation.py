@@ -1,4 +1,4 @@
-"""Checks a plan must pass before anything is calculated from it (DESIGN 2 and 3)."""
+"""Checks a plan must pass before anything is calculated from it (docs/formulas.md 2 and 3)."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ NEGATIVE = QColor("#b00020")
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One numeric input of DESIGN 3.1 as the form shows it."""
+    """One numeric input of docs/formulas.md 3.1 as the form shows it."""
 
     field: str
     kind: str

@@ -66,7 +66,7 @@ WARNING_STYLE = "color: #9a5b00;"
 ERROR_STYLE = "color: #b00020;"
 CHART_DELAY_MS = 250
 
-#: The per-task inputs of a unit model (DESIGN 3.3), grouped as a PM thinks of them:
+#: The per-task inputs of a unit model (docs/formulas.md 3.3), grouped as a PM thinks of them:
 #: (group, [(field, kind, label, help)]). "{c}" is the project's currency symbol.
 INPUT_GROUPS: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
     ("Price", (
@@ -280,7 +280,7 @@ class RoutesModel(QAbstractTableModel):
         return flags
 
     def route_cost(self, route: dict[str, Any]) -> float:
-        """DESIGN 3.3's route cost at base values, the same function the engine uses."""
+        """docs/formulas.md 3.3's route cost at base values, the same function the engine uses."""
         def v(name: str, default: float = 0.0) -> Any:
             return np.array(_base(route.get(name), default))
 

@@ -1,4 +1,5 @@
-"""The live Excel workbook: inputs in named cells and every result a formula of them (DESIGN 3, 6)."""
+"""The live Excel workbook: inputs in named cells and every result a formula of them (docs/formulas.md 3,
+docs/architecture.md 6)."""
 
 from __future__ import annotations
 
@@ -174,7 +175,7 @@ def _linked_formula(plan: Plan, i: int, o: Opportunity, field: str, keys: list[K
     """The formula of the option and unit-model cells an effective input comes from; None when
     it is the opportunity's own value.
 
-    DESIGN 3.4: a linked decision's option and a linked unit model replace some inputs, so an
+    docs/formulas.md 3.4: a linked decision's option and a linked unit model replace some inputs, so an
     exec who edits the option's quote or the unit model's prices sees the opportunity move.
     """
     decisions = {d.id: k for k, d in enumerate(plan.decisions, 1)}
@@ -366,7 +367,7 @@ def _cashflows_sheet(wb: Workbook, results: PlanResults, fmt: Formats) -> dict[i
             cells = {
                 "m": m,
                 "k": f"={c('m')}-{p}launch_month",
-                # DESIGN 3.1: 0 before launch; target * min(1, k / ramp) after; target if ramp = 0
+                # docs/formulas.md 3.1: 0 before launch; target * min(1, k / ramp) after; target if ramp = 0
                 "adoption": f"=IF({c('k')}<=0,0,IF({p}ramp_months=0,{p}adoption_target,"
                             f"{p}adoption_target*MIN(1,{c('k')}/{p}ramp_months)))",
                 "tasks": f"={p}eligible_users*{c('adoption')}*{p}tasks_per_user_month",
@@ -471,7 +472,7 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
         b_first, b_last = blocks[i]
         p = f"opp{i}_"
         net, df = _cf("net", b_first, b_last), _cf("discount_factor", b_first, b_last)
-        # DESIGN 3.6: by eNPV, higher first, ties in the plan's order (No.)
+        # docs/formulas.md 3.6: by eNPV, higher first, ties in the plan's order (No.)
         enpv, no = col(c["eNPV"]), col(c["No."])
         put(ws, r, 1, f"=1+SUMPRODUCT(--({enpv}>{c['eNPV']}{r}))"
                       f"+SUMPRODUCT(--({enpv}={c['eNPV']}{r}),--({no}<{c['No.']}{r}))", "0")

@@ -1,4 +1,4 @@
-"""``aiplan calc``: DESIGN's names as JSON keys, a readable table, plain errors."""
+"""``aiplan calc``: the names of docs/architecture.md 5 as JSON keys, a readable table, plain errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Create, edit, save, reopen: the open document and its working copy (DESIGN section 4)."""
+"""Create, edit, save, reopen: the open document and its working copy (docs/architecture.md 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Start-up: which libraries load before the main window is first painted (DESIGN 7's budget is
+"""Start-up: which libraries load before the main window is first painted (docs/architecture.md 7's budget is
 a few times a bare window's start; each heavy library is a large share of it)."""
 
 from __future__ import annotations

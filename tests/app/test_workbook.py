@@ -53,7 +53,7 @@ def _edit_option(dec_id: str, opt_id: str, field: str, value: float) -> Any:
 SCENARIOS = {
     # linked to nothing: only its own cash flows move
     "own_users": _edit_opportunity("opp-sales-email", eligible_users=520.0),
-    # DESIGN 3.1's edge cases: full adoption at once, and all of the build cost in month 1
+    # docs/formulas.md 3.1's edge cases: full adoption at once, and all of the build cost in month 1
     "no_ramp_no_launch": _edit_opportunity("opp-sales-email", ramp_months=0.0, launch_month=0.0),
     # linked to a decision and a unit model: volumes, TCO and scores move too
     "linked_users": _edit_opportunity("opp-support-copilot", eligible_users=300.0),

@@ -1,4 +1,4 @@
-"""Engine benchmarks against DESIGN section 7, each beside raw numpy doing the same arithmetic.
+"""Engine benchmarks against docs/architecture.md 7, each beside raw numpy doing the same arithmetic.
 
 Run: uv run python -m tests.benchmarks.bench_engine
 """

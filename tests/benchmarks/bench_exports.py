@@ -1,4 +1,4 @@
-"""Export benchmarks (DESIGN 7): memo, workbook and both decks for the sample and for a
+"""Export benchmarks (docs/architecture.md 7): memo, workbook and both decks for the sample and for a
 200-opportunity plan, beside the anchor of writing the same results as JSON.
 
 Run: uv run python -m tests.benchmarks.bench_exports [--quick]   (--quick: the sample only)

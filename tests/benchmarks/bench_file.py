@@ -1,4 +1,4 @@
-"""Project-file benchmarks against DESIGN section 7: open and save a 2,000-opportunity project.
+"""Project-file benchmarks against docs/architecture.md 7: open and save a 2,000-opportunity project.
 
 Run: uv run python -m tests.benchmarks.bench_file
 The anchor is the least any open must do: copy the file and read every row with sqlite3.

@@ -1,4 +1,4 @@
-"""Start-up benchmark (DESIGN 7): process start to the first paint of the main window with the
+"""Start-up benchmark (docs/architecture.md 7): process start to the first paint of the main window with the
 sample's results, beside a bare PySide6 window started the same way, as a ratio.
 
 The anchor is a fresh interpreter that imports nothing of ours: PySide6, one QMainWindow the

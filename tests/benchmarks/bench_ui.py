@@ -1,4 +1,4 @@
-"""Desktop benchmarks (DESIGN 7): an edit through the undo stack to fresh deterministic results
+"""Desktop benchmarks (docs/architecture.md 7): an edit through the undo stack to fresh deterministic results
 for 50 opportunities (alone, and with every workspace of the window built), adding and removing
 an opportunity with its undo at 500 opportunities, and opening a 2,000-opportunity project into
 the window's state.

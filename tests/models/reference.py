@@ -1,4 +1,4 @@
-"""A plain, loop-by-loop reading of DESIGN 3.1, written independently of the engine."""
+"""A plain, loop-by-loop reading of docs/formulas.md 3.1, written independently of the engine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Correlated inputs (DESIGN 3.8): the realised rank correlations, unchanged marginals, repair."""
+"""Correlated inputs (docs/formulas.md 3.8): the realised rank correlations, unchanged marginals, repair."""
 
 from __future__ import annotations
 

@@ -280,7 +280,7 @@ def random_decision(rng: random.Random) -> tuple[Decision, int]:
 
 
 def normalised_by_definition(decision: Decision, horizon_years: int) -> np.ndarray:
-    """n as a (criteria, options) array, straight from DESIGN 3.2."""
+    """n as a (criteria, options) array, straight from docs/formulas.md 3.2."""
     volume = decision.annual_volume.base
     rows = []
     for c in decision.criteria:

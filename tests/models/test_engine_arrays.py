@@ -28,7 +28,7 @@ def close(a: float | None, b: float | None, scale: float = 0.0) -> bool:
     return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b), scale)
 
 
-# --- one opportunity at a time, straight from DESIGN 3.1-3.4 --------------------------------
+# --- one opportunity at a time, straight from docs/formulas.md 3.1-3.4 --------------------------------
 
 
 def unit_by_hand(plan: Plan, u: UnitModel) -> tuple[float, dict[str, float | None]]:

@@ -35,7 +35,7 @@ def test_irr_matches_numpy_financial(seed: int) -> None:
     net = np.concatenate([-rng.uniform(1e4, 1e5, invest), rng.uniform(1e3, 3e4, months - invest)])
     monthly = npf.irr(net)  # npf discounts net[0] by 0 periods; a common factor, same root
     assert finance.irr(net) == pytest.approx((1 + monthly) ** 12 - 1, rel=1e-6)
-    # and the rate makes the DESIGN sum zero
+    # and the rate makes the sum of docs/formulas.md 3.1 zero
     i = (1 + finance.irr(net)) ** (1 / 12) - 1  # type: ignore[operator]
     assert abs(sum(v / (1 + i) ** m for m, v in enumerate(net, start=1))) < 1e-6 * np.abs(net).sum()
 

@@ -1,4 +1,4 @@
-"""Value of information (DESIGN 3.9): EVPI against its closed form, EVPPI's bounds and biases."""
+"""Value of information (docs/formulas.md 3.9): EVPI against its closed form, EVPPI's bounds and biases."""
 
 from __future__ import annotations
 

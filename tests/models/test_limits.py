@@ -155,7 +155,7 @@ def _plans(draw: st.DrawFn, plan: Plan) -> Plan:
 
 @given(data=st.data())
 def test_any_plan_within_the_limits_calculates_with_finite_results(plan: Plan, data: st.DataObject) -> None:
-    """Numbers within the limits give results that are finite (or null where DESIGN says so);
+    """Numbers within the limits give results that are finite (or null where docs/formulas.md says so);
     what still stops a plan (route shares that do not total 100%, say) is a plain problem."""
     candidate = data.draw(_plans(plan))
     try:

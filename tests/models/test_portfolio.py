@@ -1,4 +1,4 @@
-"""Portfolio of DESIGN 3.6: ranking, and the best set of opportunities that fits a budget."""
+"""Portfolio of docs/formulas.md 3.6: ranking, and the best set of opportunities that fits a budget."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opportunity cash flows (DESIGN 3.1): hand-worked cases and the loop-by-loop reference."""
+"""Opportunity cash flows (docs/formulas.md 3.1): hand-worked cases and the loop-by-loop reference."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each distribution's samples match its definition in DESIGN section 2."""
+"""Each distribution's samples match its definition in docs/formulas.md 2."""
 
 from __future__ import annotations
 

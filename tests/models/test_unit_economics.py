@@ -1,4 +1,4 @@
-"""Cost per AI task (DESIGN 3.3), worked by hand."""
+"""Cost per AI task (docs/formulas.md 3.3), worked by hand."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Typing a number in a real window: nothing is stored until the entry is committed, and a refused
-entry stores nothing at all (DESIGN 2, "Typing a number")."""
+entry stores nothing at all (docs/formulas.md 2, "Typing a number")."""
 
 from __future__ import annotations
 
