@@ -30,6 +30,7 @@ from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
 
+from app import fonts
 from app.formatting import money, money_range, number, percent
 from app.labels import FIELDS, field_label
 from models.decision import DecisionResult, names_and, robustness_sentence
@@ -40,7 +41,9 @@ from models.unit_economics import RouteInputs, route_cost
 
 # --- house style ------------------------------------------------------------------------------
 
-FONT = "DejaVu Sans"  # ships with matplotlib, so screen, PDF and deck look the same everywhere
+# DejaVu Sans (it ships with matplotlib, so screen, PDF and deck look the same everywhere), then
+# the system's fonts for what it lacks (CJK, emoji...): matplotlib falls back glyph by glyph.
+FONT = fonts.matplotlib_families()
 TITLE_SIZE = 11.0
 TEXT_SIZE = 9.0
 DPI = 100.0
@@ -236,12 +239,15 @@ def _finish(fig: Figure) -> Figure:
         texts += legend.get_texts()
     for text in texts:
         text.set_parse_math(False)  # type: ignore[attr-defined]
+        shaped = fonts.for_matplotlib(text.get_text())  # Arabic joined, where matplotlib does not
+        if shaped != text.get_text():
+            text.set_text(shaped)
     return fig
 
 
 def _tick(label: str) -> str:
     """A name as a tick label: "$" escaped, so "Save $1M with $0 spend" is not read as mathtext."""
-    return label.replace("$", r"\$")
+    return fonts.for_matplotlib(label).replace("$", r"\$")
 
 
 def _legend(target: Figure | Axes, handles: Sequence[Any], labels: Sequence[str], **kwargs: Any) -> None:

@@ -33,15 +33,15 @@ from reportlab.platypus import (  # noqa: E402
     ListFlowable,
     ListItem,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
+from reportlab.platypus import Paragraph as _Paragraph  # noqa: E402
 from reportlab.platypus.tableofcontents import TableOfContents  # noqa: E402
 
-from app import charts  # noqa: E402
+from app import charts, fonts  # noqa: E402
 from app.briefing import (  # noqa: E402
     FAILED_LAUNCHES,
     Briefing,
@@ -80,6 +80,14 @@ def _register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(_FONT_DIR / file)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Oblique",
                                   boldItalic=f"{FONT}-BoldOblique")
+
+
+class Paragraph(_Paragraph):  # type: ignore[misc]
+    """A Paragraph whose characters DejaVu Sans lacks (CJK, emoji...) are set in a system font
+    that has them, and whose Arabic is joined and ordered right to left (app/fonts.py)."""
+
+    def __init__(self, text: Any, style: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(fonts.pdf_markup(text), style, *args, **kwargs)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -137,23 +145,11 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def missing_glyphs(data: dict[str, Any]) -> list[str]:
-    """One warning per character in the project's text that DejaVu Sans cannot draw.
-
-    Such characters would print as empty boxes; the exporter reports them instead of hiding them.
-    """
-    _register_fonts()
-    face = pdfmetrics.getFont(FONT).face
-    cmap = face.charToGlyph
-    seen: dict[str, str] = {}
-    for text in _strings(data):
-        for ch in text:
-            if ch in "\n\r\t" or ch in seen:
-                continue
-            if ord(ch) not in cmap:
-                seen[ch] = text
-    return [f"The font cannot show {ch!r} (U+{ord(ch):04X}) in “{text[:60]}”; it will not print correctly."
-            for ch, text in seen.items()]
+def missing_glyphs(data: dict[str, Any], also: list[str] | None = None) -> list[str]:
+    """One warning line for the characters in the project's text (and ``also``) that no font on
+    this system has: they would print as empty boxes, and the exporter says so once."""
+    chars = list(dict.fromkeys([*fonts.missing(_strings(data)), *(also or [])]))
+    return [fonts.missing_sentence(chars)] if chars else []
 
 
 # --- pieces ----------------------------------------------------------------------------------------
@@ -170,8 +166,9 @@ def _cell(value: Any, style: ParagraphStyle, width: float) -> Any:
     if isinstance(value, Flowable):
         return value
     text = str(value)
-    if "\n" not in text and pdfmetrics.stringWidth(text, style.fontName, style.fontSize) \
-            <= width - 2 * CELL_PADDING:
+    # Text that needs a fallback font or shaping (fonts.pdf_markup) is a Paragraph.
+    if "\n" not in text and fonts.pdf_markup(text) == text \
+            and pdfmetrics.stringWidth(text, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
         return text
     return Paragraph(e(text), style)
 
@@ -271,7 +268,7 @@ class _Doc(SimpleDocTemplate):
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(text[:120], key, level=level, closed=level > 0)
         if flowable.style.name == "h1":
-            self.notify("TOCEntry", (0, e(text), self.page, key))
+            self.notify("TOCEntry", (0, fonts.pdf_markup(e(text)), self.page, key))
 
     def afterPage(self) -> None:  # noqa: N802 (reportlab's name)
         canvas = self.canv
@@ -280,7 +277,8 @@ class _Doc(SimpleDocTemplate):
         canvas.setFont(FONT, 8)
         canvas.setFillColor(GREY)
         if page > 1:
-            canvas.drawString(MARGIN + PAD, PAGE[1] - 12 * mm, self.project[:90] + " · Strategy memo")
+            fonts.draw_string(canvas, MARGIN + PAD, PAGE[1] - 12 * mm, self.project[:90] + " · Strategy memo",
+                              FONT, 8)
             canvas.setStrokeColor(RULE)
             canvas.setLineWidth(0.4)
             canvas.line(MARGIN + PAD, PAGE[1] - 13.5 * mm, PAGE[0] - MARGIN - PAD, PAGE[1] - 13.5 * mm)
@@ -580,7 +578,14 @@ def build_memo(data: dict[str, Any], results: PlanResults,
                today: dt.date | None = None) -> tuple[bytes, list[str]]:
     """The strategy memo as PDF bytes, and warnings (characters the font cannot show)."""
     _register_fonts()
-    warnings = missing_glyphs(data)
+    # Characters no font has are counted, charts' included, and reported in one line below.
+    with fonts.counting_missing() as unprintable:
+        pdf, warnings = _build_memo(data, results, today)
+    return pdf, missing_glyphs(data, unprintable) + warnings
+
+
+def _build_memo(data: dict[str, Any], results: PlanResults, today: dt.date | None) -> tuple[bytes, list[str]]:
+    warnings: list[str] = []
     project = data.get("project") or {}
     name = str(project.get("name") or "Untitled plan")
     styles = _styles()
