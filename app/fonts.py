@@ -371,8 +371,16 @@ def _matplotlib_shapes() -> bool:
 
 
 def for_matplotlib(text: str) -> str:
-    """Text as matplotlib should be given it: Arabic shaped here unless matplotlib shapes it."""
-    return text if _matplotlib_shapes() else shape(text)
+    """Text as matplotlib should be given it: Arabic shaped here unless matplotlib shapes it.
+
+    matplotlib's shaper takes a line's direction from its first letter, so "مساعد: pays back"
+    would read from the right; a left-to-right mark keeps each line left to right, as in the PDF.
+    """
+    if not _matplotlib_shapes():
+        return shape(text)
+    if not _ARABIC_RUN.search(text):
+        return text
+    return "\n".join("\u200e" + line if _starts_right_to_left(line) else line for line in text.split("\n"))
 
 
 # --- PowerPoint -----------------------------------------------------------------------------------
@@ -394,7 +402,7 @@ def script_fonts(text: str) -> tuple[str | None, str | None]:
     return east_asian, complex_script
 
 
-def right_to_left(text: str) -> bool:
+def _starts_right_to_left(text: str) -> bool:
     """True when the first letter with a direction is a right-to-left one (Arabic, Hebrew)."""
     for char in text:
         kind = unicodedata.bidirectional(char)
@@ -403,3 +411,10 @@ def right_to_left(text: str) -> bool:
         if kind == "L":
             return False
     return False
+
+
+def right_to_left(text: str) -> bool:
+    """True for a paragraph written mostly right to left: more Arabic or Hebrew letters than
+    left-to-right ones (an English sentence naming an Arabic opportunity stays left to right)."""
+    kinds = [unicodedata.bidirectional(char) for char in text]
+    return sum(k in ("R", "AL") for k in kinds) > kinds.count("L")

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 import matplotlib
 from matplotlib.figure import Figure
 
-from app import charts
+from app import charts, fonts
 from app.briefing import (
     FAILED_LAUNCHES,
     Briefing,
@@ -675,11 +675,10 @@ def _register_fonts() -> None:
 
 
 def _width(text: str, size: float, font: str = FONT) -> float:
-    """The width of ``text`` in points (DejaVu metrics, the fonts both writers name)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
+    """The width of ``text`` in points (DejaVu metrics, the fonts both writers name, and the
+    system fonts that draw what DejaVu lacks)."""
     _register_fonts()
-    return float(stringWidth(text, font, size))
+    return fonts.string_width(text, font, size)
 
 
 def _lines(text: str, size: float, width_in: float, font: str = FONT) -> int:
@@ -856,8 +855,24 @@ def write_deck_pdf(slides: Sequence[Slide], out: str | os.PathLike[str], data: d
     return _write(out, deck_pdf_bytes(slides, data), PDF_MAGIC)
 
 
+def _missing_warning(chars: list[str]) -> None:
+    """One warning for the export (the command line prints it once), not one per character."""
+    if chars:
+        import warnings
+
+        warnings.warn(fonts.missing_sentence(chars), UserWarning, stacklevel=3)
+
+
 def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
-    """The deck as a 13.333 x 7.5 in PDF, one page per slide, page numbers bottom right."""
+    """The deck as a 13.333 x 7.5 in PDF, one page per slide, page numbers bottom right; one
+    warning for characters no font on this system has."""
+    with fonts.counting_missing() as unprintable:
+        pdf = _deck_pdf_bytes(slides, data)
+    _missing_warning(unprintable)
+    return pdf
+
+
+def _deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
@@ -876,7 +891,8 @@ def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
                                alignment=2 if right else 0,  # 2: right-aligned figures
                                leftIndent=0.3 * inch if bullet else 0, bulletIndent=0.05 * inch,
                                bulletFontName=FONT, bulletFontSize=size)
-        return Paragraph(escape(_text(text)), style, bulletText="•" if bullet else None)
+        # Runs DejaVu lacks (CJK, emoji) in a system font that has them; Arabic joined, right to left.
+        return Paragraph(fonts.pdf_markup(escape(_text(text))), style, bulletText="•" if bullet else None)
 
     def draw(canvas: Canvas, flow: Any, box: _Box, y_in: float | None = None) -> float:
         """Draw a flowable at the box's left, ``y_in`` inches from the top; returns its height (in)."""
@@ -902,7 +918,7 @@ def deck_pdf_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
         if slide.kind != "title":
             canvas.setFont(FONT, 9)
             canvas.setFillColor(HexColor(MUTED_HEX))
-            canvas.drawString(MARGIN * inch, 0.3 * inch, _footer_name(title))
+            fonts.draw_string(canvas, MARGIN * inch, 0.3 * inch, _footer_name(title), FONT, 9)
             canvas.drawRightString((SLIDE_W - MARGIN) * inch, 0.3 * inch, f"{number_} / {len(slides)}")
         # PDF has no speaker notes; the PPTX carries them and the PDF pages stay clean.
         canvas.showPage()
@@ -974,7 +990,37 @@ def write_deck_pptx(slides: Sequence[Slide], out: str | os.PathLike[str], data: 
 
 def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     """The deck as an editable 16:9 PowerPoint: real titles, bullet paragraphs, native tables,
-    PowerPoint's own charts where it draws them (pictures otherwise) and the speaker notes."""
+    PowerPoint's own charts where it draws them (pictures otherwise) and the speaker notes; one
+    warning for characters no font has in the pictures of charts."""
+    with fonts.counting_missing() as unprintable:
+        pptx = _deck_pptx_bytes(slides, data)
+    _missing_warning(unprintable)
+    return pptx
+
+
+def _pptx_scripts(paragraph: Any, run: Any, text: str) -> None:
+    """Name an East Asian (a:ea) and a complex-script (a:cs) font on a run with CJK or Arabic, so
+    PowerPoint draws them in a font that has them; a paragraph that starts right to left is set
+    right to left. PowerPoint joins Arabic itself: the text stays as typed."""
+    from pptx.oxml.ns import qn
+
+    east_asian, complex_script = fonts.script_fonts(text)
+    if east_asian or complex_script:
+        r_pr = run._r.get_or_add_rPr()
+        anchor = r_pr.find(qn("a:latin"))
+        for tag, family in (("a:ea", east_asian), ("a:cs", complex_script)):
+            if family:
+                element = r_pr.makeelement(qn(tag), {"typeface": family})
+                if anchor is None:
+                    r_pr.append(element)
+                else:
+                    anchor.addnext(element)
+                anchor = element
+    if fonts.right_to_left(text):
+        paragraph._p.get_or_add_pPr().set("rtl", "1")
+
+
+def _deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.enum.shapes import MSO_SHAPE
@@ -1009,6 +1055,7 @@ def deck_pptx_bytes(slides: Sequence[Slide], data: dict[str, Any]) -> bytes:
             run.font.bold = bold
             run.font.name = "DejaVu Sans"
             run.font.color.rgb = colour
+            _pptx_scripts(p, run, run.text)
 
     slides = fit_slides(slides)
     prs = Presentation()
