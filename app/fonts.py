@@ -283,8 +283,9 @@ def runs(text: str) -> list[tuple[Face | None, str]]:
 
 def _plain(text: str) -> bool:
     """True when the base font draws all of ``text`` as it is (most text: the fast path)."""
-    base = _base_coverage()
-    return all(ord(c) in base for c in text) and not _ARABIC_RUN.search(text)
+    if text.isascii():
+        return True
+    return _base_coverage().issuperset(map(ord, text)) and not _ARABIC_RUN.search(text)
 
 
 def pdf_markup(markup: Any) -> Any:
