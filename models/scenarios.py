@@ -27,6 +27,7 @@ from models.plan import (
     Decision,
     Opportunity,
     Option,
+    Plan,
     Route,
     UnitModel,
     estimate_names,
@@ -339,19 +340,36 @@ def probabilities(scenarios: Sequence[Scenario]) -> dict[str, float] | None:
 
 
 def calculate_scenarios(data: Mapping[str, Any], scenarios: Sequence[Scenario], monte_carlo: bool = True,
-                        samples: int | None = None, *, with_tornado: bool = True) -> dict[str, PlanResults]:
+                        samples: int | None = None, *, with_tornado: bool = True,
+                        base: PlanResults | None = None) -> dict[str, PlanResults]:
     """The base's results and each scenario's by name, the base first: every one calculated
     exactly as the base is (the same seed and streams). Raises ScenarioInvalid when the
-    scenarios have problems, PlanInvalid when a plan does."""
+    scenarios have problems, PlanInvalid when a plan does.
+
+    ``base``: the base's results if the caller has them (the window does after every edit);
+    they are used only when ``_reusable`` finds them calculated from this very plan in the same
+    way, else the base is calculated again.
+    """
     found = scenario_problems(data, scenarios)
     if found:
         raise ScenarioInvalid(found)
-    out = {BASE_NAME: calculate(plan_from_json(dict(data)), monte_carlo=monte_carlo,
-                                with_tornado=with_tornado, samples=samples)}
+    plan = plan_from_json(dict(data))
+    if base is None or not _reusable(base, plan, monte_carlo, samples, with_tornado):
+        base = calculate(plan, monte_carlo=monte_carlo, with_tornado=with_tornado, samples=samples)
+    out = {BASE_NAME: base}
     for s in scenarios:
         out[s.name] = calculate(plan_from_json(apply_scenario(data, s)), monte_carlo=monte_carlo,
                                 with_tornado=with_tornado, samples=samples)
     return out
+
+
+def _reusable(results: PlanResults, plan: Plan, monte_carlo: bool, samples: int | None,
+              with_tornado: bool) -> bool:
+    """True when ``results`` are what calculate would give for ``plan`` with these options; any
+    doubt (a plan with no ranges shows no tornado either way) answers False."""
+    n = (samples or plan.settings.mc_samples) if monte_carlo else 0
+    tornado = any(r.tornado for r in results.opportunities)
+    return results.samples == n and tornado == with_tornado and results.plan == plan
 
 
 def weighted_enpv(results_by_scenario: Mapping[str, PlanResults],

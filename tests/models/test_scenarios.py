@@ -243,3 +243,22 @@ def test_the_interchange_form_round_trips() -> None:
         Override("route", "r1", "price_in_mtok", {"base": 1.3, "low": 1.0, "high": 2.0, "dist": "pert"}),
         Override("project", "", "budget", 500000)))
     assert scenario_from_json(scenario_json(scenario)) == scenario
+
+
+def test_the_bases_results_are_reused_only_when_made_from_this_very_plan(sample: dict[str, Any]) -> None:
+    scenario = Scenario("s", "Churn", overrides=(
+        Override("opportunity", "opp-churn-explain", "adoption_target", PERT),))
+    fresh = calculate_scenarios(sample, [scenario], samples=SAMPLES)
+    ready = calculate(plan_from_json(sample), samples=SAMPLES)
+    reused = calculate_scenarios(sample, [scenario], samples=SAMPLES, base=ready)
+    assert reused[BASE_NAME] is ready
+    _same(reused["Churn"], fresh["Churn"])
+    edited = copy.deepcopy(sample)
+    _by_id(edited["opportunities"], "opp-sales-email")["value_per_success"] = 0.5
+    stale = calculate(plan_from_json(edited), samples=SAMPLES)
+    other_count = calculate(plan_from_json(sample), samples=SAMPLES + 1)
+    no_tornado = calculate(plan_from_json(sample), samples=SAMPLES, with_tornado=False)
+    for wrong in (stale, other_count, no_tornado):
+        again = calculate_scenarios(sample, [scenario], samples=SAMPLES, base=wrong)
+        assert again[BASE_NAME] is not wrong
+        _same(again[BASE_NAME], fresh[BASE_NAME])
