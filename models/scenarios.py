@@ -33,7 +33,8 @@ from models.plan import (
     estimate_names,
     plan_from_json,
 )
-from models.validation import estimate_rules, value_rules
+from models.problems import Problem
+from models.validation import estimate_rules, plan_problems, value_rules
 
 #: The name the base plan goes by among scenarios (no scenario may take it).
 BASE_NAME = "Base"
@@ -126,6 +127,11 @@ def _locations(data: Mapping[str, Any]) -> dict[tuple[str, str], Steps]:
     return out
 
 
+def _place(o: Override) -> tuple[str, str]:
+    """Where an override points in ``_locations``: the settings are one place, whatever the id."""
+    return ("project", "") if o.kind == "project" else (o.kind, o.id)
+
+
 def _find(data: Mapping[str, Any], steps: Steps) -> Mapping[str, Any]:
     node: Mapping[str, Any] = data
     for key, index in steps:
@@ -153,7 +159,7 @@ def _writable(root: dict[str, Any], steps: Steps, copied: set[int]) -> dict[str,
 def dangling_overrides(data: Mapping[str, Any], scenario: Scenario) -> list[Override]:
     """The overrides that point at an object the plan no longer has."""
     where = _locations(data)
-    return [o for o in scenario.overrides if (o.kind, o.id) not in where]
+    return [o for o in scenario.overrides if _place(o) not in where]
 
 
 def apply_scenario(data: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
@@ -206,7 +212,7 @@ def _target_problems(data: Mapping[str, Any], where: Mapping[tuple[str, str], St
         yield (f"{_label(scenario)} overrides a “{o.kind}”, which is not a kind of object a scenario "
                f"can change (one of: {kinds}).")
         return
-    steps = where.get((o.kind, o.id))
+    steps = where.get(_place(o))
     if steps is None:
         yield (f"{_label(scenario)} overrides {o.field} of {_target(o)}, which the plan no longer has; "
                f"remove the override or restore the {o.kind.replace('_', ' ')}.")
@@ -286,6 +292,14 @@ def _score_rules(value: Value, criterion: Mapping[str, Any] | None) -> Iterator[
                 return
 
 
+def _plan_problems(data: Mapping[str, Any], scenario: Scenario, base_problems: set[Problem]) -> Iterator[str]:
+    """The rules across fields the scenario's plan breaks and the base does not (route shares
+    that no longer total 100%, a decision whose weights are now all zero)."""
+    for problem in plan_problems(plan_from_json(apply_scenario(data, scenario))):
+        if problem not in base_problems:
+            yield f"{_label(scenario)}: {problem}."
+
+
 def _key(name: str) -> str:
     """Names compared as a PM reads them: case and surrounding spaces do not make two apart."""
     return name.strip().casefold()
@@ -295,6 +309,7 @@ def scenario_problems(data: Mapping[str, Any], scenarios: Sequence[Scenario]) ->
     """Every problem of the scenarios, each one plain sentence that says what to do."""
     found: list[str] = []
     where = _locations(data)
+    base_problems = set(plan_problems(plan_from_json(dict(data))))
     seen: dict[str, str] = {_key(BASE_NAME): BASE_NAME}
     for s in scenarios:
         if not s.name.strip():
@@ -307,6 +322,7 @@ def scenario_problems(data: Mapping[str, Any], scenarios: Sequence[Scenario]) ->
         if s.probability is not None and not 0 <= s.probability <= 1:  # False for NaN as well
             found.append(f"{_label(s)}: its probability must be between 0% and 100%.")
         targets: set[tuple[str, str, str]] = set()
+        before = len(found)
         for o in s.overrides:
             missing = list(_target_problems(data, where, s, o))
             if missing:
@@ -317,6 +333,8 @@ def scenario_problems(data: Mapping[str, Any], scenarios: Sequence[Scenario]) ->
             targets.add((o.kind, o.id, o.field))
             for rule in _value_problems(data, where, o):
                 found.append(f"{_label(s)}, {o.field} of {_target(o)}: {rule}.")
+        if len(found) == before and s.overrides:
+            found.extend(_plan_problems(data, s, base_problems))
     given = [s.probability for s in scenarios if s.probability is not None]
     if scenarios and len(given) == len(scenarios) and all(0 <= p <= 1 for p in given):
         total = math.fsum(given)

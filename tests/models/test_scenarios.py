@@ -262,3 +262,16 @@ def test_the_bases_results_are_reused_only_when_made_from_this_very_plan(sample:
         again = calculate_scenarios(sample, [scenario], samples=SAMPLES, base=wrong)
         assert again[BASE_NAME] is not wrong
         _same(again[BASE_NAME], fresh[BASE_NAME])
+
+
+def test_a_rule_across_fields_the_scenario_breaks_is_named_with_the_scenario(sample: dict[str, Any]) -> None:
+    cheap = Scenario("s", "Cheap", overrides=(Override("route", "route-copilot-haiku", "share", 0.5),))
+    sentence = ("Scenario “Cheap”: unit model “Support copilot: cost per assisted reply”, routes.share: "
+                "total 70%; they must total 100%.")
+    assert scenario_problems(sample, [cheap]) == [sentence]
+    with pytest.raises(ScenarioInvalid) as raised:
+        calculate_scenarios(sample, [cheap], monte_carlo=False)
+    assert raised.value.problems == [sentence]
+    both = Scenario("s", "Moved", overrides=(Override("route", "route-copilot-haiku", "share", 0.5),
+                                             Override("route", "route-copilot-sonnet", "share", 0.5)))
+    assert scenario_problems(sample, [both]) == []
