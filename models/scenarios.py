@@ -44,7 +44,8 @@ PROBABILITY_TOLERANCE = 1e-9
 #: the Monte Carlo's samples and seed, stay the base's so every scenario is computed alike.
 PROJECT_FIELDS = ("discount_rate", "budget")
 
-#: Per kind of object, the interchange path to its list and the numeric inputs it has.
+#: Per kind of object, the numeric inputs a scenario may override (option scores besides, as
+#: "scores.<criterion id>").
 _KINDS: dict[str, tuple[str, ...]] = {
     "opportunity": estimate_names(Opportunity),
     "decision": estimate_names(Decision),
