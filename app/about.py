@@ -25,6 +25,8 @@ KNOWN_LICENCES = {
     "jsonschema": "MIT",
     "fastjsonschema": "BSD-3-Clause",
     "platformdirs": "MIT",
+    "arabic-reshaper": "MIT",
+    "python-bidi": "LGPL-3.0",
 }
 FONTS = ("DejaVu fonts (bundled with matplotlib)", "Bitstream Vera / DejaVu licence (free)")
 
