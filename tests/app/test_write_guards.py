@@ -233,7 +233,7 @@ def test_workbook_with_characters_xml_forbids_is_written_with_one_warning(
 
 def test_export_warnings_reach_the_terminal_escaped(tmp_path: Path, sample_json: dict[str, Any]) -> None:
     data = json.loads(json.dumps(sample_json))
-    data["opportunities"][0]["name"] = "Copilot \x1b[31m\u2028forged line"
+    data["opportunities"][0]["name"] = "Copilot \x1b[31m\u2028forged line \U000F0001"
     source = tmp_path / "in.json"
     source.write_text(json.dumps(data), encoding="utf-8")
     plan = tmp_path / "plan.aiplan"
@@ -243,4 +243,4 @@ def test_export_warnings_reach_the_terminal_escaped(tmp_path: Path, sample_json:
     assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
     lines = result.stderr.splitlines()
     assert lines and all(line.startswith("aiplan: warning: ") for line in lines)
-    assert any("\\e[31m" in line for line in lines)
+    assert any("U+F0001" in line for line in lines)  # the one character no font has
