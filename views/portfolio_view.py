@@ -227,7 +227,7 @@ class PortfolioWorkspace(Workspace):
         self._draw_distribution()
 
     def refresh_data(self) -> None:
-        if any(c.kind in ("opportunity", "*") and not c.moves_results for c in self.changes):
+        if any(c.kind == "opportunity" and not c.moves_results for c in self.changes):
             self.model.refresh()  # a status: shown in the table, but no result follows it
         budget = self.controller.state.data["project"].get("budget")
         if not (self.budget.hasFocus() and self.budget.isModified()):  # never under the typist

@@ -77,3 +77,14 @@ def show_window(qtbot: Any) -> Iterator[Callable[..., Any]]:
             window.controller.undo_stack.setClean()
             window.controller.shutdown()
             window.controller.state.document.close()
+
+
+@pytest.fixture
+def window(show_window: Callable[..., Any], sample_json: dict[str, Any], qtbot: Any) -> Any:
+    """The sample in a shown, active main window (quick Monte Carlo): keys go to the focused
+    widget, as on a desktop. Test files that need another window define their own."""
+    data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
+    win = show_window(ProjectDocument.from_data(data))
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    return win

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 
-from app.document import ProjectDocument
 from views.decision_log_view import ID_ROLE, DecisionLogModel, DecisionLogWorkspace
 from views.main_window import MainWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
-
-@pytest.fixture
-def window(show_window: Any, sample_json: dict[str, Any], qtbot: Any) -> MainWindow:
-    data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
-    win: MainWindow = show_window(ProjectDocument.from_data(data))
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    return win
 
 
 def entry(win: MainWindow, index: int) -> tuple[DecisionLogWorkspace, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
@@ -16,14 +15,6 @@ from views.memo_view import MemoWorkspace
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
-
-@pytest.fixture
-def window(show_window: Any, sample_json: dict[str, Any], qtbot: Any) -> MainWindow:
-    data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
-    win: MainWindow = show_window(ProjectDocument.from_data(data))
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)  # keys go to the focused widget, as on a desktop
-    return win
 
 
 def memo(win: MainWindow, row: int) -> tuple[MemoWorkspace, str]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.document import ProjectDocument
 from views.main_window import MainWindow
 from views.unit_economics_view import UnitEconomicsWorkspace
 
@@ -16,14 +14,6 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 SUPPORT = "um-support-copilot"
 
-
-@pytest.fixture
-def window(show_window: Any, sample_json: dict[str, Any], qtbot: Any) -> MainWindow:
-    data = dict(sample_json, project=dict(sample_json["project"], mc_samples=2000))
-    win: MainWindow = show_window(ProjectDocument.from_data(data))
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    return win
 
 
 def workspace(win: MainWindow) -> UnitEconomicsWorkspace:
