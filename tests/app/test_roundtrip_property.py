@@ -37,7 +37,8 @@ def estimate(draw: Any, field: str) -> Any:
     low, base, high = sorted(draw(st.lists(values, min_size=3, max_size=3, unique=True)))
     dist = draw(st.sampled_from(DISTS))
     if dist == "lognormal" and low <= 0:
-        low = base / 2 if base / 2 > 0 else None  # half the smallest float is 0
+        half = base // 2 if limit.whole else base / 2  # months stay whole numbers
+        low = half if half > 0 else None  # half the smallest float is 0
         if low is None:
             dist = "normal"
             low = 0.0
