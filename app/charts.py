@@ -145,7 +145,9 @@ def field_value(field: str, value: float, currency: str) -> str:
 
 
 def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, max(width, 10))) or text
+    """Each paragraph (a line of ``text``) wrapped to ``width`` characters."""
+    return "\n".join(line for part in text.split("\n")
+                     for line in (textwrap.wrap(part, max(width, 10)) or [part])) or text
 
 
 def _chars(width_in: float, size: float) -> int:
@@ -805,17 +807,42 @@ def _label_bubbles(fig: Figure, ax: Axes, rows: Sequence[OpportunityResult], xs:
 # --- 2. NPV distribution ----------------------------------------------------------------------
 
 
+def portfolio_distribution(results: PlanResults, currency: str = "USD", *,
+                           figsize: tuple[float, float] = (7.5, 4.4), dpi: float = DPI) -> Figure:
+    """The simulated NPV of what the plan asks for: the funded set, beside the whole plan.
+
+    Without a budget (or with nothing funded) the whole plan's distribution alone.
+    """
+    p = results.portfolio
+    n = len(results.opportunities)
+    whole = f"Whole plan ({n} {'opportunity' if n == 1 else 'opportunities'})"
+    if p.budget is not None and p.selected and p.selected_samples is not None:
+        return npv_distribution(p.selected_samples, p.selected_mc, currency,
+                                f"Funded set NPV ({len(p.selected)} of {n})",
+                                beside=(whole, p.npv_samples), figsize=figsize, dpi=dpi)
+    return npv_distribution(p.npv_samples, p.mc, currency, "Whole plan NPV", figsize=figsize, dpi=dpi)
+
+
+def _finite_values(samples: Sequence[float] | np.ndarray | None) -> np.ndarray:
+    values: np.ndarray = np.asarray(samples if samples is not None else [], dtype=float).ravel()
+    finite: np.ndarray = values[np.isfinite(values)]
+    return finite
+
+
 def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summary | None = None,
                      currency: str = "USD", title: str = "NPV", *, launch_failure: float | None = None,
+                     beside: tuple[str, Sequence[float] | np.ndarray | None] | None = None,
                      figsize: tuple[float, float] = (7.5, 4.4), dpi: float = DPI) -> Figure:
     """Histogram of simulated NPVs with P10 / P50 / P90 and the chance of a positive NPV.
 
     Works for one opportunity (``result.npv_samples``, ``result.mc``) and for the portfolio total
     (``portfolio.npv_samples``, ``portfolio.mc``); ``title`` names which. ``launch_failure``, the
     NPV of a failed launch (``-result.pv_build``), labels the spike of failed simulations.
+    ``beside`` (a label and samples) draws a second distribution as an outline on the same bins,
+    so the funded set can be read against the whole plan.
     """
-    values = np.asarray(samples if samples is not None else [], dtype=float).ravel()
-    values = values[np.isfinite(values)]
+    values = _finite_values(samples)
+    outline = _finite_values(beside[1]) if beside is not None else np.zeros(0)
     if values.size == 0:
         return message_figure("No simulation results: run the Monte Carlo to see the range of NPV.",
                               title=title, figsize=figsize, dpi=dpi)
@@ -826,8 +853,13 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
     if stats is None or not all(map(math.isfinite, (stats.p10, stats.p50, stats.p90, stats.p_positive))):
         stats = Summary.of(values)
 
-    edges = _bin_edges(values)
+    if not outline.size or not abs(float(outline.max())) + abs(float(outline.min())) < 1e300:
+        outline = np.zeros(0)
+    edges = _bin_edges(np.concatenate([values, outline]) if outline.size else values)
     counts, edges = np.histogram(values, bins=edges)
+    # The outline as a share of its own simulations, on the axis of the filled bars' share.
+    outline_counts = (np.histogram(outline, bins=edges)[0] * (values.size / outline.size)
+                      if outline.size else None)
     centres = (edges[:-1] + edges[1:]) / 2
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
@@ -835,7 +867,9 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
     colours = [AMBER if c < 0 else TEAL for c in centres]
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=colours, edgecolor="white",
            linewidth=0.3, gid="histogram")
-    top = max(int(counts.max()), 1)
+    if outline_counts is not None:
+        ax.stairs(outline_counts, edges, color=NAVY, linewidth=1.2, zorder=2.5, gid="beside")
+    top = max(float(counts.max()), float(outline_counts.max()) if outline_counts is not None else 0.0, 1.0)
     ax.set_ylim(0, top * 1.22)
     n = values.size
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
@@ -889,14 +923,23 @@ def npv_distribution(samples: Sequence[float] | np.ndarray | None, summary: Summ
                                  for gap, ha in ((4 if side == "left" else -4, side), (0, "center"),
                                                  (4 if other == "left" else -4, other))],
                          trim=verticals)
-    _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV",
-            f"P10 to P90: {money_range(stats.p10, stats.p90, currency)}"
-            f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
-            f"; {max(n, stats.simulations):,} simulations.")
+    subtitle = (f"P10 to P90: {money_range(stats.p10, stats.p90, currency)}"
+                f"; median {_money(stats.p50, currency)}; mean {_money(stats.mean, currency)}"
+                f"; {max(n, stats.simulations):,} simulations.")
+    handles: list[Artist] = []
+    texts: list[str] = []
+    if beside is not None and outline.size:
+        whole = Summary.of(outline)
+        subtitle += (f"\n{beside[0]}, outlined: P10 to P90 {money_range(whole.p10, whole.p90, currency)}"
+                     f"; {percent(whole.p_positive)} chance of a positive NPV.")
+        handles.append(Line2D([], [], color=NAVY, linewidth=1.2))
+        texts.append(beside[0])
+    _header(fig, f"{title}: {percent(stats.p_positive)} chance of a positive NPV", subtitle)
     signs = [(AMBER, "NPV below zero", bool((centres < 0).any())),
              (TEAL, "NPV above zero", bool((centres >= 0).any()))]
-    _legend(fig, [Patch(color=c) for c, _, shown in signs if shown], [t for _, t, shown in signs if shown],
-            loc="outside lower center")
+    handles = [Patch(color=c) for c, _, shown in signs if shown] + handles
+    texts = [t for _, t, shown in signs if shown] + texts
+    _legend(fig, handles, texts, loc="outside lower center")
     return _finish(fig)
 
 

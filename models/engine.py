@@ -440,7 +440,8 @@ class PortfolioResult:
     selected_build_cost: float
     mc: Summary | None = None
     selected_mc: Summary | None = None
-    npv_samples: Array | None = None
+    npv_samples: Array | None = None  # the whole plan's total NPV, one value per simulation
+    selected_samples: Array | None = None  # the funded set's total NPV, per simulation
 
 
 @dataclass(frozen=True)
@@ -723,12 +724,13 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
             mc=mc.units[u.id] if mc is not None else None))
 
     total_mc = selected_mc = None
-    total_samples = None
+    total_samples = selected_samples = None
     if mc is not None:
         total_samples = mc.total
         total_mc = Summary.of(total_samples)
         if s.budget is not None:
-            selected_mc = Summary.of(mc.selected_total)
+            selected_samples = mc.selected_total
+            selected_mc = Summary.of(selected_samples)
     result_portfolio = PortfolioResult(
         ranking=tuple(portfolio.rank(ids, enpvs)),
         total_enpv=float(sum(enpvs)),
@@ -737,6 +739,7 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         selected_enpv=float(sum(enpvs[i] for i in selected)),
         selected_build_cost=math.fsum(build_costs[i] for i in selected),  # as the budget check sums
         mc=total_mc, selected_mc=selected_mc, npv_samples=total_samples,
+        selected_samples=selected_samples,
     )
     return PlanResults(plan, tuple(opportunities), tuple(st.decisions.values()), tuple(units),
                        result_portfolio, samples=n if monte_carlo else 0)

@@ -261,9 +261,8 @@ class PortfolioWorkspace(Workspace):
         if mc.portfolio.npv_samples is not None and mc.portfolio.mc is not None:
             from app import charts
 
-            self.distribution.set_figure(charts.npv_distribution(
-                mc.portfolio.npv_samples, mc.portfolio.mc, self.currency, "Portfolio NPV",
-                figsize=self.distribution.figsize((7.0, 4.2))))
+            self.distribution.set_figure(charts.portfolio_distribution(
+                mc, self.currency, figsize=self.distribution.figsize((7.0, 4.2))))
 
     def _summary(self) -> None:
         results = self.controller.results

@@ -270,9 +270,7 @@ def _bridge_slide(b: Briefing) -> Slide:
     chart: ChartSpec | None = None
     if results.samples and br.mc_all is not None:
         bullets.append(f"From {results.samples:,} simulations; the {FAILED_LAUNCHES}")
-        # The picture is the whole plan's: the engine keeps only its samples, not the funded set's.
-        chart = _fixed(charts.npv_distribution, results.portfolio.npv_samples, br.mc_all, cur,
-                       "Whole plan NPV")
+        chart = _fixed(charts.portfolio_distribution, results, cur)
     return Slide(title=title, bullets=bullets, table=rows, chart=chart, text_width=WIDE_TEXT_W,
                  notes="eNPV weights each opportunity's NPV by its chance of a successful launch. "
                        "The funded set is the highest total eNPV within the build budget.")

@@ -464,7 +464,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     # No page break: the heading keeps with the first chart, so a short list above leaves no blank page.
     s += [Paragraph("Charts", styles["h1"]),
           _chart(charts.bubble_value_vs_cost(plan, results, figsize=(8.0, 5.2))), Spacer(1, 4 * mm),
-          _chart(charts.npv_distribution(p.npv_samples, p.mc, cur, "Portfolio NPV", figsize=(7.5, 4.0)))]
+          _chart(charts.portfolio_distribution(results, cur, figsize=(7.5, 4.0)))]
     if ranked:
         top = ranked[0]
         s += [Spacer(1, 4 * mm), KeepTogether([_chart(charts.tornado(top, plan, cur, figsize=(7.5, 4.6)))])]

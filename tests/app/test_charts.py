@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from app import charts
-from app.formatting import percent
+from app.formatting import money_range, percent
 from models.decision import DecisionResult
 from models.engine import PlanResults, UnitModelResult, calculate
 from models.estimate import Estimate
@@ -106,6 +106,32 @@ def test_histogram_counts_every_sample_and_marks_p10_p50_p90(
         (line,) = by_gid(fig, gid)
         assert line.get_xdata()[0] == pytest.approx(value)  # type: ignore[attr-defined]
     assert f"{percent(summary.p_positive)} chance of a positive NPV" in title(fig)
+
+
+def test_portfolio_histogram_shows_the_funded_set_against_the_whole_plan(results: PlanResults) -> None:
+    p = results.portfolio
+    assert p.selected and p.selected_samples is not None and p.selected_mc is not None
+    fig = charts.portfolio_distribution(results, "USD")
+    heights = [bar.get_height() for bar in bars_of(fig, "histogram")]
+    assert sum(heights) == len(p.selected_samples)  # the filled bars are the funded set's
+    (p50,) = by_gid(fig, "p50")
+    assert p50.get_xdata()[0] == pytest.approx(p.selected_mc.p50)  # type: ignore[attr-defined]
+    (outline,) = by_gid(fig, "beside")  # the whole plan, outlined on the same bins
+    assert outline.get_data().values.sum() == pytest.approx(len(p.npv_samples))  # type: ignore[attr-defined, arg-type]
+    assert f"Funded set NPV ({len(p.selected)} of {len(results.opportunities)})" in title(fig)
+    assert p.mc is not None
+    whole = f"P10 to P90 {money_range(p.mc.p10, p.mc.p90, 'USD')}"
+    assert any(whole in t.replace("\n", " ") for t in texts(fig))
+    assert "Whole plan (8 opportunities)" in texts(fig)  # in the legend
+
+
+def test_portfolio_histogram_without_a_budget_is_the_whole_plan(plan: Plan) -> None:
+    unbudgeted = dataclasses.replace(plan, settings=dataclasses.replace(plan.settings, budget=None))
+    results = calculate(unbudgeted)
+    fig = charts.portfolio_distribution(results, "USD")
+    assert not by_gid(fig, "beside")
+    assert sum(bar.get_height() for bar in bars_of(fig, "histogram")) == len(results.portfolio.npv_samples)
+    assert title(fig).startswith("Whole plan NPV")
 
 
 def test_histogram_names_the_failed_launches(plan: Plan, results: PlanResults) -> None:

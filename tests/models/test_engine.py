@@ -161,6 +161,17 @@ def test_portfolio_selection_fits_the_budget(plan: Plan) -> None:
     assert p.npv_samples is not None
     total = sum(r.npv_samples for r in results.opportunities)  # type: ignore[misc]
     assert np.allclose(p.npv_samples, total)
+    # The funded set's own simulations: the sum of its opportunities', summarised as selected_mc.
+    funded = sum(r.npv_samples for r in results.opportunities if r.id in p.selected)  # type: ignore[misc]
+    assert p.selected_samples is not None and p.selected_mc is not None
+    assert np.allclose(p.selected_samples, funded)
+    assert p.selected_mc.p50 == pytest.approx(float(np.median(funded)))
+
+
+def test_without_a_budget_there_are_no_funded_simulations(plan: Plan) -> None:
+    unbudgeted = dataclasses.replace(plan, settings=dataclasses.replace(plan.settings, budget=None))
+    p = engine.calculate(_fast(unbudgeted)).portfolio
+    assert p.npv_samples is not None and p.selected_samples is None and p.selected_mc is None
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,8 @@ def test_monte_carlo_fills_the_range_and_the_distribution(controller: Any, qtbot
     text = view.proxy.index(0, PortfolioModel.RANGE).data()
     assert " to " in text
     assert "chance of a positive total" in view.summary.text()
+    # What the budget funds is drawn filled, the whole plan outlined beside it.
+    figure = view.distribution.figure
+    heading = " ".join(t.get_text() for t in figure.findobj(lambda a: a.get_gid() == "title"))
+    assert "Funded set NPV" in heading
+    assert figure.findobj(lambda a: a.get_gid() == "beside")
