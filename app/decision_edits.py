@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.edits import Edit, Insert, Remove, SetField, apply, changes, find, removal, unlinks
+from app.edits import Edit, Insert, Remove, SetField, apply, changes, dependants, find, removal, unlinks
 from app.ids import all_ids, new_id
 from models.estimate import estimate_from_json
 
@@ -68,7 +68,8 @@ def add_decision(data: dict[str, Any]) -> tuple[list[Edit], str]:
 def remove_decision(data: dict[str, Any], decision_id: str) -> list[Edit]:
     """The decision; opportunities that linked it are unlinked in the same step and keep their
     own inputs."""
-    return [*unlinks(data, "opportunity", "decision_id", decision_id), removal(data, "decision", decision_id)]
+    return [*dependants(data, "decision", decision_id),
+            *unlinks(data, "opportunity", "decision_id", decision_id), removal(data, "decision", decision_id)]
 
 
 def add_criterion(data: dict[str, Any], decision_id: str) -> tuple[list[Edit], str]:
@@ -99,7 +100,8 @@ def remove_criterion(data: dict[str, Any], decision_id: str, criterion_id: str) 
         (after.get("notes") or {}).pop(f"scores.{criterion_id}", None)
         if after != option:
             edits += _option_replaced(decision_id, index, option, after)
-    return [*edits, removal(data, "criterion", criterion_id, decision_id)]
+    return [*dependants(data, "criterion", criterion_id), *edits,
+            removal(data, "criterion", criterion_id, decision_id)]
 
 
 def set_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: str,
@@ -156,7 +158,7 @@ def remove_option(data: dict[str, Any], decision_id: str, option_id: str) -> lis
     edits: list[Edit] = []
     if decision.get("chosen_option_id") == option_id:
         edits.append(SetField("decision", decision_id, "chosen_option_id", option_id, None))
-    return [*edits, removal(data, "option", option_id, decision_id)]
+    return [*dependants(data, "option", option_id), *edits, removal(data, "option", option_id, decision_id)]
 
 
 # --- the whole project after each change ---------------------------------------------------

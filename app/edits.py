@@ -9,6 +9,7 @@ working copy first.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ LISTS: dict[str, tuple[str, str | None]] = {
     "unit_model": ("unit_models", None),
     "memo": ("memo", None),
     "log": ("decision_log", None),
+    "scenario": ("scenarios", None),
+    "correlation": ("correlations", None),
     "route": ("routes", "unit_model"),
     "criterion": ("criteria", "decision"),
     "option": ("options", "decision"),
@@ -98,7 +101,12 @@ def changes(kind: str, object_id: str, before: Json, after: Json) -> list[Edit]:
         if key in ("id", "routes", "criteria", "options"):
             continue
         old, new = before.get(key), after.get(key)
-        if key in ("notes", "scores"):
+        if key == "overrides":  # one SetField per input overridden
+            olds = {_override_key(o): o["value"] for o in old or []}
+            news = {_override_key(o): o["value"] for o in new or []}
+            out += [SetField(kind, object_id, override_field(*k), olds.get(k), news.get(k))
+                    for k in dict.fromkeys([*olds, *news]) if olds.get(k) != news.get(k)]
+        elif key in ("notes", "scores"):
             old, new = old or {}, new or {}
             out += [SetField(kind, object_id, f"{key}.{name}", old.get(name), new.get(name))
                     for name in dict.fromkeys([*old, *new]) if old.get(name) != new.get(name)]
@@ -136,9 +144,37 @@ def find(data: Json, kind: str, object_id: str) -> Json:
     raise KeyError((kind, object_id))
 
 
+def override_field(kind: str, object_id: str, field: str) -> str:
+    """The field of a scenario that holds its override of one input (``overrides.[...]``)."""
+    return "overrides." + json.dumps([kind, object_id, field], ensure_ascii=False)
+
+
+def override_target(field: str) -> tuple[str, str, str]:
+    """The input an ``override_field`` names: (kind, object id, field)."""
+    kind, object_id, name = json.loads(field.partition(".")[2])
+    return str(kind), str(object_id), str(name)
+
+
+def _override_key(override: Json) -> tuple[str, str, str]:
+    return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
+
+
+def _put_override(scenario: Json, field: str, value: Any) -> None:
+    """Set (or with None remove) one override, keeping the file's order: kind, id, field."""
+    key = override_target(field)
+    overrides = [o for o in scenario.get("overrides") or [] if _override_key(o) != key]
+    if value is not None:
+        overrides.append({"kind": key[0], "id": key[1], "field": key[2], "value": value})
+        overrides.sort(key=_override_key)
+    scenario["overrides"] = overrides
+
+
 def put_value(obj: Json, field: str, value: Any) -> None:
     """One field of one object, as an export of the stored row reads it."""
     head, _, tail = field.partition(".")
+    if head == "overrides" and tail:
+        _put_override(obj, field, value)
+        return
     if head in ("scores", "notes") and tail:
         values = obj.setdefault(head, {})
         if value is None or (head == "notes" and not value):
@@ -151,6 +187,9 @@ def put_value(obj: Json, field: str, value: Any) -> None:
 
 def value_of(obj: Json, field: str) -> Any:
     head, _, tail = field.partition(".")
+    if head == "overrides" and tail:
+        key = override_target(field)
+        return next((o["value"] for o in obj.get("overrides") or [] if _override_key(o) == key), None)
     if tail:
         return (obj.get(head) or {}).get(tail)
     return obj.get(field)
@@ -189,6 +228,32 @@ def move(data: Json, kind: str, object_id: str, new_index: int, parent_id: str |
     old_index = index_of(items, object_id)
     new_index = max(0, min(new_index, len(items) - 1))
     return [] if new_index == old_index else [Move(kind, parent_id, object_id, old_index, new_index)]
+
+
+def dependants(data: Json, kind: str, object_id: str) -> list[Edit]:
+    """Taking out the scenarios' overrides and the correlations that name an object (or an
+    object it holds, or for a criterion the options' scores on it): they go with the object in
+    the same undo step, so no scenario or correlation is left pointing at nothing."""
+    obj = find(data, kind, object_id)
+    held = {(kind, object_id)}
+    held |= {("route", r["id"]) for r in obj.get("routes") or []} if kind == "unit_model" else set()
+    if kind == "decision":
+        held |= {("criterion", c["id"]) for c in obj.get("criteria") or []}
+        held |= {("option", o["id"]) for o in obj.get("options") or []}
+    score = f"scores.{object_id}" if kind == "criterion" else None
+
+    def names(ref: Json) -> bool:
+        return ((ref["kind"], ref.get("id") or "") in held
+                or (ref["kind"] == "option" and ref["field"] == score))
+
+    out: list[Edit] = []
+    for scenario in data.get("scenarios") or []:
+        out += [SetField("scenario", scenario["id"], override_field(*_override_key(o)), o["value"], None)
+                for o in scenario.get("overrides") or [] if names(o)]
+    correlations = data.get("correlations") or []
+    out += [Remove("correlation", None, i, copy.deepcopy(c))  # last first: the indices stay right
+            for i, c in reversed(list(enumerate(correlations))) if names(c["a"]) or names(c["b"])]
+    return out
 
 
 def unlinks(data: Json, kind: str, field: str, target_id: str) -> list[Edit]:

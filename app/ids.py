@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+#: Keys whose objects point at others: their "id" is someone else's.
+_REFERENCES = frozenset({"overrides", "a", "b"})
+
 
 def all_ids(node: Any) -> Iterator[str]:
     """Every object id in a project (or any part of one), depth first."""
     if isinstance(node, dict):
         if isinstance(node.get("id"), str):
             yield node["id"]
-        for value in node.values():
+        for key, value in node.items():
             # Objects sit in lists (or alone, with an id): estimates, notes and scores, which
-            # are most of a project's dicts, hold none and are not walked.
+            # are most of a project's dicts, hold none and are not walked. A scenario's
+            # overrides and a correlation's ends name other objects by id: references, not ids.
+            if key in _REFERENCES:
+                continue
             if isinstance(value, list) or (isinstance(value, dict) and "id" in value):
                 yield from all_ids(value)
     elif isinstance(node, list):

@@ -23,6 +23,7 @@ from models.estimate import Estimate, estimate_from_json
 from models.schema import (
     SCHEMA_VERSION,
     Base,
+    Correlation,
     Criterion,
     Decision,
     DecisionLogEntry,
@@ -32,6 +33,8 @@ from models.schema import (
     OptionScore,
     Project,
     Route,
+    Scenario,
+    ScenarioOverride,
     UnitModel,
 )
 
@@ -145,7 +148,36 @@ def export_project(session: Session) -> Json:
             }
             for e in _ordered(session, DecisionLogEntry)
         ],
+        "scenarios": [scenario_out(s) for s in _ordered(session, Scenario)],
+        "correlations": [correlation_out(c) for c in _ordered(session, Correlation)],
     }
+
+
+def scenario_out(s: Scenario) -> Json:
+    """A scenario as the interchange writes it: overrides in the order of kind, id, field."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "probability": s.probability,
+        "overrides": [{"kind": o.kind, "id": o.object_id, "field": o.field, "value": estimate_json(o.value)}
+                      for o in s.overrides],
+    }
+
+
+def correlation_out(c: Correlation) -> Json:
+    return {
+        "id": c.id,
+        "a": {"kind": c.a_kind, "id": c.a_id, "field": c.a_field},
+        "b": {"kind": c.b_kind, "id": c.b_id, "field": c.b_field},
+        "rho": c.rho,
+        "note": c.reason,
+    }
+
+
+def override_key(override: Json) -> tuple[str, str, str]:
+    """The canonical order of a scenario's overrides (the file's, and the app's)."""
+    return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
 
 
 def _decision_out(d: Decision) -> Json:
@@ -500,7 +532,7 @@ def problems(data: Json) -> list[str]:
         for key in obj.get("notes") or {}:
             if key not in table.ESTIMATES and key not in extra_notes:
                 found.append(f"{json_path([*path, 'notes', key])}: is not an input of this object")
-    for name in ("memo", "decision_log"):
+    for name in ("memo", "decision_log", "scenarios", "correlations"):
         for i, item in enumerate(data.get(name) or []):
             claim(item["id"], [name, i, "id"])
 
@@ -535,7 +567,30 @@ def problems(data: Json) -> list[str]:
                         value[k] for k in ("base", "low", "high") if value.get(k) is not None]
                     if any(not 1 <= n <= 5 for n in numbers):
                         found.append(f"{where}: a score must be between 1 and 5")
+    found.extend(_correlation_problems(data))
+    if data.get("scenarios") and not found:  # the scenarios' rules read a plan that is valid
+        from models.scenarios import scenario_from_json, scenario_problems
+
+        found.extend(scenario_problems(data, [scenario_from_json(s) for s in data["scenarios"]]))
     return found
+
+
+def _objects(data: Json) -> set[tuple[str, str]]:
+    """(kind, id) of every object that has inputs."""
+    kinds = {Opportunity: "opportunity", Decision: "decision", Criterion: "criterion", Option: "option",
+             UnitModel: "unit_model", Route: "route"}
+    return {(kinds[table], obj["id"]) for _, table, obj in _estimates(data)}  # type: ignore[index]
+
+
+def _correlation_problems(data: Json) -> Iterator[str]:
+    """A correlation naming an object the plan does not have (the rest are the model's rules)."""
+    objects = _objects(data) if data.get("correlations") else set()
+    for i, c in enumerate(data.get("correlations") or []):
+        for end in ("a", "b"):
+            ref = c[end]
+            if (ref["kind"], ref["id"]) not in objects:
+                yield (f"{json_path(['correlations', i, end])}: no {ref['kind'].replace('_', ' ')} has "
+                       f"the id “{ref['id']}”")
 
 
 def validate(data: Json, source: Path | None = None) -> None:
@@ -566,7 +621,7 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
     if not trusted:
         validate(data, source)
     for table in (OptionScore, Route, Criterion, Option, Opportunity, Decision, UnitModel,
-                  MemoSection, DecisionLogEntry, Project):
+                  MemoSection, DecisionLogEntry, ScenarioOverride, Scenario, Correlation, Project):
         session.execute(delete(table))
     p = data["project"]
     defaults = Project.__table__.c
@@ -588,6 +643,10 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
         session.add(new_row("decision", d, i))
     for i, u in enumerate(data.get("unit_models") or []):
         session.add(new_row("unit_model", u, i))
+    for i, scenario in enumerate(data.get("scenarios") or []):
+        session.add(new_row("scenario", scenario, i))
+    for i, c in enumerate(data.get("correlations") or []):
+        session.add(new_row("correlation", c, i))
     session.flush()
     # The long flat lists go in as plain rows, a chunk at a time: an ORM object per row would
     # cost gigabytes for a few hundred thousand log entries.
@@ -622,6 +681,19 @@ def new_row(kind: str, obj: Json, position: int) -> Base:
         return DecisionLogEntry(id=obj["id"], position=position, date=_text(obj, "date"),
                                 decision=_text(obj, "decision"), rationale=_text(obj, "rationale"),
                                 alternatives=_text(obj, "alternatives"), owner=_text(obj, "owner"))
+    elif kind == "scenario":
+        probability = obj.get("probability")
+        scenario = Scenario(id=obj["id"], position=position, name=_text(obj, "name"),
+                            description=_text(obj, "description"),
+                            probability=None if probability is None else float(probability))
+        for o in obj.get("overrides") or []:
+            scenario.overrides.append(override_row(o))
+        return scenario
+    elif kind == "correlation":
+        a, b = obj["a"], obj["b"]
+        return Correlation(id=obj["id"], position=position, a_kind=a["kind"], a_id=str(a.get("id") or ""),
+                           a_field=a["field"], b_kind=b["kind"], b_id=str(b.get("id") or ""),
+                           b_field=b["field"], rho=float(obj["rho"]), reason=_text(obj, "note"))
     elif kind == "unit_model":
         row = UnitModel(id=obj["id"], position=position, name=_text(obj, "name"),
                         description=_text(obj, "description"))
@@ -654,6 +726,13 @@ def new_row(kind: str, obj: Json, position: int) -> Base:
         raise ValueError(kind)
     _fill(row, obj)
     return row
+
+
+def override_row(override: Json) -> ScenarioOverride:
+    """The row of one override (its scenario sets ``scenario_id``)."""
+    kind, object_id, field = override_key(override)
+    return ScenarioOverride(kind=kind, object_id=object_id, field=field,
+                            value=estimate_from_json(override["value"], 0.0))
 
 
 #: Rows per INSERT of a long list: bounded memory, few round trips.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.edits import Edit, Insert, move, plain, removal
+from app.edits import Edit, Insert, dependants, move, plain, removal
 from app.ids import new_id
 from models.schema import Opportunity
 
@@ -33,8 +33,8 @@ def add_opportunity(data: dict[str, Any], index: int | None = None) -> tuple[lis
 
 
 def remove_opportunity(data: dict[str, Any], object_id: str) -> list[Edit]:
-    """Nothing links to an opportunity, so removing it touches no other object."""
-    return [removal(data, "opportunity", object_id)]
+    """Its scenario overrides and correlations go with it; nothing else links to an opportunity."""
+    return [*dependants(data, "opportunity", object_id), removal(data, "opportunity", object_id)]
 
 
 def move_opportunity(data: dict[str, Any], object_id: str, new_index: int) -> list[Edit]:

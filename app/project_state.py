@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import interchange
 from app.document import ProjectDocument
-from app.edits import Edit, Insert, Move, Remove, SetField, put_value
+from app.edits import Edit, Insert, Move, Remove, SetField, override_target, put_value, value_of
 from app.edits import apply as apply_edit
 from models import engine
 from models.estimate import Estimate, estimate_from_json
@@ -28,6 +28,7 @@ from models.plan import Plan, plan_from_json
 from models.problems import PlanInvalid, Problem
 from models.schema import (
     Base,
+    Correlation,
     Criterion,
     Decision,
     DecisionLogEntry,
@@ -37,6 +38,8 @@ from models.schema import (
     OptionScore,
     Project,
     Route,
+    Scenario,
+    ScenarioOverride,
     UnitModel,
 )
 from models.validation import estimate_rules, value_rules
@@ -45,7 +48,7 @@ from models.validation import estimate_rules, value_rules
 TABLES: dict[str, type[Base]] = {
     "project": Project, "opportunity": Opportunity, "decision": Decision, "criterion": Criterion,
     "option": Option, "unit_model": UnitModel, "route": Route, "memo": MemoSection,
-    "log": DecisionLogEntry,
+    "log": DecisionLogEntry, "scenario": Scenario, "correlation": Correlation,
 }
 
 
@@ -82,18 +85,19 @@ class ProjectState:
             index["memo", m["id"]] = m
         for e in self.data["decision_log"]:
             index["log", e["id"]] = e
+        for s in self.data.setdefault("scenarios", []):
+            index["scenario", s["id"]] = s
+        for c in self.data.setdefault("correlations", []):
+            index["correlation", c["id"]] = c
         self._index = index
 
     def object(self, kind: str, object_id: str) -> dict[str, Any]:
         return self._index[kind, object_id]
 
     def value(self, kind: str, object_id: str, field: str) -> Any:
-        """A field's JSON value; ``notes.NAME`` for a note, ``scores.CRITERION`` for a score."""
-        obj = self.object(kind, object_id)
-        head, _, tail = field.partition(".")
-        if tail:
-            return (obj.get(head) or {}).get(tail)
-        return obj.get(field)
+        """A field's JSON value; ``notes.NAME`` for a note, ``scores.CRITERION`` for a score,
+        ``app.edits.override_field(...)`` for a scenario's override (None where it has none)."""
+        return value_of(self.object(kind, object_id), field)
 
     def plan(self) -> Plan:
         """The engine's view of the project; only opportunities changed since the last call
@@ -130,6 +134,19 @@ class ProjectState:
 
     def check_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
         """Raise InvalidValueError with the plain rule when ``value`` may not be stored."""
+        if kind == "scenario" and field.startswith("overrides."):
+            if value is not None:  # the rules of the input it replaces
+                target_kind, target_id, target_field = override_target(field)
+                self.check_value(target_kind, target_id, target_field, value)
+            return
+        if kind == "scenario" and field == "probability" and value is not None:
+            if not (isinstance(value, (int, float)) and 0 <= value <= 1):
+                raise InvalidValueError("must be a probability between 0% and 100%")
+            return
+        if kind == "correlation" and field == "rho":
+            if not (isinstance(value, (int, float)) and -1 < value < 1):
+                raise InvalidValueError("a rank correlation must lie strictly between -1 and 1")
+            return
         if kind == "log" and field == "date" and value:
             try:
                 datetime.date.fromisoformat(str(value))
@@ -202,6 +219,29 @@ class ProjectState:
 def _write_value(session: Session, kind: str, object_id: str, field: str, value: Any,
                  obj: dict[str, Any]) -> None:
     """One field of one row, as ``set_value`` stores it (``data`` is not touched here)."""
+    if kind == "scenario" and field.startswith("overrides."):
+        key = (object_id, *override_target(field))
+        override = session.get(ScenarioOverride, key)
+        if value is None:
+            if override is not None:
+                session.delete(override)
+        elif override is None:
+            added = interchange.override_row({"kind": key[1], "id": key[2], "field": key[3], "value": value})
+            added.scenario_id = object_id
+            session.add(added)
+        else:
+            override.value = estimate_from_json(value, 0.0)
+        return
+    if kind == "correlation" and field in ("a", "b", "note"):
+        correlation = session.get(Correlation, object_id)
+        assert correlation is not None, object_id
+        if field == "note":
+            correlation.reason = value or ""
+        else:
+            setattr(correlation, f"{field}_kind", value["kind"])
+            setattr(correlation, f"{field}_id", value.get("id") or "")
+            setattr(correlation, f"{field}_field", value["field"])
+        return
     if field.startswith("scores."):
         criterion_id = field.split(".", 1)[1]
         score = session.get(OptionScore, (object_id, criterion_id))

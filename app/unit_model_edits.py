@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.edits import Edit, Insert, changes, find, move, plain, removal, unlinks
+from app.edits import Edit, Insert, changes, dependants, find, move, plain, removal, unlinks
 from app.ids import new_id
 from models import catalog
 from models.estimate import estimate_from_json
@@ -32,7 +32,8 @@ def add_unit_model(data: dict[str, Any]) -> tuple[list[Edit], str]:
 def remove_unit_model(data: dict[str, Any], unit_id: str) -> list[Edit]:
     """The unit model with its routes; the opportunities that used it are unlinked in the same
     step (a link to a missing unit model would make the plan invalid)."""
-    return [*unlinks(data, "opportunity", "unit_model_id", unit_id), removal(data, "unit_model", unit_id)]
+    return [*dependants(data, "unit_model", unit_id), *unlinks(data, "opportunity", "unit_model_id", unit_id),
+            removal(data, "unit_model", unit_id)]
 
 
 def move_unit_model(data: dict[str, Any], unit_id: str, new_index: int) -> list[Edit]:
@@ -63,7 +64,7 @@ def add_route(data: dict[str, Any], unit_id: str,
 
 
 def remove_route(data: dict[str, Any], unit_id: str, route_id: str) -> list[Edit]:
-    return [removal(data, "route", route_id, unit_id)]
+    return [*dependants(data, "route", route_id), removal(data, "route", route_id, unit_id)]
 
 
 def move_route(data: dict[str, Any], unit_id: str, route_id: str, new_index: int) -> list[Edit]:

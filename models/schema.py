@@ -18,7 +18,7 @@ from models.estimate import Estimate
 #: ``PRAGMA application_id`` of every project file: "AIP1".
 APPLICATION_ID = 0x41495031
 #: ``PRAGMA user_version`` of files this code writes; one per Alembic revision.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def estimate_column(name: str, default: float = 0.0) -> Composite[Estimate]:
@@ -357,3 +357,64 @@ class DecisionLogEntry(Base):
     rationale: Mapped[str] = mapped_column(Text, nullable=False, default="")
     alternatives: Mapped[str] = mapped_column(Text, nullable=False, default="")
     owner: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class Scenario(Base):
+    """A named overlay on the base plan (docs/formulas.md 3.7): its overrides replace inputs."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    overrides: Mapped[list[ScenarioOverride]] = relationship(
+        back_populates="scenario",
+        # One canonical order (no position): an override put back by an undo lands where it was.
+        order_by="(ScenarioOverride.kind, ScenarioOverride.object_id, ScenarioOverride.field)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class ScenarioOverride(Base):
+    """One input of one object replaced in a scenario: a number or an estimate.
+
+    The object is named by kind and id, not by a foreign key: an override may point at any
+    kind of object (or the project's settings, kind "project" with id ""), and one whose object
+    is gone is reported to the PM rather than silently dropped.
+    """
+
+    __tablename__ = "scenario_overrides"
+    ESTIMATES = {"value": 0.0}
+
+    scenario_id: Mapped[str] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String, primary_key=True)
+    field: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Estimate] = estimate_column("value")
+
+    scenario: Mapped[Scenario] = relationship(back_populates="overrides")
+
+
+class Correlation(Base):
+    """A rank correlation between two ranged inputs, each named by (kind, id, field) (3.8)."""
+
+    __tablename__ = "correlations"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    a_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    a_id: Mapped[str] = mapped_column(String, nullable=False)
+    a_field: Mapped[str] = mapped_column(String, nullable=False)
+    b_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    b_id: Mapped[str] = mapped_column(String, nullable=False)
+    b_field: Mapped[str] = mapped_column(String, nullable=False)
+    rho: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    #: The PM's reason for the correlation (``note`` in the file; the name ``note`` is
+    #: taken by the notes of estimate fields).
+    reason: Mapped[str] = mapped_column("note", Text, nullable=False, default="")

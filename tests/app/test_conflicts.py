@@ -24,6 +24,7 @@ def _other_writes(path: Path, sample: dict[str, Any], name: str) -> bytes:
     """Someone else saves a different project over ``path`` (their own app, their own file)."""
     data = dict(sample, project=dict(sample["project"], name=name))
     data["opportunities"] = sample["opportunities"][:5]
+    data["scenarios"] = data["correlations"] = []  # they name opportunities beyond the first five
     with ProjectDocument.from_data(data) as theirs:
         theirs.save_as(path, force=True)
     return path.read_bytes()

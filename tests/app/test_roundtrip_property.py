@@ -95,6 +95,26 @@ def projects(draw: Any) -> dict[str, Any]:
          **inputs(draw, Opportunity), "notes": notes(draw, Opportunity)}
         for _ in range(draw(st.integers(0, 4)))
     ]
+    # Scenarios override opportunities' inputs and the settings; correlations pair any inputs.
+    targets = [("opportunity", o["id"], field) for o in opportunities for field in Opportunity.ESTIMATES]
+    targets += [("project", "", "discount_rate"), ("project", "", "budget")]
+    scenarios = []
+    for n in range(draw(st.integers(0, 2))):
+        chosen = sorted(draw(st.lists(st.sampled_from(targets), unique=True, max_size=3)))
+        overrides = [{"kind": kind, "id": object_id, "field": field,
+                      "value": draw(fraction if kind == "project" else estimate(field))}
+                     for kind, object_id, field in chosen]
+        scenarios.append({"id": next(ids), "name": f"Scenario {n + 1} {draw(text)}".strip(),
+                          "description": draw(text), "probability": draw(st.none() | st.floats(0, 0.5)),
+                          "overrides": overrides})
+    inputs_ = [t for t in targets if t[0] != "project"]
+    correlations = []
+    if len(inputs_) >= 2:
+        for a, b in draw(st.lists(st.lists(st.sampled_from(inputs_), min_size=2, max_size=2, unique=True),
+                                  max_size=2)):
+            correlations.append({"id": next(ids), "a": dict(zip(("kind", "id", "field"), a, strict=True)),
+                                 "b": dict(zip(("kind", "id", "field"), b, strict=True)),
+                                 "rho": draw(st.floats(-0.99, 0.99)), "note": draw(text)})
     return {
         "format": "aiplan",
         "version": interchange.FORMAT_VERSION,
@@ -114,6 +134,8 @@ def projects(draw: Any) -> dict[str, Any]:
                           "decision": draw(text), "rationale": draw(text),
                           "alternatives": draw(text), "owner": draw(text)}
                          for _ in range(draw(st.integers(0, 2)))],
+        "scenarios": scenarios,
+        "correlations": correlations,
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from app import decision_edits, memo_edits, opportunity_edits, unit_model_edits
+from app import decision_edits, memo_edits, opportunity_edits, scenario_edits, unit_model_edits
 from app.document import ProjectDocument
 from app.edits import Edit
 from app.interchange import dumps, export_project, validate
@@ -79,7 +79,64 @@ STEPS: dict[str, Step] = {
     "add an option": lambda d: decision_edits.add_option(
         d, _first("decisions")(d), d["decisions"][0]["options"][0]["id"])[0],
     "remove the chosen option": lambda d: decision_edits.remove_option(d, *_chosen(d)),
+    # Scenarios and correlations: an override is one field of its scenario; removing an object
+    # takes the overrides and correlations that name it in the same step.
+    "add a scenario": lambda d: scenario_edits.add_scenario(d)[0],
+    "duplicate a scenario": lambda d: scenario_edits.duplicate_scenario(d, _first("scenarios")(d))[0],
+    "remove a scenario": lambda d: scenario_edits.remove_scenario(d, _first("scenarios")(d)),
+    "override an input in a scenario": lambda d: scenario_edits.set_override(
+        d, _first("scenarios")(d), ("opportunity", _first("opportunities", 4)(d), "value_per_success"),
+        {"base": 3, "low": 2, "high": 5, "dist": "triangular"}),
+    "override the budget in a scenario": lambda d: scenario_edits.set_override(
+        d, _first("scenarios")(d), ("project", "", "budget"), 600000),
+    "reset a scenario's overrides": lambda d: scenario_edits.reset_scenario(d, _first("scenarios")(d)),
+    "add a correlation": lambda d: scenario_edits.add_correlation(
+        d, ("opportunity", _first("opportunities", 4)(d), "adoption_target"),
+        ("opportunity", _first("opportunities", 3)(d), "adoption_target"), -0.3)[0],
+    "remove a correlation": lambda d: scenario_edits.remove_correlation(d, _first("correlations")(d)),
+    "remove an opportunity a scenario and a correlation name": lambda d: opportunity_edits.remove_opportunity(
+        d, _overridden_and_correlated(d)),
 }
+
+
+def _overridden_and_correlated(data: Data) -> str:
+    overridden = {o["id"] for s in data["scenarios"] for o in s["overrides"] if o["kind"] == "opportunity"}
+    return next(c["a"]["id"] for c in data["correlations"] if c["a"]["id"] in overridden)
+
+
+def test_removing_an_object_takes_what_names_it_with_it(state: ProjectState) -> None:
+    from app.edits import inverse
+
+    doomed = _overridden_and_correlated(state.data)
+    unit = next(u for u in state.data["unit_models"]
+                if any(o["kind"] == "route" and o["id"] in {r["id"] for r in u["routes"]}
+                       for s in state.data["scenarios"] for o in s["overrides"]))
+    before = state.export_json()
+    edits = opportunity_edits.remove_opportunity(state.data, doomed)
+    state.apply_edits(edits)
+    more = unit_model_edits.remove_unit_model(state.data, unit["id"])
+    state.apply_edits(more)
+    edits += more
+    named = [o["id"] for s in state.data["scenarios"] for o in s["overrides"]]
+    named += [c[end]["id"] for c in state.data["correlations"] for end in ("a", "b")]
+    assert doomed not in named and not {r["id"] for r in unit["routes"]} & set(named)
+    validate(state.data)  # the file is still a valid project: nothing points at nothing
+    state.apply_edits(inverse(edits))
+    assert state.export_json() == before == stored(state)
+
+
+def test_an_override_is_checked_by_the_rules_of_the_input_it_replaces(state: ProjectState) -> None:
+    from app.edits import override_field
+    from app.project_state import InvalidValueError
+
+    scenario = state.data["scenarios"][0]["id"]
+    target = override_field("opportunity", state.data["opportunities"][0]["id"], "adoption_target")
+    with pytest.raises(InvalidValueError, match="100%"):
+        state.set_value("scenario", scenario, target, 1.5)
+    with pytest.raises(InvalidValueError, match="between -1 and 1"):
+        state.set_value("correlation", state.data["correlations"][0]["id"], "rho", 1.0)
+    before = state.export_json()
+    assert before == stored(state)  # nothing was stored on the way
 
 
 @pytest.fixture

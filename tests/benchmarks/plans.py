@@ -18,4 +18,16 @@ def scaled_sample(opportunities: int) -> dict[str, Any]:
         o["name"] = f"{o['name']} #{n}"
         out.append(o)
     data["opportunities"] = out
+    # The scenarios and correlations keep naming the first copy of each opportunity.
+    renamed = {o["id"]: f"{o['id']}-{n}" for n, o in enumerate(originals[:opportunities])}
+    for ref in [*(o for s in data.get("scenarios") or [] for o in s["overrides"]),
+                *(c[end] for c in data.get("correlations") or [] for end in ("a", "b"))]:
+        if ref["kind"] == "opportunity":
+            ref["id"] = renamed.get(ref["id"], ref["id"])
+    data["scenarios"] = [dict(s, overrides=[o for o in s["overrides"] if o["kind"] != "opportunity"
+                                            or o["id"] in renamed.values()])
+                         for s in data.get("scenarios") or []]
+    data["correlations"] = [c for c in data.get("correlations") or []
+                            if all(c[e]["kind"] != "opportunity" or c[e]["id"] in renamed.values()
+                                   for e in ("a", "b"))]
     return data

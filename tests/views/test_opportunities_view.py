@@ -230,6 +230,7 @@ def test_new_ids_are_unique_across_the_project() -> None:
 def test_an_empty_project_renders_and_can_start(qtbot: QtBot, controller: Any) -> None:
     empty = controller.state.snapshot()
     empty["opportunities"] = []
+    empty["scenarios"] = empty["correlations"] = []  # they named opportunities that are gone
     controller.change_project(empty, "Remove all")
     ws = workspace(qtbot, controller)
     assert ws.model.rowCount() == 0
