@@ -23,6 +23,8 @@ SECTIONS: dict[str, str] = {
     "unit_models": "Unit economics",
     "memo": "Memo",
     "decision_log": "Decision log",
+    "scenarios": "Scenarios",
+    "correlations": "Correlations",
 }
 RESULTS_HEADING = "Results (base values)"
 NO_DIFFERENCES = "No differences."
@@ -30,7 +32,7 @@ NO_DIFFERENCES = "No differences."
 KIND_WORDS = {"project": "Project", "opportunity": "Opportunity", "decision": "Decision",
               "criterion": "Criterion", "option": "Option", "unit_model": "Unit model",
               "route": "Route", "memo": "Memo section", "log": "Decision-log entry",
-              "portfolio": "Portfolio"}
+              "portfolio": "Portfolio", "scenario": "Scenario", "correlation": "Correlation"}
 #: Settings and text fields that section 3 names but labels.FIELDS does not format.
 OWN_FORMATS = {"discount_rate": "percent", "horizon_years": "years", "mc_samples": "count",
                "mc_seed": "seed", "budget": "money", "weight": "number"}
@@ -39,13 +41,13 @@ OWN_LABELS = {"description": "Description", "status": "Status", "title": "Title"
               "alternatives": "Alternatives", "owner": "Owner", "author": "Author",
               "currency": "Currency", "name": "Name", "model": "Model", "provider": "Provider",
               "price_date": "Price date", "unit": "Unit", "higher_is_better": "Direction",
-              "mc_seed": "Monte Carlo seed"}
+              "mc_seed": "Monte Carlo seed", "note": "Note", "probability": "Probability"}
 #: Results compared, with their labels and how they are written.
 UNIT_RESULTS = {"variable_cost_per_task": "Variable cost per task",
                 "loaded_cost_per_task": "Loaded cost per task", "gross_margin": "Gross margin"}
 #: Fields whose change moves no deterministic result: words, and the Monte Carlo settings.
 WORDS_ONLY = frozenset({"name", "title", "description", "status", "author", "model", "provider",
-                        "price_date", "unit", "currency", "mc_samples", "mc_seed"})
+                        "price_date", "unit", "currency", "mc_samples", "mc_seed", "note"})
 #: Text longer than this is shown as an excerpt around the edit.
 SHORT_TEXT = 60
 
@@ -100,6 +102,10 @@ SHAPES: dict[str, _Shape] = {
     "decision_log": _Shape("log", None,
                            texts=("date", "decision", "rationale", "alternatives", "owner"),
                            notes=False),
+    # Overrides, probability and the two inputs of a correlation are compared by their own
+    # methods below (they are neither estimates of the object nor plain text).
+    "scenarios": _Shape("scenario", "name", texts=("description",), notes=False),
+    "correlations": _Shape("correlation", None, texts=("note",), notes=False),
 }
 _PROJECT_COLUMNS = schema.Project.__table__.c
 PROJECT_TEXTS = ("name", "author", "description")
@@ -118,13 +124,24 @@ def _text(obj: Json, key: str) -> str:
     return "" if value is None else str(value)
 
 
-def display_name(shape: _Shape, obj: Json) -> str:
+def display_name(shape: _Shape, obj: Json, names: dict[tuple[str, str], str] | None = None) -> str:
+    if shape.kind == "correlation":
+        return f"{input_words(obj['a'], names or {})} ↔ {input_words(obj['b'], names or {})}"
     if shape.kind == "route":
         return _text(obj, "model") or obj["id"]
     if shape.kind == "log":
         words = f"{_text(obj, 'date')} {_text(obj, 'decision')}".strip()
         return _shorten(words, 60) or obj["id"]
     return _text(obj, shape.name_field or "name") or obj["id"]
+
+
+def input_words(ref: Json, names: dict[tuple[str, str], str]) -> str:
+    """An input named as a PM reads it: "Support copilot · adoption target"."""
+    kind, oid, fld = ref["kind"], ref.get("id") or "", ref["field"]
+    label = _label(fld) if not fld.startswith("scores.") else "score"
+    if kind == "project":
+        return _label(fld)
+    return f"{names.get((kind, oid)) or oid} · {label[:1].lower()}{label[1:]}"
 
 
 # --- numbers and text in words ----------------------------------------------------------
@@ -473,14 +490,14 @@ class _Differ:
         prefix = "" if top else f"{word} "
         for o in old_list:
             if o["id"] not in news:
-                name = display_name(shape, o)
+                name = display_name(shape, o, self.names_old)
                 if top:
                     self.owner = (o["id"], name)
                 self.add(_path(*where, o["id"]), "removed", shape.kind, o["id"], name, None, o, None,
                          f"− {prefix}{_q(name)} removed")
         for o in new_list:
             before = olds.get(o["id"])
-            name = display_name(shape, o)
+            name = display_name(shape, o, self.names_new)
             if top:
                 self.owner = (o["id"], name)
             if before is None:
@@ -502,7 +519,7 @@ class _Differ:
 
     def fields(self, old: Json, new: Json, shape: _Shape, where: tuple[str, ...], sub: str,
                parent: str) -> None:
-        oid, name = new["id"], display_name(shape, new)
+        oid, name = new["id"], display_name(shape, new, self.names_new)
 
         def add(fld: str, change: str, a: Any, b: Any, words: str, path: str | None = None,
                 note: bool = False) -> None:
@@ -531,6 +548,10 @@ class _Differ:
             self.estimate(old.get(fld), new.get(fld), default, fld, _path(*where, fld), add)
         if shape.scores:
             self.scores(old, new, where, add, parent)
+        if shape.kind == "scenario":
+            self.scenario(old, new, where, add)
+        if shape.kind == "correlation":
+            self.correlation(old, new, add)
         if shape.notes:
             a_notes, b_notes = old.get("notes") or {}, new.get("notes") or {}
             for key in dict.fromkeys([*a_notes, *b_notes]):
@@ -575,6 +596,45 @@ class _Differ:
             self.estimate(a, b, 0.0, f"scores.{cid}", _path(*where, "scores", cid), add, "number",
                           _upper_first(self._field_words("scores." + cid, decision)))
 
+    def scenario(self, old: Json, new: Json, where: tuple[str, ...], add: Callable[..., None]) -> None:
+        """Its probability, and each input it overrides: added, dropped (back to the base) or changed."""
+        a, b = old.get("probability"), new.get("probability")
+        if a != b:
+            words = "not given" if a is None else _value_text(float(a), "percent", "")
+            after = "not given" if b is None else _value_text(float(b), "percent", "")
+            add("probability", "changed", a, b, f"Probability: {words} → {after}", note=True)
+        olds = {_override_key(o): o["value"] for o in old.get("overrides") or []}
+        news = {_override_key(o): o["value"] for o in new.get("overrides") or []}
+        for key in dict.fromkeys([*olds, *news]):
+            va, vb = olds.get(key), news.get(key)
+            if va == vb:
+                continue
+            kind, oid, fld = key
+            ref = {"kind": kind, "id": oid, "field": fld}
+            what = input_words(ref, self.names_new if vb is not None else self.names_old)
+            how = _how(fld)
+            path = _path(*where, "overrides", kind, oid, fld)
+            if va is None:
+                text = f"Overrides {what}: {self._any_text(vb, how, self.new_currency)}"
+            elif vb is None:
+                text = f"No longer overrides {what} (was {self._any_text(va, how, self.old_currency)})"
+            else:
+                text = (f"Override of {what}: {self._any_text(va, how, self.old_currency)} → "
+                        f"{self._any_text(vb, how, self.new_currency)}")
+            add(f"overrides/{kind}/{oid}/{fld}", "changed", va, vb, text, path)
+
+    def _any_text(self, value: Any, how: str, currency: str) -> str:
+        return _estimate_text(estimate_from_json(value, 0.0), how, currency)
+
+    def correlation(self, old: Json, new: Json, add: Callable[..., None]) -> None:
+        for end in ("a", "b"):
+            if old[end] != new[end]:
+                add(end, "changed", old[end], new[end], f"Input {end.upper()}: "
+                    f"{input_words(old[end], self.names_old)} → {input_words(new[end], self.names_new)}")
+        if old.get("rho") != new.get("rho"):
+            add("rho", "changed", old.get("rho"), new.get("rho"),
+                f"Rank correlation: {number(float(old['rho']), 2)} → {number(float(new['rho']), 2)}")
+
     def _criterion_in_both(self, decision: str, cid: str) -> bool:
         return (decision, cid) in self.criteria_old and (decision, cid) in self.criteria_new
 
@@ -585,6 +645,10 @@ class _Differ:
             unit = f" ({c['unit']})" if c.get("unit") else ""
             return f"{kind} on {_q(c.get('name') or key.removeprefix('scores.'))}{unit}"
         return field_label(key)
+
+
+def _override_key(override: Json) -> tuple[str, str, str]:
+    return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
 
 
 def _link(fld: str, target: str | None, names: dict[tuple[str, str], str]) -> str:
@@ -620,12 +684,18 @@ def _criteria(data: Json) -> dict[tuple[str, str], Json]:
 
 def _names(data: Json) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
+    for o in data.get("opportunities") or []:
+        out["opportunity", o["id"]] = _text(o, "name") or o["id"]
     for d in data.get("decisions") or []:
         out["decision", d["id"]] = _text(d, "name") or d["id"]
+        for c in d.get("criteria") or []:
+            out["criterion", c["id"]] = _text(c, "name") or c["id"]
         for o in d.get("options") or []:
             out["option", o["id"]] = _text(o, "name") or o["id"]
     for u in data.get("unit_models") or []:
         out["unit_model", u["id"]] = _text(u, "name") or u["id"]
+        for r in u.get("routes") or []:
+            out["route", r["id"]] = _text(r, "model") or r["id"]
     return out
 
 

@@ -1,4 +1,4 @@
-"""Copying opportunities, decisions and unit models from another project into this one."""
+"""Copying opportunities, decisions, unit models and scenarios from another project into this one."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from typing import Any
 
 from app.formatting import percent
 from app.ids import all_ids
+from models.scenarios import BASE_NAME
 from models.schema import Project
 
 Json = dict[str, Any]
 
 #: The kinds of object the PM can copy, in the order they are shown, with their list in the JSON.
 KINDS: dict[str, str] = {"opportunity": "opportunities", "decision": "decisions",
-                         "unit_model": "unit_models"}
+                         "unit_model": "unit_models", "scenario": "scenarios"}
 #: How a kind reads in a sentence: singular and plural.
 WORDS: dict[str, tuple[str, str]] = {"opportunity": ("opportunity", "opportunities"),
                                      "decision": ("decision", "decisions"),
-                                     "unit_model": ("unit model", "unit models")}
+                                     "unit_model": ("unit model", "unit models"),
+                                     "scenario": ("scenario", "scenarios")}
 #: The link fields of an opportunity and the kind each points at.
 LINKS: dict[str, str] = {"decision_id": "decision", "unit_model_id": "unit_model"}
 #: Ids are at most this long (the interchange schema); a copy's id leaves room for "-NNN".
@@ -63,7 +65,7 @@ def _objects(data: Json, kind: str) -> list[Json]:
 
 
 def importable(other: Json) -> list[Item]:
-    """Every opportunity, decision and unit model of ``other``, in the order it holds them."""
+    """Every opportunity, decision, unit model and scenario of ``other``, in the order it holds them."""
     names = {(kind, obj["id"]): obj.get("name") or "" for kind in KINDS
              for obj in _objects(other, kind)}
     users: dict[tuple[str, str], list[Link]] = {}
@@ -77,7 +79,7 @@ def importable(other: Json) -> list[Item]:
                 links.append(Link(kind, target, names[kind, target]))
                 users.setdefault((kind, target), []).append(me)
         items.append(Item("opportunity", o["id"], me.name, tuple(links)))
-    for kind in ("decision", "unit_model"):
+    for kind in ("decision", "unit_model", "scenario"):
         for obj in _objects(other, kind):
             items.append(Item(kind, obj["id"], obj.get("name") or "",
                               used_by=tuple(users.get((kind, obj["id"]), ()))))
@@ -127,6 +129,9 @@ class _Ids:
 
     def __init__(self, taken: Iterable[str]) -> None:
         self.taken = set(taken)
+        self.here = set(self.taken)  # the objects this project held before the copy
+        #: id in the other project -> id of its copy (ids are unique across a project).
+        self.copies: dict[str, str] = {}
 
     def fresh(self, old: str) -> str:
         stem = old[:_ID_ROOM]
@@ -135,7 +140,16 @@ class _Ids:
             n += 1
         new = f"{stem}-{n}"
         self.taken.add(new)
+        self.copies[old] = new
         return new
+
+    def target(self, ref: Json) -> str | None:
+        """Where an override or a correlation's input points here: the copy of its object, or
+        the object itself when this project holds it too (a copy of the same plan), else None."""
+        if ref["kind"] == "project":
+            return ""
+        oid = ref.get("id") or ""
+        return self.copies.get(oid) or (oid if oid in self.here else None)
 
 
 def _key(name: str) -> str:
@@ -149,6 +163,7 @@ class _Names:
         self.source = source
         self.taken = {kind: {_key(o.get("name") or "") for o in _objects(data, kind)}
                       for kind in KINDS}
+        self.taken["scenario"].add(_key(BASE_NAME))  # the base plan's name among scenarios
 
     def unique(self, kind: str, name: str) -> str:
         taken = self.taken[kind]
@@ -258,7 +273,7 @@ def merge(current: Json, other: Json, picks: set[tuple[str, str]], *,
     renamed: list[str] = []
 
     for kind, key in KINDS.items():
-        if kind == "opportunity":
+        if kind in ("opportunity", "scenario"):
             continue  # after the objects they link, so their links can be rewritten
         for obj in _objects(other, kind):
             if (kind, obj["id"]) not in copying:
@@ -289,8 +304,57 @@ def merge(current: Json, other: Json, picks: set[tuple[str, str]], *,
         new["name"] = _renamed("opportunity", obj, names, renamed)
         data["opportunities"].append(new)
         result.copied["opportunity", obj["id"]] = new["id"]
+    _copy_scenarios(other, copying, data, ids, names, renamed, result)
+    _copy_correlations(other, data, ids, result)
     result.notes.extend(renamed)
     return result
+
+
+def _copy_scenarios(other: Json, copying: set[tuple[str, str]], data: Json, ids: _Ids, names: _Names,
+                    renamed: list[str], result: MergeResult) -> None:
+    """Each picked scenario with the overrides whose objects are copied or are here too."""
+    data["scenarios"] = list(data.get("scenarios") or [])
+    for obj in _objects(other, "scenario"):
+        if ("scenario", obj["id"]) not in copying:
+            continue
+        new = copy.deepcopy(obj)
+        new["id"] = ids.fresh(obj["id"])
+        new["name"] = _renamed("scenario", obj, names, renamed)
+        kept = []
+        for o in new.get("overrides") or []:
+            target = ids.target(o)
+            if target is not None:
+                kept.append({**o, "id": target})
+        kept.sort(key=lambda o: (o["kind"], o["id"], o["field"]))
+        left_out = len(new.get("overrides") or []) - len(kept)
+        new["overrides"] = kept
+        if left_out:
+            result.notes.append(
+                f"Scenario “{new['name']}” was copied without {left_out} of its overrides: "
+                f"{'it names an object' if left_out == 1 else 'they name objects'} this project "
+                "does not have.")
+        data["scenarios"].append(new)
+        result.copied["scenario", obj["id"]] = new["id"]
+
+
+def _copy_correlations(other: Json, data: Json, ids: _Ids, result: MergeResult) -> None:
+    """The other project's correlations between inputs of copied objects come along."""
+    data["correlations"] = list(data.get("correlations") or [])
+    pairs = {frozenset(((c["a"]["kind"], c["a"]["id"], c["a"]["field"]),
+                        (c["b"]["kind"], c["b"]["id"], c["b"]["field"]))) for c in data["correlations"]}
+    for c in other.get("correlations") or []:
+        a, b = ids.target(c["a"]), ids.target(c["b"])
+        copied = c["a"]["id"] in ids.copies or c["b"]["id"] in ids.copies
+        if a is None or b is None or not copied:
+            continue
+        new = copy.deepcopy(c)
+        new["id"] = ids.fresh(c["id"])
+        new["a"]["id"], new["b"]["id"] = a, b
+        pair = frozenset(((new["a"]["kind"], a, new["a"]["field"]), (new["b"]["kind"], b, new["b"]["field"])))
+        if pair in pairs:
+            continue
+        pairs.add(pair)
+        data["correlations"].append(new)
 
 
 def _renamed(kind: str, obj: Json, names: _Names, notes: list[str]) -> str:

@@ -53,7 +53,7 @@ def assert_same_results(before: Json, after: Json, copied: dict[tuple[str, str],
     ids: dict[str, str] = {}
     for (kind, old), new in copied.items():
         key = {"opportunity": "opportunities", "decision": "decisions",
-               "unit_model": "unit_models"}[kind]
+               "unit_model": "unit_models", "scenario": "scenarios"}[kind]
         ids.update(id_map(find(before, key, old), find(after, key, new)))
     checked = 0
     for (kind, old), new in copied.items():
@@ -93,8 +93,10 @@ def test_the_sample_copied_into_itself_gets_new_ids_and_links_to_the_copies(samp
 
     assert len(data["opportunities"]) == 2 * len(sample["opportunities"])
     assert len(data["decisions"]) == 4 and len(data["unit_models"]) == 6
+    assert len(data["scenarios"]) == 4 and len(data["correlations"]) == 4
     ids = list(all_ids(data))
-    copyable = [sample[key] for key in ("opportunities", "decisions", "unit_models")]
+    copyable = [sample[key] for key in ("opportunities", "decisions", "unit_models", "scenarios",
+                                        "correlations")]
     assert len(ids) == len(set(ids)) == len(list(all_ids(sample))) + len(list(all_ids(copyable)))
     for o in sample["opportunities"]:
         new = find(data, "opportunities", result.copied["opportunity", o["id"]])
@@ -211,7 +213,7 @@ def test_nothing_picked_changes_nothing(sample: Json, empty: Json) -> None:
 
 def test_importable_lists_each_object_with_its_links(sample: Json) -> None:
     items = {(i.kind, i.id): i for i in importable(sample)}
-    assert len(items) == 8 + 2 + 3
+    assert len(items) == 8 + 2 + 3 + 2  # opportunities, decisions, unit models, scenarios
     copilot = items["opportunity", "opp-support-copilot"]
     assert [(link.kind, link.name) for link in copilot.links] == [
         ("decision", "How do we get the support copilot?"),
@@ -243,3 +245,49 @@ def test_a_saved_project_or_a_json_export_as_the_source(
         "Contract review", "Internal knowledge search"]
     assert len(result.notes) == 2  # the decision and the unit model they use came along
     assert_same_results(other, result.data, result.copied)
+
+
+def test_a_scenario_copied_with_its_objects_keeps_its_overrides_on_the_copies(
+        empty: Json, sample: Json) -> None:
+    downside = next(s for s in sample["scenarios"] if s["name"] == "Downside")
+    result = merge(empty, sample, everything(sample))
+    interchange.validate(result.data)
+    copy_ = find(result.data, "scenarios", result.copied["scenario", downside["id"]])
+    assert copy_["name"] == "Downside"
+    # Every override followed its object to the copy: the same inputs, the same values.
+    ids = {old: new for (_, old), new in result.copied.items()}
+    routes = {r["id"]: r for u in sample["unit_models"] for r in u["routes"]}
+    copied_routes = {r["model"]: r["id"] for u in result.data["unit_models"] for r in u["routes"]}
+    expected = sorted(({**o, "id": ids.get(o["id"]) or copied_routes[routes[o["id"]]["model"]]}
+                       for o in downside["overrides"]), key=lambda o: (o["kind"], o["id"], o["field"]))
+    assert copy_["overrides"] == expected
+    # The correlations between copied adoptions came along, pointing at the copies.
+    assert len(result.data["correlations"]) == len(sample["correlations"])
+    assert {c["a"]["id"] for c in result.data["correlations"]} <= set(ids.values())
+
+
+def test_a_scenario_alone_keeps_the_overrides_this_project_can_hold(sample: Json) -> None:
+    """A colleague's copy of the same plan: a new scenario there comes here by itself."""
+    theirs = copy.deepcopy(sample)
+    theirs["opportunities"] = theirs["opportunities"][:1]  # their copy lost the others
+    theirs["scenarios"] = [dict(theirs["scenarios"][0], id="scn-theirs", name="Vendor price rise")]
+    theirs["scenarios"][0]["overrides"] += [{"kind": "opportunity", "id": "opp-gone", "field": "build_cost",
+                                             "value": 1}]
+    theirs["correlations"] = []
+    result = merge(sample, theirs, {("scenario", "scn-theirs")})
+    interchange.validate(result.data)
+    added = find(result.data, "scenarios", result.copied["scenario", "scn-theirs"])
+    assert added["name"] == "Vendor price rise"
+    assert added["overrides"] == [o for o in theirs["scenarios"][0]["overrides"] if o["id"] != "opp-gone"]
+    assert any("without 1 of its overrides" in note for note in result.notes)
+    assert len(result.data["opportunities"]) == len(sample["opportunities"])  # nothing else copied
+
+
+def test_a_scenario_named_like_one_here_or_the_base_is_renamed(sample: Json) -> None:
+    theirs = copy.deepcopy(sample)
+    theirs["scenarios"][1]["name"] = "base"
+    result = merge(sample, theirs, {("scenario", s["id"]) for s in theirs["scenarios"]})
+    names = [s["name"] for s in result.data["scenarios"]]
+    assert len(names) == len({n.casefold() for n in names}) == 4
+    assert "base" not in names
+    interchange.validate(result.data)

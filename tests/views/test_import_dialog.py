@@ -65,7 +65,7 @@ def test_the_other_projects_objects_are_grouped_by_kind_with_their_links(
     dialog = open_dialog(qtbot, sample)
     tree = dialog.tree
     assert [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())] == [
-        "Opportunities (8)", "Decisions (2)", "Unit models (3)"]
+        "Opportunities (8)", "Decisions (2)", "Unit models (3)", "Scenarios (2)"]
     copilot = dialog.rows["opportunity", "opp-support-copilot"]
     assert copilot.text(0) == "Support copilot (agent assist)"
     assert copilot.text(1) == ("decision “How do we get the support copilot?”; "
@@ -94,8 +94,9 @@ def test_import_waits_for_a_pick_and_the_summary_counts_what_comes_along(
     assert dialog.rows["decision", "dec-contract"].text(1) == "used by “Contract review”"
 
     qtbot.mouseClick(dialog.select_all, Qt.MouseButton.LeftButton)
-    assert len(dialog.picks()) == 13
-    assert dialog.summary.text() == "8 opportunities, 2 decisions, 3 unit models will be copied."
+    assert len(dialog.picks()) == 15
+    assert dialog.summary.text() == ("8 opportunities, 2 decisions, 3 unit models, 2 scenarios "
+                                     "will be copied.")
     assert dialog.groups["decision"].checkState(0) == Qt.CheckState.Checked
     qtbot.mouseClick(dialog.select_none, Qt.MouseButton.LeftButton)
     assert dialog.picks() == set()
