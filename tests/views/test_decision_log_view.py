@@ -179,7 +179,8 @@ def test_add_and_remove_entries_are_undoable(qtbot: QtBot, workspace: DecisionLo
 
 
 def test_an_empty_log_renders_and_takes_a_first_entry(qtbot: QtBot, sample: dict[str, Any]) -> None:
-    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log"):
+    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log", "scenarios",
+                "correlations"):
         sample[key] = []
     document = ProjectDocument.from_data(sample)
     controller = ProjectController(ProjectState(document))

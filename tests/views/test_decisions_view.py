@@ -408,7 +408,8 @@ def test_item_models_pass_the_model_tester(qtmodeltester: Any, workspace: Decisi
 def test_empty_project_renders_and_can_add_a_decision(qtbot: Any, make_controller: Any,
                                                       sample_json: dict[str, Any]) -> None:
     data = copy.deepcopy(sample_json)
-    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log"):
+    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log", "scenarios",
+                "correlations"):
         data[key] = []
     controller = make_controller(data)
     workspace = _show(qtbot, controller)

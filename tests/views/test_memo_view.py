@@ -213,7 +213,8 @@ def test_invalid_plan_shows_the_problem_and_keeps_the_memo_editable(
 
 
 def test_an_empty_project_renders_and_takes_a_first_section(qtbot: QtBot, sample: dict[str, Any]) -> None:
-    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log"):
+    for key in ("opportunities", "decisions", "unit_models", "memo", "decision_log", "scenarios",
+                "correlations"):
         sample[key] = []
     document = ProjectDocument.from_data(sample)
     controller = ProjectController(ProjectState(document))
