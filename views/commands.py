@@ -48,7 +48,9 @@ class SetValueCommand(StateCommand):
 
     def __init__(self, controller: ProjectController, kind: str, object_id: str, field: str,
                  old: Any, new: Any, label: str) -> None:
-        super().__init__(controller, f"Change {label}")
+        # A scenario's override reads as "Downside: adoption target" (its label names it).
+        override = kind == "scenario" and field.startswith("overrides.")
+        super().__init__(controller, label if override else f"Change {label}")
         self.target = (kind, object_id, field)
         self.old = old
         self.new = new

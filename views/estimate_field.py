@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.formatting import SYMBOLS
 from app.interchange import estimate_json
+from app.project_state import ScenarioValue
 from models.estimate import DISTRIBUTIONS, Estimate, estimate_from_json
 from views.text_undo import commit_on_leave
 
@@ -138,6 +139,8 @@ def describe_estimate(est: Estimate, kind: str, locale: QLocale | None = None) -
 
 #: A field whose entry was refused: it keeps the text for correction, outlined in red.
 REFUSED_STYLE = "QLineEdit { border: 1px solid #b00020; border-radius: 2px; background: #fdf0f2; }"
+#: A field that shows the active scenario's own value, not the base's (the scenario strip's hue).
+OVERRIDDEN_STYLE = "QLineEdit { border: 1px solid #7b5cc4; border-radius: 2px; background: #f1ecfb; }"
 
 
 def preview_text(est: Estimate, kind: str, locale: QLocale | None = None) -> str:
@@ -173,6 +176,15 @@ class EstimateField(QWidget):
         self.more = QToolButton()
         self.more.setText("…")
         self.more.setToolTip("Edit as an estimate: base, low, high and distribution")
+        #: The input the shown value overrides in the active scenario, or None (the base's value).
+        self.overrides: tuple[str, str, str] | None = None
+        self.override_tip = ""
+        self.reset = QToolButton()
+        self.reset.setObjectName("resetOverride")
+        self.reset.setText("↺")
+        self.reset.setStyleSheet("color: #5b3fa8;")
+        self.reset.hide()
+        self.reset.clicked.connect(self.reset_to_base)
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setStyleSheet("color: #b00020;")
@@ -187,6 +199,7 @@ class EstimateField(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.line, 1)
+        row.addWidget(self.reset)
         row.addWidget(self.more)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -218,13 +231,55 @@ class EstimateField(QWidget):
         """Show a stored JSON value, unless the user is typing here or a refused entry of this
         same value waits for correction."""
         est = estimate_from_json(value)
+        self._mark(value.target if isinstance(value, ScenarioValue) else None)
         self._refreshed = True
         keep = self.line.isModified() and (
             self.line.hasFocus() or (self.error.isVisible() and est == self._estimate))
         self._estimate = est
-        self.line.setToolTip(describe_estimate(est, self.kind))
+        self.line.setToolTip(" ".join(filter(None, (self.override_tip, describe_estimate(est, self.kind)))))
         if not keep:
             self._show_stored()
+
+    def _mark(self, target: tuple[str, str, str] | None) -> None:
+        """Mark a value that comes from the active scenario, with a button back to the base."""
+        self.overrides = target
+        self.reset.setVisible(target is not None)
+        if target is not None:
+            controller = self._controller()
+            name, base = "The scenario shown", None
+            if controller is not None:
+                name = controller.state.active_name()
+                base = controller.state.base_value(*target)
+            base_text = "not set" if base is None else format_estimate(
+                estimate_from_json(base), self.kind, currency=self.currency)
+            self.override_tip = f"{name} overrides this; the base is {base_text}."
+            self.reset.setToolTip(f"{self.override_tip} Click to follow the base again.")
+        else:
+            self.override_tip = ""
+        self._restyle()
+
+    def _controller(self) -> Any:
+        """The project's controller, from the page or dialog this field is in."""
+        widget = self.parentWidget()
+        while widget is not None:
+            controller = getattr(widget, "controller", None)
+            if controller is not None and hasattr(controller, "reset_override"):
+                return controller
+            widget = widget.parentWidget()
+        return None
+
+    def reset_to_base(self) -> bool:
+        """The scenario follows the base again for this input (one undo step)."""
+        controller = self._controller()
+        if self.overrides is None or controller is None:
+            return False
+        return bool(controller.reset_override(*self.overrides))
+
+    def _restyle(self) -> None:
+        if self.error.isVisible() and self.error.text():
+            self.line.setStyleSheet(REFUSED_STYLE)
+        else:
+            self.line.setStyleSheet(OVERRIDDEN_STYLE if self.overrides is not None else "")
 
     def _show_stored(self) -> None:
         self.line.setText(format_estimate(self._estimate, self.kind, currency=self.currency))
@@ -239,7 +294,8 @@ class EstimateField(QWidget):
         """A refusal beside the field (empty: none); the field is outlined while one shows."""
         self.error.setText(message)
         self.error.setVisible(bool(message))
-        self.line.setStyleSheet(REFUSED_STYLE if message else "")
+        self.line.setStyleSheet(REFUSED_STYLE if message else
+                                OVERRIDDEN_STYLE if self.overrides is not None else "")
         if message or not self.line.isModified():
             self.preview.hide()
         self._fit()

@@ -33,6 +33,7 @@ from views.controller import ProjectController
 from views.message_bar import MessageBar
 from views.opening import notices, open_document
 from views.read_only import make_read_only
+from views.scenario_bar import SWITCH_SHORTCUT, ScenarioActions, ScenarioBar, ScenarioStrip
 from views.text_undo import TextUndoRouter, commit_pending
 from views.workspace import Workspace
 
@@ -44,6 +45,7 @@ WORKSPACES = (
     ("views.unit_economics_view", "UnitEconomicsWorkspace", "Unit economics"),
     ("views.memo_view", "MemoWorkspace", "Memo"),
     ("views.decision_log_view", "DecisionLogWorkspace", "Decision log"),
+    ("views.scenarios_view", "ScenariosWorkspace", "Scenarios"),
 )
 MAX_RECENT = 8
 OPENABLE = (".aiplan", ".json")
@@ -78,6 +80,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.messages)
+        self.scenario_strip = ScenarioStrip()
+        column.addWidget(self.scenario_strip)
         column.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.recalc_label = QLabel()
@@ -152,6 +156,13 @@ class MainWindow(QMainWindow):
                 title, lambda _=False, r=row: self.sidebar.setCurrentRow(r), f"Ctrl+{row + 1}"))
         self.view_menu.addSeparator()
         self.view_menu.addAction(self._action("Undo &History", self.show_undo_history, "Ctrl+H"))
+        self.scenario_bar = ScenarioBar()
+        self.scenario_actions = ScenarioActions(self)
+        self.switch_scenario_action = self._action(
+            "&Switch Scenario…", self.scenario_bar.focus_switcher, SWITCH_SHORTCUT,
+            "Show the plan under another scenario (or the base)")
+        self.scenario_menu = self.menuBar().addMenu("Sce&narios")
+        self.scenario_actions.fill(self.scenario_menu, self.switch_scenario_action)
         from views.exports import EXPORTS, ExportRunner
 
         self.exporter = ExportRunner(self)
@@ -176,6 +187,8 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.new_action, self.open_action, self.save_action):
             self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.toolbar.addWidget(self.scenario_bar)
         self.toolbar.addSeparator()
         self.undo_action: QAction | None = None
         self.redo_action: QAction | None = None
@@ -213,6 +226,10 @@ class MainWindow(QMainWindow):
         self.controller.results_changed.connect(self._update_status)
         self.controller.mc_changed.connect(self._update_status)
         self.controller.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.controller.scenario_switched.connect(self._update_title)
+        self.controller.data_changed.connect(lambda _changes: self._update_title())
+        for part in (self.scenario_bar, self.scenario_strip, self.scenario_actions):
+            part.set_controller(self.controller)
         self._connect_undo(self.controller)
         while self.stack.count():
             widget = self.stack.widget(0)
@@ -285,7 +302,9 @@ class MainWindow(QMainWindow):
             return
         name = one_line(self.controller.state.data["project"].get("name") or "Untitled plan", 80)
         mode = " (read-only)" if self.document.read_only else ""
-        self.setWindowTitle(f"{name} — {self.document.display_name}{mode}[*] — AI Product Planner")
+        state = self.controller.state
+        scenario = f" — {one_line(state.active_name(), 40)}" if state.active_scenario is not None else ""
+        self.setWindowTitle(f"{name}{scenario} — {self.document.display_name}{mode}[*] — AI Product Planner")
         self.setWindowModified(self.controller.modified)
 
     def _update_status(self) -> None:
