@@ -402,9 +402,10 @@ class ProjectController(QObject):
             self.comparison_error = (str(sentences[0]) if sentences else str(results)) or "failed"
             self.comparison_progress = f"Monte Carlo for the scenarios failed: {self.comparison_error}"
         else:
-            self.comparison = results  # type: ignore[assignment]
-            n = next(iter(self.comparison.values())).samples if self.comparison else 0
-            self.comparison_progress = (f"Monte Carlo: {len(self.comparison)} plans × {n:,} samples in "
+            plans: dict[str, PlanResults] = results  # type: ignore[assignment]
+            self.comparison = plans
+            n = next(iter(plans.values())).samples if plans else 0
+            self.comparison_progress = (f"Monte Carlo: {len(plans)} plans × {n:,} samples in "
                                         f"{self.comparison_ms:,.0f} ms")
         self.comparison_changed.emit()
 

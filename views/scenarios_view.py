@@ -197,10 +197,11 @@ class ScenariosWorkspace(Workspace):
                           str(len(s.get("overrides") or [])))
             active = self.controller.state.active_scenario
             for row in range(self.table.rowCount()):
-                shown = self.table.item(row, self.NAME).data(Qt.ItemDataRole.UserRole) == active
-                font = self.table.item(row, self.NAME).font()
-                font.setBold(shown)
-                self.table.item(row, self.NAME).setFont(font)
+                item = self.table.item(row, self.NAME)
+                if item is not None:  # the one shown in bold
+                    font = item.font()
+                    font.setBold(item.data(Qt.ItemDataRole.UserRole) == active)
+                    item.setFont(font)
             select = ids.index(self.selected_id) + 1 if self.selected_id in ids else 0
             self.table.selectRow(select)
         finally:
@@ -310,7 +311,7 @@ class ScenariosWorkspace(Workspace):
             opportunities = {o.id: o.name for o in r.opportunities}
             funded = (", ".join(one_line(opportunities[i], 40) for i in p.selected) or "none") \
                 if p.budget is not None else "every opportunity with a positive eNPV (no budget)"
-            m = mc.get(name).portfolio if mc is not None and name in mc else None
+            m = mc[name].portfolio if mc is not None and name in mc else None
             selected, whole = (m.selected_mc, m.mc) if m is not None else (None, None)
             texts = [
                 money(p.total_enpv, self.currency),
@@ -424,7 +425,9 @@ class ScenariosWorkspace(Workspace):
             self._fill_table()
             self._fill_overrides()
             row = [s["id"] for s in self._scenarios()].index(scenario_id) + 1
-            self.table.editItem(self.table.item(row, self.NAME))
+            item = self.table.item(row, self.NAME)
+            if item is not None:  # the name, ready to type over
+                self.table.editItem(item)
 
     def duplicate(self) -> None:
         if self.selected_id is None:
