@@ -136,7 +136,6 @@ class ScenariosWorkspace(Workspace):
         self.comparison.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.comparison.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.comparison.setWordWrap(True)
-        self.comparison.setMinimumHeight(230)
         layout.addWidget(self.comparison)
         self.weighted = QLabel()
         self.weighted.setObjectName("weightedTotal")
@@ -331,6 +330,9 @@ class ScenariosWorkspace(Workspace):
                     item.setToolTip(text)
                 self.comparison.setItem(row, column, item)
         self.comparison.resizeRowsToContents()
+        # Exactly as tall as its rows: the page scrolls, not the table.
+        rows = sum(self.comparison.rowHeight(r) for r in range(self.comparison.rowCount()))
+        self.comparison.setFixedHeight(self.comparison.horizontalHeader().sizeHint().height() + rows + 4)
         total = weighted_enpv(results, shares) if results else None
         if total is not None:
             self.weighted.setText(f"Probability-weighted total eNPV: {money(total, self.currency)} "
