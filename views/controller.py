@@ -115,6 +115,7 @@ class ProjectController(QObject):
         self._comparison_progress.connect(self._comparison_step, Qt.ConnectionType.QueuedConnection)
         self._shared_noted = False
         self._comparing = 0
+        self._closed = False
         self._scenario_results: tuple[int, object] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -371,7 +372,7 @@ class ProjectController(QObject):
     def compare_scenarios(self) -> None:
         """Start every scenario's Monte Carlo on the worker thread, unless it already ran (or
         runs) for the plan as it is; ``comparison_changed`` tells how far it got."""
-        if self._comparison_generation == self._generation:
+        if self._comparison_generation == self._generation or self._closed:
             return
         generation = self._comparison_generation = self._generation
         self.comparison = None
@@ -433,6 +434,7 @@ class ProjectController(QObject):
     def shutdown(self) -> None:
         """Stop taking work and wait for a running Monte Carlo (before the document closes)."""
         self._timer.stop()
+        self._closed = True  # a page's timer may still ask for the scenarios' run
         self._worker.shutdown(wait=True)
 
     def tornado(self, opportunity_id: str) -> tuple[TornadoBar, ...]:
