@@ -168,10 +168,12 @@ class ProjectController(QObject):
         """An edit of an input while a scenario is shown: the scenario's override of it."""
         if plain(self.state.value(*target)) == value:
             return True
-        if value is None:  # a scenario replaces a value; it cannot take one away
+        if value is None:  # a scenario replaces a value; it cannot take one away (a cleared budget)
             noun = in_sentence(field_label(target[2]))
-            raise InvalidValueError(f"a scenario can change the {noun} but not remove it; switch to "
-                                    f"{BASE_NAME} to remove it")
+            self.status.emit(f"A scenario can change the {noun} but not remove it: nothing was changed. "
+                             f"Show {BASE_NAME} to remove it.")
+            self.data_changed.emit((Change(*target),))  # the field shows the stored value again
+            return False
         name = self.state.active_name()
         return self.set_value("scenario", scenario_id, override_field(*target), value,
                               f"{one_line(name, 40)}: {label or in_sentence(field_label(target[2]))}")

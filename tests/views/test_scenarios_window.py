@@ -222,6 +222,13 @@ def test_each_scenario_action_is_one_undo_step_and_deleting_the_one_shown_shows_
     assert c.state.data["project"]["discount_rate"] == 0.1
     assert c.state.override_value("project", "", "discount_rate") == 0.14
     assert c.results.plan.settings.discount_rate == 0.14
+    # A budget cleared while a scenario is shown: nothing changes, and the status bar says why.
+    said: list[str] = []
+    c.status.connect(said.append)
+    assert c.set_value("project", "", "budget", None, "budget") is False
+    assert c.state.data["project"]["budget"] == 900000 and c.results.portfolio.budget == 900000
+    assert said == ["A scenario can change the budget but not remove it: nothing was changed. "
+                    "Show Base to remove it."]
     window.scenario_actions.delete_action.trigger()
     assert c.state.active_scenario is None and "Vendor" not in window.windowTitle()
     assert window.scenario_bar.combo.currentText() == "Base"
