@@ -99,10 +99,10 @@ CHART_DELAY_MS = 150
 
 
 def _decision(controller: ProjectController, decision_id: str | None) -> dict[str, Any] | None:
-    for d in controller.state.data["decisions"]:
-        if d["id"] == decision_id:
-            return d
-    return None
+    """The decision as the window shows it: the active scenario's values where it overrides."""
+    if decision_id is None or not any(d["id"] == decision_id for d in controller.state.data["decisions"]):
+        return None
+    return controller.state.object("decision", decision_id)
 
 
 def _result(controller: ProjectController, decision_id: str | None) -> DecisionResult | None:

@@ -124,7 +124,7 @@ class PlanSettingsDialog(QDialog):
         self.read_only = controller.read_only
         self.setWindowTitle("Plan Settings")
         locale = QLocale()
-        project = controller.state.data["project"]
+        project = controller.state.object("project", "")
         self.editors: dict[str, QLineEdit | QPlainTextEdit | QComboBox] = {}
         self.errors: dict[str, QLabel] = {}
         self.initial: dict[str, str] = {}
@@ -227,7 +227,7 @@ class PlanSettingsDialog(QDialog):
 
     def changes(self) -> dict[str, Any]:
         """field -> new value, for each setting whose text the user changed to another value."""
-        project = self.controller.state.data["project"]
+        project = self.controller.state.object("project", "")
         out = {}
         for field in self.editors:
             text = self.text(field)
@@ -256,7 +256,7 @@ class PlanSettingsDialog(QDialog):
             return
         changes = self.changes()
         if changes:
-            project = self.controller.state.data["project"]
+            project = self.controller.state.object("project", "")
             label = ("Change plan settings" if len(changes) > 1
                      else f"Change plan {_noun(next(iter(changes)))}")
             # One step, one commit, one recalculation: all the settings or none of them.
