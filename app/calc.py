@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.errors import InvalidProjectDataError, ProjectFileError
 from app.formatting import money, money_range, month, number, percent
 from app.terminal import one_line
-from models.engine import PlanResults, calculate, results_json
+from models.engine import PlanResults, calculate, results_json, summary_json
 from models.plan import Plan, plan_from_json
+from models.validation import input_names
+
+
+class UnknownScenarioError(ProjectFileError):
+    """``calc --scenario NAME`` with a name the plan has no scenario for."""
+
+    def sentence(self) -> str:
+        return self.detail
 
 
 def plan_of(data: dict[str, Any]) -> Plan:
@@ -19,7 +28,75 @@ def results_for(data: dict[str, Any], *, monte_carlo: bool = True) -> PlanResult
     return calculate(plan_of(data), monte_carlo=monte_carlo)
 
 
-def as_json(results: PlanResults) -> dict[str, Any]:
+def scenario_results(data: dict[str, Any], base: PlanResults | None = None, *,
+                     monte_carlo: bool = True) -> dict[str, PlanResults]:
+    """The base's results and each scenario's, by name, base first (docs/formulas.md 3.7)."""
+    from models.scenarios import ScenarioInvalid, calculate_scenarios, scenario_from_json
+
+    try:
+        return calculate_scenarios(data, [scenario_from_json(s) for s in data.get("scenarios") or []],
+                                   monte_carlo=monte_carlo, with_tornado=False, base=base)
+    except ScenarioInvalid as exc:
+        raise InvalidProjectDataError(None, exc.problems) from None
+
+
+def pick_scenario(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The plan as one scenario shows it (``Base``: as it is); names compared as a PM types them."""
+    from models.scenarios import BASE_NAME, ScenarioInvalid, apply_scenario, scenario_from_json
+
+    wanted = name.strip().casefold()
+    if wanted == BASE_NAME.casefold():
+        return data
+    for s in data.get("scenarios") or []:
+        if (s.get("name") or "").strip().casefold() == wanted:
+            try:
+                return apply_scenario(data, scenario_from_json(s))
+            except ScenarioInvalid as exc:
+                raise InvalidProjectDataError(None, exc.problems) from None
+    names = [BASE_NAME] + [s.get("name") or s["id"] for s in data.get("scenarios") or []]
+    raise UnknownScenarioError(None, f"There is no scenario “{name}”; the plan's scenarios are "
+                                     f"{', '.join(f'“{n}”' for n in names)}.")
+
+
+def scenarios_json(data: dict[str, Any], base: PlanResults) -> tuple[list[dict[str, Any]], float | None]:
+    """``calc --json``'s ``scenarios`` (base first) and the probability-weighted total eNPV."""
+    from models.scenarios import BASE_NAME, probabilities, scenario_from_json, weighted_enpv
+
+    scenarios = [scenario_from_json(s) for s in data.get("scenarios") or []]
+    if not scenarios:
+        return [], None
+    by_name = scenario_results(data, base, monte_carlo=base.samples > 0)
+    chances = probabilities(scenarios)
+    ids = {BASE_NAME: None, **{s.name: s.id for s in scenarios}}
+    out = []
+    for name, r in by_name.items():
+        p = r.portfolio
+        out.append({
+            "name": name, "id": ids[name], "probability": None if chances is None else chances[name],
+            "portfolio": {"total_enpv": p.total_enpv, "selected": list(p.selected),
+                          "selected_enpv": p.selected_enpv, "selected_build_cost": p.selected_build_cost,
+                          "mc": _summary(p.mc), "selected_mc": _summary(p.selected_mc)},
+            "opportunities": [{"id": o.id, "npv": o.npv, "enpv": o.enpv, "mc": _summary(o.mc)}
+                              for o in r.opportunities],
+        })
+    return out, weighted_enpv(by_name, chances)
+
+
+def _summary(summary: Any) -> dict[str, Any] | None:
+    return summary_json(summary, "npv")
+
+
+def as_json(results: PlanResults, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every result as one JSON object; with the project's ``data``, its scenarios too."""
+    data_out = _as_json(results)
+    if data is not None:
+        data_out["scenarios"], weighted = scenarios_json(data, results)
+        if weighted is not None:
+            data_out["weighted_enpv"] = weighted
+    return data_out
+
+
+def _as_json(results: PlanResults) -> dict[str, Any]:
     data = results_json(results)
     # Beside ``winner`` (the first entered of a tie, the option used until one is chosen): every
     # option tied for the top score, and every option that overtakes at each flip.
@@ -41,6 +118,39 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
                          for c, w, a in zip(cells, widths, align, strict=True)).rstrip()
 
     return [line(headers), line(["─" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def learn_words(key: tuple[str, str, str], names: dict[tuple[str, str], str]) -> str:
+    """An input worth learning, in words: "adoption target", "whether the launch succeeds"."""
+    from app.labels import field_label
+
+    if key[2] == "launch_success":
+        return "whether the launch succeeds"
+    label = field_label(key[2])
+    label = label[:1].lower() + label[1:]
+    return label if key[0] == "opportunity" else f"{label} of {names.get((key[0], key[1]), key[1])}"
+
+
+def scenarios_text(data: dict[str, Any], base: PlanResults) -> list[str]:
+    """The scenarios side by side: total eNPV, funded set, NPV P10 - P90 (empty without any)."""
+    rows_json, weighted = scenarios_json(data, base)
+    if not rows_json:
+        return []
+    c = base.plan.settings.currency
+    names = {r.id: r.name for r in base.opportunities}
+    rows = []
+    for entry in rows_json:
+        p = entry["portfolio"]
+        mc = p["mc"]
+        rows.append([entry["name"], "—" if entry["probability"] is None else percent(entry["probability"]),
+                     money(p["total_enpv"], c, short=True),
+                     money_range(mc["npv_p10"], mc["npv_p90"], c) if mc else "—",
+                     ", ".join(names.get(i, i) for i in p["selected"]) or "—"])
+    out = ["", "Scenarios"]
+    out += _table(["scenario", "probability", "eNPV", "NPV P10 – P90", "funded"], rows, "lrrrl")
+    if weighted is not None:
+        out.append(f"Probability-weighted total eNPV: {money(weighted, c)}")
+    return out
 
 
 def as_text(results: PlanResults, source: Path | None = None) -> str:
@@ -98,6 +208,13 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
         rows.append(["break-even volume", "—" if k["break_even_tasks_month"] is None
                      else f"{number(k['break_even_tasks_month'])} tasks/month"])
         out += _table(["", ""], rows, "lr")[2:]
+    learn = [(r, r.evppi[0]) for r in sorted(results.opportunities, key=lambda r: rank[r.id])
+             if r.evppi and r.evppi[0].evppi > max(r.evppi_floor, 0.0)]
+    if learn:
+        objects = input_names(results.plan)
+        out += ["", "What to learn next (the most worth paying to know before committing)"]
+        out += [f"  {r.name}: {learn_words(w.key, objects)}, worth up to {money(w.evppi, c, short=True)}"
+                f" (knowing everything: {money(r.evpi, c, short=True)})" for r, w in learn]
     # Every line names things from the file (plan, decisions, options, unit models): each is
     # printed as one line with its control characters escaped, so none can reach a terminal.
     return "\n".join(one_line(line) for line in out) + "\n"

@@ -76,13 +76,20 @@ def load_project(path: Path) -> dict[str, Any]:
 
 def calc(args: argparse.Namespace) -> int:
     from app import calc as calculation
+    from app.terminal import one_line
 
-    results = calculation.results_for(load_project(args.file))
+    data = load_project(args.file)
+    whole = args.scenario is None  # one scenario's object, or the plan's with every scenario
+    shown = data if whole else calculation.pick_scenario(data, args.scenario)
+    results = calculation.results_for(shown)
     if args.json:
-        print(json_safe(json.dumps(calculation.as_json(results), ensure_ascii=False,
-                                   allow_nan=False, indent=1)))
+        print(json_safe(json.dumps(calculation.as_json(results, data if whole else None),
+                                   ensure_ascii=False, allow_nan=False, indent=1)))
     else:
-        print(calculation.as_text(results, args.file), end="")
+        text = calculation.as_text(results, args.file)
+        if whole:
+            text += "".join(f"{one_line(line)}\n" for line in calculation.scenarios_text(data, results))
+        print(text, end="")
     return 0
 
 

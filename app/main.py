@@ -45,6 +45,8 @@ def _build_parser() -> argparse.ArgumentParser:
     calc = commands.add_parser("calc", help="every result of the model, as a table or JSON")
     calc.add_argument("file", type=Path, metavar="FILE")
     calc.add_argument("--json", action="store_true", help="print one JSON object")
+    calc.add_argument("--scenario", metavar="NAME",
+                      help="the results of one scenario (its name; Base is the plan as it is)")
 
     diff = commands.add_parser(
         "diff", help="what changed from plan A to plan B (exit 0 whether or not they differ)",

@@ -30,6 +30,7 @@ class Correlation:
     a: Key
     b: Key
     rho: float
+    id: str = ""  # the correlation's id in the project, for messages that point at it
 
 
 class Moved(NamedTuple):
@@ -173,6 +174,28 @@ def _groups(correlations: Sequence[Correlation]) -> list[list[Key]]:
     for key in parent:
         groups.setdefault(root(key), []).append(key)
     return sorted(sorted(group) for group in groups.values())
+
+
+class Repair(NamedTuple):
+    """One rank correlation the repair of a matrix that cannot hold moved: between ``a`` and
+    ``b``, from what the PM typed (0 where they typed none) to what the simulation uses."""
+
+    a: Key
+    b: Key
+    old: float
+    new: float
+
+
+def repairs(correlations: Sequence[Correlation]) -> list[Repair]:
+    """What the nearest valid matrix changes, group by group of linked inputs (empty when the
+    correlations can all hold together)."""
+    out: list[Repair] = []
+    for keys in _groups(correlations):
+        members = set(keys)
+        matrix = correlation_matrix(keys, [c for c in correlations if c.a in members])
+        _, moved = nearest_correlation(matrix)
+        out += [Repair(keys[m.i], keys[m.j], m.old, m.new) for m in moved]
+    return out
 
 
 def iman_conover(samples: Mapping[Key, Array], correlations: Sequence[Correlation],

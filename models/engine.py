@@ -13,15 +13,20 @@ import functools
 import hashlib
 import math
 import os
+import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from models import finance, portfolio, sizing
+from models import finance, information, portfolio, sizing
+from models.correlation import Repair, iman_conover, repairs
 from models.decision import DecisionResult, chosen_option, evaluate_decision
 from models.estimate import Estimate
 from models.finance import Array
@@ -121,7 +126,53 @@ def stream(seed: int, key: Key) -> np.random.Generator:
 
 
 def _draw(seed: int, n: int, key: Key, est: Estimate) -> Array:
-    return _draw_from(stream(seed, key), n, key, est)
+    shared = _Shared.draws
+    if shared is None:
+        return _draw_from(stream(seed, key), n, key, est)
+    # An input's draws depend only on these four: a scenario that leaves it alone reuses them.
+    # Drawn outside the lock, so the pool's threads still draw side by side.
+    identity = (seed, n, key, est)
+    with _Shared.lock:
+        if identity in shared.items:
+            return shared.get(identity, None)
+    values = _read_only(_draw_from(stream(seed, key), n, key, est))
+    with _Shared.lock:
+        return shared.get(identity, lambda: values)
+
+
+def _read_only(values: Array) -> Array:
+    values.flags.writeable = False  # shared between runs: nobody may change them in place
+    return values
+
+
+#: Draws kept while several plans that share inputs are simulated one after another.
+SHARED_DRAW_BYTES = 256 * 2**20
+
+
+class _Shared:
+    """The draws shared between runs (scenarios of one plan), while ``shared_draws`` is open."""
+
+    lock = threading.Lock()
+    users = 0
+    draws: _Recent | None = None
+
+
+@contextmanager
+def shared_draws() -> Iterator[None]:
+    """Within it, an input drawn with the same seed, count and estimate as before is not drawn
+    again (docs/formulas.md 3.7: every scenario uses the same per-input streams), so runs of
+    several scenarios cost little more than the inputs they change."""
+    with _Shared.lock:
+        _Shared.users += 1
+        if _Shared.draws is None:
+            _Shared.draws = _Recent(SHARED_DRAW_BYTES)
+    try:
+        yield
+    finally:
+        with _Shared.lock:
+            _Shared.users -= 1
+            if _Shared.users == 0:
+                _Shared.draws = None
 
 
 def _draw_from(rng: np.random.Generator, n: int, key: Key, est: Estimate) -> Array:
@@ -419,6 +470,13 @@ class OpportunityResult:
     mc: Summary | None = None
     npv_samples: Array | None = None
     tornado: tuple[TornadoBar, ...] = ()
+    #: Value of information (docs/formulas.md 3.9), from the Monte Carlo run (None without one):
+    #: what learning everything before committing is worth, each ranged input (and launch
+    #: success, ("opportunity", id, "launch_success")) ranked by EVPPI, and the noise floor
+    #: below which an EVPPI is not told apart from nothing.
+    evpi: float | None = None
+    evppi: tuple[information.Worth[Key], ...] = ()
+    evppi_floor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -442,6 +500,10 @@ class PortfolioResult:
     selected_mc: Summary | None = None
     npv_samples: Array | None = None  # the whole plan's total NPV, one value per simulation
     selected_samples: Array | None = None  # the funded set's total NPV, per simulation
+    #: The plan's value of information, each opportunity decided on its own (no budget).
+    evpi: float | None = None
+    evppi: tuple[information.Worth[Key], ...] = ()
+    evppi_floor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -452,6 +514,9 @@ class PlanResults:
     unit_models: tuple[UnitModelResult, ...]
     portfolio: PortfolioResult
     samples: int = 0
+    #: Correlations the simulation could not use as typed (they cannot all hold together) and
+    #: the values it used instead (docs/formulas.md 3.8).
+    correlation_repairs: tuple[Repair, ...] = ()
 
 
 def _number(value: float) -> float | None:
@@ -477,9 +542,11 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
     """Success-case NPV with each ranged input at its low and its high (others at base).
 
     Per opportunity, one batched evaluation: sample 2i moves its i-th input to low, sample
-    2i + 1 to high; every other input stays at base.
+    2i + 1 to high; every other input stays at base, except the inputs correlated with it,
+    which move with it to their median given it (docs/formulas.md 3.8).
     """
     out: dict[str, tuple[TornadoBar, ...]] = {}
+    partners = _partners(plan)
     for o in plan.opportunities if only is None else only:
         keys = _tornado_keys(plan, st, o, estimates)
         if not keys:
@@ -492,6 +559,9 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
             column[2 * i] = prepare(key[2], np.array([est.low]))[0]
             column[2 * i + 1] = prepare(key[2], np.array([est.high]))[0]
             moved[key] = column
+        for i, key in enumerate(keys):  # then the partners that reach this NPV follow it
+            for other in sorted(partners.get(key, set()) & moved.keys()):
+                moved[other][2 * i], moved[other][2 * i + 1] = _follow(plan, estimates, key, other)
         # the moved inputs over the base values, without copying a large plan's base each time
         values = _Layered(moved, base)
         npv = np.broadcast_to(evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv,
@@ -500,6 +570,28 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
                            float(npv[2 * i]), float(npv[2 * i + 1])) for i, key in enumerate(keys)]
         out[o.id] = tuple(sorted(bars, key=lambda b: -b.swing))
     return out
+
+
+#: Where a tornado's low and high sit in their input's distribution, for moving the inputs
+#: correlated with it: a normal or lognormal range is its 5th to 95th percentile, and a bounded
+#: range's ends are read the same way (its very ends would drag a partner to its own ends).
+TORNADO_QUANTILES = (0.05, 0.95)
+#: Draws of a partner from which its conditional median is read (its own stream, so stable).
+_FOLLOW_DRAWS = 4001
+
+
+def _follow(plan: Plan, estimates: dict[Key, Estimate], key: Key, other: Key) -> tuple[float, float]:
+    """The median of ``other`` given ``key`` at its low and at its high, under the normal-score
+    reading of Iman-Conover: the quantile Phi(r z) with z = Phi^-1(q), r = 2 sin(pi rho / 6)."""
+    rho = next(c.rho for c in plan.correlations if {c.a, c.b} == {key, other})
+    r = 2.0 * math.sin(math.pi * rho / 6.0)
+    unit = NormalDist()
+    draws = np.sort(_draw(plan.settings.mc_seed, _FOLLOW_DRAWS, other, estimates[other]))
+    out = []
+    for q in TORNADO_QUANTILES:
+        level = unit.cdf(r * unit.inv_cdf(q))
+        out.append(float(prepare(other[2], np.quantile(draws, [level]))[0]))
+    return out[0], out[1]
 
 
 def tornado_for(plan: Plan, opportunity_id: str) -> tuple[TornadoBar, ...]:
@@ -539,6 +631,8 @@ class MonteCarlo:
     units: dict[str, dict[str, Summary]]
     total: Array
     selected_total: Array
+    ranked: dict[str, information.Ranked[Key]] = field(default_factory=dict)  # value of information
+    plan_ranked: information.Ranked[Key] | None = None
 
 
 class _Recent:
@@ -562,14 +656,21 @@ class _Recent:
         return value
 
 
-def _unit_costs_sampled(st: Structure, u: UnitModel, estimates: dict[Key, Estimate],
-                        base: dict[Key, Array], n: int, seed: int, pool: ThreadPoolExecutor) -> UnitCosts:
-    """A unit model's costs over ``n`` samples, in chunks of samples: each input keeps one stream
-    across chunks, and unit costs are per sample, so the numbers are those of one pass."""
+def _unit_keys(u: UnitModel) -> list[Key]:
     keys = [("unit_model", u.id, name) for name in _estimate_fields(u) if name not in BASE_ONLY]
-    keys += [("route", r.id, name) for r in u.routes for name in _estimate_fields(r)]
-    streams = {key: stream(seed, key) for key in keys if estimates[key].is_range}
-    if not streams:
+    return keys + [("route", r.id, name) for r in u.routes for name in _estimate_fields(r)]
+
+
+def _unit_costs_sampled(st: Structure, u: UnitModel, estimates: dict[Key, Estimate],
+                        base: dict[Key, Array], n: int, seed: int, pool: ThreadPoolExecutor,
+                        fixed: Mapping[Key, Array] | None = None) -> UnitCosts:
+    """A unit model's costs over ``n`` samples, in chunks of samples: each input keeps one stream
+    across chunks, and unit costs are per sample, so the numbers are those of one pass.
+    ``fixed``: inputs already drawn whole (the correlated ones, reordered), used as they are."""
+    keys = _unit_keys(u)
+    fixed = {key: fixed[key] for key in keys if key in fixed} if fixed else {}
+    streams = {key: stream(seed, key) for key in keys if estimates[key].is_range and key not in fixed}
+    if not streams and not fixed:
         return unit_costs(_unit_inputs(u, base), st.unit_volume[u.id])
     out = {f.name: np.empty(n) for f in fields(UnitCosts)}
     for start in range(0, n, MC_UNIT_CHUNK):
@@ -578,6 +679,7 @@ def _unit_costs_sampled(st: Structure, u: UnitModel, estimates: dict[Key, Estima
         drawn = pool.map(lambda key, size=size: _draw_from(streams[key], size, key, estimates[key]),
                          streams)
         chunk = dict(zip(streams, drawn, strict=True))
+        chunk.update((key, values[start:start + size]) for key, values in fixed.items())
         costs = unit_costs(_unit_inputs(u, _Layered(chunk, base)), st.unit_volume[u.id])
         for name, array in out.items():
             array[start:start + size] = np.broadcast_to(getattr(costs, name), (size,))
@@ -601,22 +703,23 @@ class _Layered(Mapping[Key, Array]):
 
 
 def monte_carlo_run(plan: Plan, st: Structure, df: Array, n: int, seed: int,
-                    selected: set[str]) -> MonteCarlo:
+                    selected: set[str], with_information: bool = True) -> MonteCarlo:
     """docs/formulas.md 3.5 with memory bounded whatever the plan's size: unit models one at a time in
     chunks of samples, then opportunities in batches; each input is drawn once per batch from
     its own stream, so the numbers are those of a single pass over the whole plan."""
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return _monte_carlo(plan, st, df, n, seed, selected, pool)
+        return _monte_carlo(plan, st, df, n, seed, selected, pool, with_information)
 
 
 def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, selected: set[str],
-                 pool: ThreadPoolExecutor) -> MonteCarlo:
+                 pool: ThreadPoolExecutor, with_information: bool = True) -> MonteCarlo:
     estimates = estimate_inputs(plan)
     base = base_values(plan)
+    correlated = _correlated_draws(plan, estimates, n, seed, pool)
     units: dict[str, dict[str, Summary]] = {}
     recent = _Recent(MC_UNIT_CACHE_BYTES)
     for u in plan.unit_models:
-        costs = _unit_costs_sampled(st, u, estimates, base, n, seed, pool)
+        costs = _unit_costs_sampled(st, u, estimates, base, n, seed, pool, correlated)
         units[u.id] = {name: Summary.of(np.broadcast_to(getattr(costs, name), (n,)).astype(float))
                        for name in _UNIT_SUMMARIES}
         recent.get(("unit", u.id), lambda costs=costs: costs.variable_cost_per_task)
@@ -626,7 +729,18 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
         u = plan.unit_model(unit_id)
         assert u is not None
         return recent.get(("unit", unit_id), lambda: _unit_costs_sampled(
-            st, u, estimates, base, n, seed, pool).variable_cost_per_task)
+            st, u, estimates, base, n, seed, pool, correlated).variable_cost_per_task)
+
+    def unit_draws(unit_id: str) -> dict[Key, Array]:
+        """A unit model's ranged inputs drawn whole, for value of information (kept while they fit)."""
+        u = plan.unit_model(unit_id)
+        assert u is not None
+        keys = [key for key in _unit_keys(u) if estimates[key].is_range]
+        return {key: correlated[key] if key in correlated else recent.get(
+            ("draw", key), lambda key=key: _draw(seed, n, key, estimates[key])) for key in keys}
+
+    partners = _partners(plan)
+    voi = _Information(n)
 
     total, selected_total = np.zeros(n), np.zeros(n)
     npv_summary: dict[str, Summary] = {}
@@ -638,29 +752,107 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
         keys = list(dict.fromkeys(
             key for o in batch for parts in st.sources[o.id].values() for key in parts
             if key in estimates and estimates[key].is_range))
+        fresh = [key for key in keys if key not in correlated]
         # numpy's generators release the GIL while they fill arrays: use both cores.
-        draws = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys),
+        draws = dict(zip(fresh, pool.map(lambda key: _draw(seed, n, key, estimates[key]), fresh),
                          strict=True))
+        draws.update((key, correlated[key]) for key in keys if key in correlated)
         linked = {o.unit_model_id for o in batch if o.unit_model_id is not None}
         evaluation = evaluate(plan, st, _Layered(draws, base), df, opportunities=batch,
                               unit_variable={uid: variable(uid) for uid in linked})
-        del draws
         for o in batch:  # launch success, drawn per sample
             flows = evaluation.flows[o.id]
             success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
             npv = np.where(success, np.broadcast_to(flows.npv, (n,)),
                            -np.broadcast_to(flows.pv_build, (n,)))
+            if with_information:
+                inputs: dict[Key, NDArray[Any]] = {
+                    key: draws[key] for parts in st.sources[o.id].values() for key in parts if key in draws}
+                if o.unit_model_id is not None:
+                    inputs.update(unit_draws(o.unit_model_id))
+                for key in list(inputs):  # an input correlated with one of these tells about it too
+                    inputs.update((other, correlated[other]) for other in partners.get(key, ()))
+                inputs["opportunity", o.id, "launch_success"] = success
+                voi.add(o.id, npv, inputs)
             npv_summary[o.id] = Summary.of(npv)
             kept[o.id] = npv if stride == 1 else npv[::stride].copy()
             total = total + npv
             if o.id in selected:
                 selected_total = selected_total + npv
-        del evaluation
-    return MonteCarlo(npv_summary, kept, units, total, selected_total)
+        del evaluation, draws
+    return MonteCarlo(npv_summary, kept, units, total, selected_total, voi.ranked,
+                      voi.plan() if with_information else None)
+
+
+def _correlated_draws(plan: Plan, estimates: dict[Key, Estimate], n: int, seed: int,
+                      pool: ThreadPoolExecutor) -> dict[Key, Array]:
+    """The inputs named by correlations, each drawn whole from its own stream (the values of
+    docs/formulas.md 3.5) and then reordered by Iman-Conover (3.8): the same values, permuted."""
+    if not plan.correlations:
+        return {}
+    keys = sorted({key for c in plan.correlations for key in (c.a, c.b)})
+    drawn = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys), strict=True))
+    return iman_conover(drawn, plan.correlations, seed)
+
+
+def simulated_inputs(plan: Plan, samples: int | None = None) -> dict[Key, Array]:
+    """Every ranged input's samples as the Monte Carlo uses them (correlated ones reordered):
+    what a PM, or a test, reads to see the correlations the simulation realised."""
+    n = samples or plan.settings.mc_samples
+    estimates = estimate_inputs(plan)
+    ranged = [key for key, est in estimates.items() if est.is_range]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        correlated = _correlated_draws(plan, estimates, n, plan.settings.mc_seed, pool)
+        fresh = [key for key in ranged if key not in correlated]
+        drawn = pool.map(lambda key: _draw(plan.settings.mc_seed, n, key, estimates[key]), fresh)
+        return {**dict(zip(fresh, drawn, strict=True)), **correlated}
+
+
+def _partners(plan: Plan) -> dict[Key, set[Key]]:
+    """Each correlated input and the inputs it is correlated with."""
+    out: dict[Key, set[Key]] = {}
+    for c in plan.correlations:
+        out.setdefault(c.a, set()).add(c.b)
+        out.setdefault(c.b, set()).add(c.a)
+    return out
+
+
+class _Information:
+    """Value of information gathered opportunity by opportunity (docs/formulas.md 3.9): each
+    input's bins are cut once per run, and the plan's figures are sums over opportunities."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.ranked: dict[str, information.Ranked[Key]] = {}
+        self.bins: _Recent = _Recent(MC_UNIT_CACHE_BYTES // 4)
+        self.evpi = 0.0
+        self.floor = 0.0
+        self.evppi: dict[Key, float] = {}
+
+    def add(self, opportunity_id: str, y: Array, inputs: Mapping[Key, NDArray[Any]]) -> None:
+        go = float(np.sum(y)) > 0.0
+        evpi = information.evpi(y)
+        floor = information.noise_floor(y)
+        worth: dict[Key, float] = {}
+        for key, x in inputs.items():
+            if evpi == 0.0:  # nothing to learn: no sample would reverse the decision
+                worth[key] = 0.0
+                continue
+            index: NDArray[Any] = self.bins.get(("bins", key), lambda x=x: information.bin_indices(
+                np.asarray(x, dtype=float)).astype(np.int32))
+            worth[key] = information.evppi_binned(y, index, go=go, limit=evpi)
+        self.ranked[opportunity_id] = information.Ranked.of(evpi, worth, floor)
+        self.evpi += evpi
+        self.floor += floor
+        for key, value in worth.items():
+            self.evppi[key] = self.evppi.get(key, 0.0) + value
+
+    def plan(self) -> information.Ranked[Key]:
+        return information.Ranked.of(self.evpi, self.evppi, self.floor)
 
 
 def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,
-              samples: int | None = None) -> PlanResults:
+              samples: int | None = None, with_information: bool = True) -> PlanResults:
     """Every result of docs/formulas.md 3; raises PlanInvalid instead of using invalid input."""
     problems = plan_problems(plan)
     if problems:
@@ -709,10 +901,11 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
     selected: list[int] = []
     if s.budget is not None:
         selected = portfolio.select_within_budget(enpvs, build_costs, s.budget)
-    mc = (monte_carlo_run(plan, st, df, n, s.mc_seed, {ids[i] for i in selected})
+    mc = (monte_carlo_run(plan, st, df, n, s.mc_seed, {ids[i] for i in selected}, with_information)
           if monte_carlo else None)
     if mc is not None:
-        opportunities = [dataclasses.replace(r, mc=mc.npv[r.id], npv_samples=mc.npv_samples[r.id])
+        opportunities = [dataclasses.replace(r, mc=mc.npv[r.id], npv_samples=mc.npv_samples[r.id],
+                                             **_information_fields(mc.ranked.get(r.id)))
                          for r in opportunities]
 
     units = []
@@ -740,15 +933,23 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         selected_build_cost=math.fsum(build_costs[i] for i in selected),  # as the budget check sums
         mc=total_mc, selected_mc=selected_mc, npv_samples=total_samples,
         selected_samples=selected_samples,
+        **_information_fields(mc.plan_ranked if mc is not None else None),
     )
     return PlanResults(plan, tuple(opportunities), tuple(st.decisions.values()), tuple(units),
-                       result_portfolio, samples=n if monte_carlo else 0)
+                       result_portfolio, samples=n if monte_carlo else 0,
+                       correlation_repairs=tuple(repairs(plan.correlations)))
+
+
+def _information_fields(ranked: information.Ranked[Key] | None) -> dict[str, Any]:
+    if ranked is None:
+        return {}
+    return {"evpi": ranked.evpi, "evppi": ranked.inputs, "evppi_floor": ranked.noise_floor}
 
 
 # --- the JSON of ``aiplan calc --json`` (docs/architecture.md 5) -----------------------------
 
 
-def _summary_json(summary: Summary | None, prefix: str) -> dict[str, Any] | None:
+def summary_json(summary: Summary | None, prefix: str) -> dict[str, Any] | None:
     if summary is None:
         return None
     return {f"{prefix}_mean": _number(summary.mean), f"{prefix}_p10": _number(summary.p10),
@@ -770,13 +971,15 @@ def results_json(results: PlanResults) -> dict[str, Any]:
                 "annual_benefit_ss": r.annual_benefit_ss, "annual_cost_ss": r.annual_cost_ss,
                 "rice": r.rice,
                 "effective": {k: {"value": v, "source": src} for k, (v, src) in r.effective.items()},
-                "mc": _summary_json(r.mc, "npv"),
+                "mc": summary_json(r.mc, "npv"),
                 "tornado": [
                     {"object": b.key[0], "id": b.key[1], "input": b.key[2], "low": b.low,
                      "high": b.high, "npv_low": b.npv_low, "npv_high": b.npv_high,
                      "swing": b.swing}
                     for b in r.tornado
                 ],
+                "evpi": r.evpi,
+                "evppi": _evppi_json(r.evppi),
             }
             for r in results.opportunities
         ],
@@ -807,7 +1010,22 @@ def results_json(results: PlanResults) -> dict[str, Any]:
             "selected": list(results.portfolio.selected),
             "selected_enpv": results.portfolio.selected_enpv,
             "selected_build_cost": results.portfolio.selected_build_cost,
-            "mc": _summary_json(results.portfolio.mc, "npv"),
-            "selected_mc": _summary_json(results.portfolio.selected_mc, "npv"),
+            "mc": summary_json(results.portfolio.mc, "npv"),
+            "selected_mc": summary_json(results.portfolio.selected_mc, "npv"),
+            "evpi": results.portfolio.evpi,
+            "evppi": _evppi_json(results.portfolio.evppi),
         },
+        "correlation_repairs": [
+            {"a": _input_json(r.a), "b": _input_json(r.b), "rho": r.old, "used": r.new}
+            for r in results.correlation_repairs
+        ],
     }
+
+
+def _input_json(key: Key) -> dict[str, str]:
+    return {"object": key[0], "id": key[1], "input": key[2]}
+
+
+def _evppi_json(worths: tuple[information.Worth[Key], ...]) -> list[dict[str, Any]]:
+    """The inputs ranked by EVPPI, largest first (docs/formulas.md 3.9)."""
+    return [{**_input_json(w.key), "evppi": w.evppi} for w in worths]

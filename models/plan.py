@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
+from models.correlation import Correlation
 from models.estimate import Estimate, estimate_from_json
 
 
@@ -120,6 +121,8 @@ class Plan:
     opportunities: tuple[Opportunity, ...] = ()
     decisions: tuple[Decision, ...] = ()
     unit_models: tuple[UnitModel, ...] = ()
+    #: Rank correlations between ranged inputs (docs/formulas.md 3.8), in the file's order.
+    correlations: tuple[Correlation, ...] = ()
 
     def decision(self, decision_id: str | None) -> Decision | None:
         return self._decisions.get(decision_id) if decision_id is not None else None
@@ -238,4 +241,12 @@ def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = 
     else:
         opportunities = tuple(built.get(o["id"]) or built.setdefault(o["id"], opportunity_from_json(o))
                               for o in data.get("opportunities") or [])
-    return Plan(settings, opportunities, decisions, unit_models)
+    correlations = tuple(
+        Correlation(_input_key(c["a"]), _input_key(c["b"]), float(c["rho"]), str(c["id"]))
+        for c in data.get("correlations") or [])
+    return Plan(settings, opportunities, decisions, unit_models, correlations)
+
+
+def _input_key(ref: dict[str, Any]) -> tuple[str, str, str]:
+    """An input as the engine names it: (object kind, object id, field)."""
+    return (str(ref["kind"]), str(ref.get("id") or ""), str(ref["field"]))

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models.engine import PlanResults, calculate
+from models.engine import PlanResults, calculate, shared_draws
 from models.estimate import DISTRIBUTIONS, estimate_from_json
 from models.limits import FIGURE, SCORE
 from models.plan import (
@@ -373,12 +373,14 @@ def calculate_scenarios(data: Mapping[str, Any], scenarios: Sequence[Scenario], 
     if found:
         raise ScenarioInvalid(found)
     plan = plan_from_json(dict(data))
-    if base is None or not _reusable(base, plan, monte_carlo, samples, with_tornado):
-        base = calculate(plan, monte_carlo=monte_carlo, with_tornado=with_tornado, samples=samples)
-    out = {BASE_NAME: base}
-    for s in scenarios:
-        out[s.name] = calculate(plan_from_json(apply_scenario(data, s)), monte_carlo=monte_carlo,
-                                with_tornado=with_tornado, samples=samples)
+    # Every plan draws each input it shares with the base from the same stream: drawn once.
+    with shared_draws():
+        if base is None or not _reusable(base, plan, monte_carlo, samples, with_tornado):
+            base = calculate(plan, monte_carlo=monte_carlo, with_tornado=with_tornado, samples=samples)
+        out = {BASE_NAME: base}
+        for s in scenarios:
+            out[s.name] = calculate(plan_from_json(apply_scenario(data, s)), monte_carlo=monte_carlo,
+                                    with_tornado=with_tornado, samples=samples)
     return out
 
 

@@ -122,7 +122,50 @@ def plan_problems(plan: Plan) -> list[Problem]:
             if abs(total - 1) > SHARE_TOLERANCE:
                 found.append(Problem("unit_model", u.id, u.name, "routes.share",
                                      f"total {total * 100:.4g}%; they must total 100%"))
+    found.extend(correlation_plan_problems(plan))
     return list(dict.fromkeys(found))  # a rule checked twice (a negative weight) is said once
+
+
+def input_names(plan: Plan) -> dict[tuple[str, str], str]:
+    """(kind, id) -> the name a PM knows each object by (a route by its model)."""
+    out: dict[tuple[str, str], str] = {("opportunity", o.id): o.name or o.id for o in plan.opportunities}
+    for d in plan.decisions:
+        out["decision", d.id] = d.name or d.id
+        out.update((("option", o.id), o.name or o.id) for o in d.options)
+        out.update((("criterion", c.id), c.name or c.id) for c in d.criteria)
+    for u in plan.unit_models:
+        out["unit_model", u.id] = u.name or u.id
+        out.update((("route", r.id), r.model or r.id) for r in u.routes)
+    return out
+
+
+def correlation_plan_problems(plan: Plan) -> list[Problem]:
+    """docs/formulas.md 3.8: a correlation must join two different inputs the simulation draws
+    from a range, with a rank correlation strictly between -1 and 1, once per pair."""
+    if not plan.correlations:
+        return []
+    from models.correlation import correlation_problems
+    from models.engine import estimate_inputs  # the engine reads the plan's problems first
+
+    ranged = {key for key, est in estimate_inputs(plan).items() if est.is_range}
+    names = input_names(plan)
+    out = []
+    for p in correlation_problems(plan.correlations, ranged):
+        c = plan.correlations[p.index]
+        label = f"{_input_words(c.a, names)} ↔ {_input_words(c.b, names)}"
+        rule = p.rule
+        if p.key is not None and (p.key[0], p.key[1]) not in names:
+            rule = (f"it names {p.key[0].replace('_', ' ')} “{p.key[1]}”, which the plan does not have: "
+                    "remove the correlation.")
+        elif p.key is not None and rule.startswith("Only an input with a range"):
+            rule = (f"{_input_words(p.key, names)} has no range, and only a range can be correlated: "
+                    "give it a low and a high value, or remove the correlation.")
+        out.append(Problem("correlation", c.id, label, "", rule.rstrip(".")))
+    return out
+
+
+def _input_words(key: tuple[str, str, str], names: dict[tuple[str, str], str]) -> str:
+    return f"{names.get((key[0], key[1]), key[1])} · {key[2].replace('_', ' ')}"
 
 
 def _score_problems(option: Option, criterion: Criterion | None, criterion_id: str,

@@ -11,7 +11,7 @@ from tests.models.test_decision_ties import with_tied_decision
 
 OPPORTUNITY_KEYS = {"id", "name", "npv", "enpv", "irr", "roi", "payback_month", "pv_benefit",
                     "pv_cost", "pv_build", "annual_benefit_ss", "annual_cost_ss", "rice",
-                    "effective", "mc", "tornado"}
+                    "effective", "mc", "tornado", "evpi", "evppi"}
 MC_KEYS = {"npv_mean", "npv_p10", "npv_p50", "npv_p90", "p_npv_positive"}
 UNIT_KEYS = {"llm_cost_per_task", "retrieval_cost_per_task", "variable_cost_per_task",
              "loaded_cost_per_task", "gross_margin", "break_even_tasks_month", "mc"}
@@ -21,7 +21,8 @@ def test_calc_json_uses_design_names(sample_file: Path, sample_json: dict[str, A
     result = aiplan("calc", sample_file, "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"project", "opportunities", "decisions", "unit_models", "portfolio"}
+    assert set(out) == {"project", "opportunities", "decisions", "unit_models", "portfolio",
+                        "correlation_repairs", "scenarios", "weighted_enpv"}
     assert [o["id"] for o in out["opportunities"]] == [o["id"] for o in sample_json["opportunities"]]
     for o in out["opportunities"]:
         assert OPPORTUNITY_KEYS <= set(o)

@@ -17,6 +17,7 @@ from models.problems import PlanInvalid
 from models.scenarios import calculate_scenarios, scenario_from_json
 
 COPILOT = "opp-support-copilot"
+RANGE = {"base": 0.5, "low": 0.3, "high": 0.7, "dist": "pert"}
 SEARCH = "opp-knowledge-search"
 
 
@@ -58,8 +59,9 @@ def test_a_base_edit_while_a_scenario_is_shown_changes_the_base_and_every_scenar
     assert state.value("opportunity", SEARCH, "eligible_users") == 2400
     assert state.calculate().portfolio.total_enpv == expected(state, "Downside")
     # A field Downside overrides: the base takes the value, the scenario keeps its own.
-    state.set_value("opportunity", COPILOT, "adoption_target", 0.5)
-    assert state.base_value("opportunity", COPILOT, "adoption_target") == 0.5
+    # (a range: the base correlates this input, and only a range can be correlated)
+    state.set_value("opportunity", COPILOT, "adoption_target", RANGE)
+    assert state.base_value("opportunity", COPILOT, "adoption_target") == RANGE
     assert plain(state.value("opportunity", COPILOT, "adoption_target"))["base"] == 0.6
     assert state.calculate().portfolio.total_enpv == expected(state, "Downside")
     # The mark never reaches the stored data.

@@ -1,4 +1,6 @@
-"""Value of information: EVPPI of 50 opportunities x 10,000 samples x 12 inputs, beside sorting them.
+"""Value of information: EVPPI of 50 opportunities x 10,000 samples x 12 inputs, beside sorting them;
+then what it adds to the engine's Monte Carlo of a 50-opportunity plan (every ranged input and
+launch success ranked for each opportunity and the plan), beside the same run without it.
 
 Run: uv run python -m tests.benchmarks.bench_information
 """
@@ -50,7 +52,28 @@ def main() -> None:
     for label, fn in ((what, ours), ("  the plan's EVPI and one shared input's EVPPI", plan)):
         t = best_of(fn, 7)
         print(f"{label:<62} {t * 1000:9.1f} {base * 1000:9.1f} {t / base:6.2f}")
+    engine_rows()
     print("budget: <= 1,000 ms beyond the Monte Carlo")
+
+
+def engine_rows() -> None:
+    from models.engine import calculate
+    from models.plan import plan_from_json
+    from tests.benchmarks.plans import scaled_sample
+
+    plan = plan_from_json(scaled_sample(OPPORTUNITIES))
+
+    def bare() -> object:
+        return calculate(plan, with_tornado=False, with_information=False)
+
+    def full() -> object:
+        return calculate(plan, with_tornado=False)
+
+    without, with_ = best_of(bare, 3), best_of(full, 3)
+    print(f"{'in the engine, ' + str(OPPORTUNITIES) + ' opportunities x 10,000 samples':<62} "
+          f"{'with ms':>9} {'without':>9} {'added ms':>9}")
+    print(f"{'  Monte Carlo with value of information':<62} {with_ * 1000:9.1f} {without * 1000:9.1f} "
+          f"{(with_ - without) * 1000:9.1f}")
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ def test_links_and_edges_match_one_at_a_time(sample_json: dict[str, Any]) -> Non
 
 def test_a_plan_without_opportunities_has_empty_results(sample_json: dict[str, Any]) -> None:
     data = copy.deepcopy(sample_json)
-    data["opportunities"] = []
+    data["opportunities"] = data["correlations"] = []
     results = engine.calculate(plan_from_json(data), monte_carlo=False)
     assert results.opportunities == ()
     assert results.portfolio.ranking == () and results.portfolio.total_enpv == 0
@@ -192,7 +192,7 @@ def test_a_plan_without_opportunities_has_empty_results(sample_json: dict[str, A
 def test_an_opportunitys_figures_do_not_depend_on_the_others_beside_it(sample_json: dict[str, Any]) -> None:
     # Adding opportunities to a plan leaves an unlinked one's figures the same to the last digit.
     plan = plan_from_json(scaled_sample(200))
-    alone = dataclasses.replace(plan, opportunities=(plan.opportunities[2],))
+    alone = dataclasses.replace(plan, opportunities=(plan.opportunities[2],), correlations=())
     assert plan.opportunities[2].decision_id is None and plan.opportunities[2].unit_model_id is None
     many = engine.calculate(plan, monte_carlo=False, with_tornado=False).opportunities[2]
     one = engine.calculate(alone, monte_carlo=False, with_tornado=False).opportunities[0]
