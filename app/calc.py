@@ -10,7 +10,6 @@ from app.formatting import money, money_range, month, number, percent
 from app.terminal import one_line
 from models.engine import PlanResults, calculate, results_json, summary_json
 from models.plan import Plan, plan_from_json
-from models.validation import input_names
 
 
 class UnknownScenarioError(ProjectFileError):
@@ -120,17 +119,6 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [line(headers), line(["─" * w for w in widths]), *(line(r) for r in rows)]
 
 
-def learn_words(key: tuple[str, str, str], names: dict[tuple[str, str], str]) -> str:
-    """An input worth learning, in words: "adoption target", "whether the launch succeeds"."""
-    from app.labels import field_label
-
-    if key[2] == "launch_success":
-        return "whether the launch succeeds"
-    label = field_label(key[2])
-    label = label[:1].lower() + label[1:]
-    return label if key[0] == "opportunity" else f"{label} of {names.get((key[0], key[1]), key[1])}"
-
-
 def scenarios_text(data: dict[str, Any], base: PlanResults) -> list[str]:
     """The scenarios side by side: total eNPV, funded set, NPV P10 - P90 (empty without any)."""
     rows_json, weighted = scenarios_json(data, base)
@@ -208,13 +196,14 @@ def as_text(results: PlanResults, source: Path | None = None) -> str:
         rows.append(["break-even volume", "—" if k["break_even_tasks_month"] is None
                      else f"{number(k['break_even_tasks_month'])} tasks/month"])
         out += _table(["", ""], rows, "lr")[2:]
-    learn = [(r, r.evppi[0]) for r in sorted(results.opportunities, key=lambda r: rank[r.id])
-             if r.evppi and r.evppi[0].evppi > max(r.evppi_floor, 0.0)]
+    from app.information_words import opportunity_learnable
+
+    learn = [(r, items[0]) for r in sorted(results.opportunities, key=lambda r: rank[r.id])
+             for items in [opportunity_learnable(r, results.plan)] if items and items[0].clear]
     if learn:
-        objects = input_names(results.plan)
         out += ["", "What to learn next (the most worth paying to know before committing)"]
-        out += [f"  {r.name}: {learn_words(w.key, objects)}, worth up to {money(w.evppi, c, short=True)}"
-                f" (knowing everything: {money(r.evpi, c, short=True)})" for r, w in learn]
+        out += [f"  {r.name}: {item.words}, worth up to {money(item.evppi, c, short=True)}"
+                f" (knowing everything: {money(r.evpi, c, short=True)})" for r, item in learn]
     # Every line names things from the file (plan, decisions, options, unit models): each is
     # printed as one line with its control characters escaped, so none can reach a terminal.
     return "\n".join(one_line(line) for line in out) + "\n"
