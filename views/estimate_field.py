@@ -140,7 +140,10 @@ def describe_estimate(est: Estimate, kind: str, locale: QLocale | None = None) -
 #: A field whose entry was refused: it keeps the text for correction, outlined in red.
 REFUSED_STYLE = "QLineEdit { border: 1px solid #b00020; border-radius: 2px; background: #fdf0f2; }"
 #: A field that shows the active scenario's own value, not the base's (the scenario strip's hue).
-OVERRIDDEN_STYLE = "QLineEdit { border: 1px solid #7b5cc4; border-radius: 2px; background: #f1ecfb; }"
+#: The tint of a value the active scenario overrides (fields, and table cells that show one).
+OVERRIDDEN_TINT = "#f1ecfb"
+OVERRIDDEN_STYLE = ("QLineEdit { border: 1px solid #7b5cc4; border-radius: 2px; background: "
+                    f"{OVERRIDDEN_TINT}; }}")
 
 
 def preview_text(est: Estimate, kind: str, locale: QLocale | None = None) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -39,7 +41,7 @@ from PySide6.QtWidgets import (
 from app import unit_model_edits
 from app.formatting import SYMBOLS
 from app.interchange import estimate_json
-from app.project_state import InvalidValueError
+from app.project_state import InvalidValueError, ScenarioValue
 from models.catalog import CatalogModel
 from models.engine import UnitModelResult
 from models.estimate import estimate_from_json
@@ -48,6 +50,7 @@ from views.catalog_picker import CatalogPicker
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import (
+    OVERRIDDEN_TINT,
     EstimateDialog,
     EstimateField,
     ParseError,
@@ -307,14 +310,24 @@ class RoutesModel(QAbstractTableModel):
             if kind is None and column != self.COST:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        overridden = kind is not None and isinstance(route.get(name), ScenarioValue)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = []
             if kind is not None:
                 lines.append(describe_estimate(estimate_from_json(route.get(name)), kind))
+            if overridden and kind is not None:
+                state = self.controller.state
+                base = state.base_value("route", self.ids[index.row()], name)
+                default = 1.0 if name in ("share", "calls_per_task") else 0.0
+                lines.append(f"{state.active_name()} overrides this; the base is "
+                             f"{format_estimate(estimate_from_json(base, default), kind)} "
+                             "(right-click to reset it to the base).")
             note = (route.get("notes") or {}).get(name) if name else None
             if note:
                 lines.append(f"Note: {note}")
             return "\n".join(lines) or self.COLUMNS[column][3]
+        if role == Qt.ItemDataRole.BackgroundRole and overridden:
+            return QBrush(QColor(OVERRIDDEN_TINT))  # as an overridden field is tinted
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COST:
             return QBrush(QColor("#444444"))
         if role == Qt.ItemDataRole.UserRole:
@@ -554,6 +567,8 @@ class UnitEconomicsWorkspace(Workspace):
         header.setSectionResizeMode(RoutesModel.MODEL, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         self.routes_table.selectionModel().currentChanged.connect(self._route_cell_changed)
+        self.routes_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.routes_table.customContextMenuRequested.connect(self._route_menu)
         self.routes_model.message.connect(self._route_message)
 
         self.add_route_button = QPushButton("Add route")
@@ -709,6 +724,19 @@ class UnitEconomicsWorkspace(Workspace):
         super().showEvent(event)
         if self._charts_dirty:
             self._chart_timer.start()
+
+    def _route_menu(self, point: QPoint) -> None:
+        """Right-click on a route value a scenario overrides: reset it to the base."""
+        index = self.routes_table.indexAt(point)
+        if not index.isValid() or index.data(Qt.ItemDataRole.BackgroundRole) is None:
+            return
+        route_id, field = self.routes_model.ids[index.row()], self.routes_model.field(index.column())
+        menu = QMenu(self.routes_table)
+        name = self.controller.state.active_name()
+        action = menu.addAction(f"Reset to the base (“{name}” follows it again)")
+        action.triggered.connect(lambda: self.controller.reset_override("route", route_id, field))
+        menu.popup(self.routes_table.viewport().mapToGlobal(point))
+        self.route_menu = menu  # kept for the menu's life (and for tests)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and watched is self.chart_tabs:
