@@ -819,12 +819,13 @@ def _partners(plan: Plan) -> dict[Key, set[Key]]:
 
 class _Information:
     """Value of information gathered opportunity by opportunity (docs/formulas.md 3.9): each
-    input's bins are cut once per run, and the plan's figures are sums over opportunities."""
+    input is sorted into its bins once per run, and the plan's figures are sums over opportunities."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.ranked: dict[str, information.Ranked[Key]] = {}
-        self.bins: _Recent = _Recent(MC_UNIT_CACHE_BYTES // 4)
+        self.partitions: dict[Key, information.Partition] = {}
+        self.kept = 0  # bytes of the partitions kept
         self.evpi = 0.0
         self.floor = 0.0
         self.evppi: dict[Key, float] = {}
@@ -838,9 +839,13 @@ class _Information:
             if evpi == 0.0:  # nothing to learn: no sample would reverse the decision
                 worth[key] = 0.0
                 continue
-            index: NDArray[Any] = self.bins.get(("bins", key), lambda x=x: information.bin_indices(
-                np.asarray(x, dtype=float)).astype(np.int32))
-            worth[key] = information.evppi_binned(y, index, go=go, limit=evpi)
+            part = self.partitions.get(key)
+            if part is None:  # one sort per input per run: an input shared by several is sorted once
+                part = information.partition(np.asarray(x, dtype=float))
+                if self.kept < MC_UNIT_CACHE_BYTES // 4:
+                    self.partitions[key] = part
+                    self.kept += part.order.nbytes
+            worth[key] = information.evppi_partitioned(y, part, go=go, limit=evpi)
         self.ranked[opportunity_id] = information.Ranked.of(evpi, worth, floor)
         self.evpi += evpi
         self.floor += floor

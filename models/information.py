@@ -78,14 +78,17 @@ def _bin_sums(y: Array, p: Partition) -> Array:
     return np.add.reduceat(y[p.order], p.starts)
 
 
-def evppi_partitioned(y: Array, p: Partition) -> float:
-    """EVPPI of the input ``p`` was built from (see evppi), reusing its sort for several NPVs."""
+def evppi_partitioned(y: Array, p: Partition, *, go: bool | None = None, limit: float | None = None) -> float:
+    """EVPPI of the input ``p`` was built from (see evppi), reusing its sort for several NPVs;
+    ``go`` (the decision now) and ``limit`` (the EVPI) may be passed by a caller that has them
+    for many inputs of one Y."""
     if y.size == 0:
         return 0.0
     sums = _bin_sums(y, p)
     # sum over bins of n_k max(mean_k, 0) - d n_k mean_k = sum of max(-+S_k, 0): never negative.
-    regret = np.maximum(-sums, 0.0) if _go(y) else np.maximum(sums, 0.0)
-    return min(float(np.sum(regret)) / y.size, evpi(y))
+    now = _go(y) if go is None else go
+    regret = np.maximum(-sums, 0.0) if now else np.maximum(sums, 0.0)
+    return min(float(np.sum(regret)) / y.size, evpi(y) if limit is None else limit)
 
 
 def evppi(y: Array, x: NDArray[Any], bins: int = DEFAULT_BINS) -> float:
@@ -98,29 +101,6 @@ def evppi(y: Array, x: NDArray[Any], bins: int = DEFAULT_BINS) -> float:
 def evppi_many(y: Array, inputs: Mapping[Key, NDArray[Any]], bins: int = DEFAULT_BINS) -> dict[Key, float]:
     """EVPPI of each input about the same NPV samples ``y``: one sort per input."""
     return {key: evppi_partitioned(y, partition(x, bins)) for key, x in inputs.items()}
-
-
-def bin_indices(x: NDArray[Any], bins: int = DEFAULT_BINS) -> NDArray[np.intp]:
-    """Each sample's bin of ``x``: ``bins`` bins of about equal count, cut at the quantiles of
-    ``x``, equal values always in one bin (a launch month, launch success). The same bins as
-    ``partition`` up to where an edge falls inside a run of ties, in linear time rather than a
-    sort per input, which is what lets the engine rank every input of a large plan."""
-    if x.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    edges = np.quantile(x, np.arange(1, bins) / bins, method="inverted_cdf")
-    return np.searchsorted(edges, x, side="right").astype(np.intp)
-
-
-def evppi_binned(y: Array, index: NDArray[Any], bins: int = DEFAULT_BINS, *,
-                 go: bool | None = None, limit: float | None = None) -> float:
-    """EVPPI as ``evppi`` with the bins of ``bin_indices``; ``go`` (the decision now) and
-    ``limit`` (the EVPI) may be passed when the caller has them for many inputs of one Y."""
-    if y.size == 0:
-        return 0.0
-    sums = np.bincount(index, weights=y, minlength=bins)
-    now = _go(y) if go is None else go
-    regret = np.maximum(-sums, 0.0) if now else np.maximum(sums, 0.0)
-    return min(float(np.sum(regret)) / y.size, evpi(y) if limit is None else limit)
 
 
 def plan_evpi(ys: Sequence[Array]) -> float:

@@ -103,7 +103,7 @@ def test_launch_success_and_linked_inputs_are_ranked(sample_json: dict[str, Any]
 
 def test_value_of_information_reads_the_samples_the_simulation_used(sample_json: dict[str, Any]) -> None:
     """The EVPPI of an opportunity's own input, recomputed by hand from the same draws."""
-    from models.information import bin_indices, evppi_binned
+    from models.information import evppi
 
     plan = plan_from_json(sample_json)
     results = calculate(plan, with_tornado=False, samples=4_000)
@@ -111,5 +111,5 @@ def test_value_of_information_reads_the_samples_the_simulation_used(sample_json:
     key = ("opportunity", "opp-churn-explain", "value_per_success")
     x = simulated_inputs(plan, 4_000)[key]
     assert churn.npv_samples is not None
-    by_hand = evppi_binned(churn.npv_samples, bin_indices(x))
+    by_hand = evppi(churn.npv_samples, x)
     assert next(w.evppi for w in churn.evppi if w.key == key) == pytest.approx(by_hand, rel=1e-12)
