@@ -673,7 +673,7 @@ def _choice(fld: str, value: Any) -> str:
 
 
 def _estimate_json(est: Estimate) -> Any:
-    from app.interchange import estimate_json
+    from models.estimate import estimate_json
 
     return estimate_json(est)
 

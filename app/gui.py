@@ -16,6 +16,7 @@ from app.errors import ProjectFileError
 from app.terminal import one_line
 
 if TYPE_CHECKING:  # the document brings SQLAlchemy and the schema: loaded when a file opens
+    from app.deferred import DeferredSample
     from app.document import ProjectDocument
 
 APPLICATION_NAME = "AI Product Planner"
@@ -43,10 +44,11 @@ _IMPORTED = time.perf_counter()
 HEAVY_MODULES = ("sqlalchemy", "models.schema", "matplotlib", "reportlab", "openpyxl", "pptx")
 
 
-def watch_first_paint(widget: object) -> dict[str, object]:
+def watch_first_paint(widget: object, then: Callable[[], object] | None = None) -> dict[str, object]:
     """A record that fills in when ``widget`` is first painted: the process's age then
-    (``age``) and which of HEAVY_MODULES were loaded by that moment (``loaded``)."""
-    from PySide6.QtCore import QEvent, QObject
+    (``age``) and which of HEAVY_MODULES were loaded by that moment (``loaded``); ``then`` runs
+    just after that paint (the work that waits for the window to be seen)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QWidget
 
     assert isinstance(widget, QWidget)
@@ -58,6 +60,8 @@ def watch_first_paint(widget: object) -> dict[str, object]:
                 record["age"] = process_age()
                 record["loaded"] = [name for name in HEAVY_MODULES if name in sys.modules]
                 watched.removeEventFilter(self)
+                if then is not None:
+                    QTimer.singleShot(0, then)
             return False
 
     watcher = _Watcher(widget)  # parented: lives as long as the widget
@@ -65,13 +69,16 @@ def watch_first_paint(widget: object) -> dict[str, object]:
     return record
 
 
-def open_document(path: Path | None) -> ProjectDocument:
-    """The document to show: the file given, a JSON file imported, or the sample."""
+def open_document(path: Path | None) -> ProjectDocument | DeferredSample:
+    """The document to show: the file given, a JSON file imported, or the sample (whose working
+    copy is made once the window is up: see app.deferred)."""
+    if path is None:
+        from app.deferred import DeferredSample
+
+        return DeferredSample()
     from app import interchange
     from app.document import ProjectDocument
 
-    if path is None:
-        return ProjectDocument.sample()
     if path.suffix.lower() == ".json":
         return ProjectDocument.from_data(interchange.read_json(path), path)
     return ProjectDocument.open(path)
@@ -191,8 +198,9 @@ def run_gui(path: Path | None, self_test: bool = False) -> int:
         return 2
     from views.main_window import MainWindow
 
-    window = MainWindow(document, sample=path is None)
-    first_paint = watch_first_paint(window)
+    window = MainWindow(document, sample=path is None)  # type: ignore[arg-type]
+    # The sample's working copy (and the ORM) once the window has been seen, not before.
+    first_paint = watch_first_paint(window, getattr(document, "materialize", None))
     window.show()
     if self_test:
         return _self_test(app, window, first_paint)

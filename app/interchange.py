@@ -19,7 +19,7 @@ from app.errors import (
 )
 from app.paths import schema_path
 from app.terminal import one_line
-from models.estimate import Estimate, estimate_from_json
+from models.estimate import estimate_from_json, estimate_json, plain_number
 from models.schema import (
     SCHEMA_VERSION,
     Base,
@@ -52,23 +52,7 @@ Json = dict[str, Any]
 # --- export ------------------------------------------------------------------------------
 
 
-def _num(value: float) -> int | float:
-    """Integral values print as integers (1200, not 1200.0), so files diff cleanly."""
-    if value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
-
-
-def estimate_json(estimate: Estimate) -> int | float | Json:
-    if estimate.dist is None:
-        return _num(estimate.base)
-    out: Json = {"base": _num(estimate.base)}
-    if estimate.low is not None:
-        out["low"] = _num(estimate.low)
-    if estimate.high is not None:
-        out["high"] = _num(estimate.high)
-    out["dist"] = estimate.dist
-    return out
+_num = plain_number  # integral values print as integers, so files diff cleanly
 
 
 def _inputs_out(row: Base) -> Json:

@@ -17,18 +17,11 @@ import copy
 import dataclasses
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, true, update
-from sqlalchemy.orm import Session
-
-from app import interchange
-from app.document import ProjectDocument
 from app.edits import (
     Edit,
-    Insert,
     Move,
-    Remove,
     SetField,
     override_field,
     override_target,
@@ -37,7 +30,7 @@ from app.edits import (
 )
 from app.edits import apply as apply_edit
 from models import engine
-from models.estimate import Estimate, estimate_from_json
+from models.estimate import estimate_from_json
 from models.limits import FIGURE, SCORE
 from models.plan import Criterion as CriterionInputs
 from models.plan import Decision as DecisionInputs
@@ -48,30 +41,11 @@ from models.plan import Route as RouteInputs
 from models.plan import UnitModel as UnitModelInputs
 from models.problems import PlanInvalid, Problem
 from models.scenarios import PROJECT_FIELDS, ScenarioInvalid, apply_scenario, scenario_from_json
-from models.schema import (
-    Base,
-    Correlation,
-    Criterion,
-    Decision,
-    DecisionLogEntry,
-    MemoSection,
-    Opportunity,
-    Option,
-    OptionScore,
-    Project,
-    Route,
-    Scenario,
-    ScenarioOverride,
-    UnitModel,
-)
 from models.validation import estimate_rules, value_rules
 
-#: Object kinds the views address, their table and where they live in the JSON.
-TABLES: dict[str, type[Base]] = {
-    "project": Project, "opportunity": Opportunity, "decision": Decision, "criterion": Criterion,
-    "option": Option, "unit_model": UnitModel, "route": Route, "memo": MemoSection,
-    "log": DecisionLogEntry, "scenario": Scenario, "correlation": Correlation,
-}
+if TYPE_CHECKING:  # the ORM loads when the first change is stored, not before the window shows
+    from app.document import ProjectDocument
+
 
 
 #: Per kind, the numeric inputs a scenario may override (docs/formulas.md 3.7); option scores
@@ -343,8 +317,10 @@ class ProjectState:
         value = plain(value)
         self.check_value(kind, object_id, field, value)
         obj = self.base_object(kind, object_id)  # changes are made to the base, never to a view of it
+        from app.state_store import write_value
+
         with self.document.edit() as session:
-            _write_value(session, kind, object_id, field, value, obj)
+            write_value(session, kind, object_id, field, value, obj)
         put_value(obj, field, value)
         self._touched(kind, object_id)
 
@@ -352,13 +328,15 @@ class ProjectState:
         """Make structural edits (built by the pure functions of ``app``): committed to the
         working copy in one transaction first, then made to ``data``; a failed commit
         (``DataFolderError``) changes neither."""
+        from app.state_store import write_structure, write_value
+
         with self.document.edit() as session:
             for edit in edits:
                 if isinstance(edit, SetField):
                     obj = self._index.get((edit.kind, edit.object_id), {})
-                    _write_value(session, edit.kind, edit.object_id, edit.field, edit.new, obj)
+                    write_value(session, edit.kind, edit.object_id, edit.field, edit.new, obj)
                 else:
-                    _write_structure(session, edit)
+                    write_structure(session, edit)
         for edit in edits:
             apply_edit(self.data, edit)
             self._touched(edit.kind, edit.object_id if isinstance(edit, (SetField, Move))
@@ -373,6 +351,8 @@ class ProjectState:
         self._reindex()
 
     def export_json(self) -> str:
+        from app import interchange
+
         return interchange.dumps(self.data)
 
 
@@ -401,117 +381,11 @@ def _index_of(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         index["correlation", c["id"]] = c
     return index
 
-def _write_value(session: Session, kind: str, object_id: str, field: str, value: Any,
-                 obj: dict[str, Any]) -> None:
-    """One field of one row, as ``set_value`` stores it (``data`` is not touched here)."""
-    if kind == "scenario" and field.startswith("overrides."):
-        key = (object_id, *override_target(field))
-        override = session.get(ScenarioOverride, key)
-        if value is None:
-            if override is not None:
-                session.delete(override)
-        elif override is None:
-            added = interchange.override_row({"kind": key[1], "id": key[2], "field": key[3], "value": value})
-            added.scenario_id = object_id
-            session.add(added)
-        else:
-            override.value = estimate_from_json(value, 0.0)
-        return
-    if kind == "correlation" and field in ("a", "b", "note"):
-        correlation = session.get(Correlation, object_id)
-        assert correlation is not None, object_id
-        if field == "note":
-            correlation.reason = value or ""
-        else:
-            setattr(correlation, f"{field}_kind", value["kind"])
-            setattr(correlation, f"{field}_id", value.get("id") or "")
-            setattr(correlation, f"{field}_field", value["field"])
-        return
-    if field.startswith("scores."):
-        criterion_id = field.split(".", 1)[1]
-        score = session.get(OptionScore, (object_id, criterion_id))
-        if value is None:  # the option has no value for that criterion (it is being removed)
-            if score is not None:
-                session.delete(score)
-            return
-        if score is None:
-            score = OptionScore(option_id=object_id, criterion_id=criterion_id,
-                                position=len(obj.get("scores") or {}))
-            session.add(score)
-        score.value = estimate_from_json(value)
-        return
-    row = session.get(TABLES[kind], 1 if kind == "project" else object_id)
-    assert row is not None, (kind, object_id)
-    if field.startswith("notes."):
-        name = field.split(".", 1)[1]
-        if name.startswith("scores."):
-            score = session.get(OptionScore, (object_id, name.split(".", 1)[1]))
-            if score is not None:
-                score.value_note = value or ""
-        else:
-            row.set_note(name, value or "")
-        return
-    current = getattr(row, field)
-    if isinstance(current, Estimate):
-        setattr(row, field, estimate_from_json(value, current.base))
-    else:
-        setattr(row, field, value)
-
-
-#: The column that ties a nested object to the object whose list holds it.
-_PARENT_COLUMNS = {"route": "unit_model_id", "criterion": "decision_id", "option": "decision_id"}
-
-
-def _write_structure(session: Session, edit: Insert | Remove | Move) -> None:
-    """One insert, removal or move in the working copy: the rows of the object (and those it
-    holds), and the positions of its list, which stay 0..n-1 in the list's order."""
-    table = TABLES[edit.kind]
-    column = _PARENT_COLUMNS.get(edit.kind)
-    in_list = getattr(table, column) == edit.parent_id if column else true()
-    _number_positions(session, table, in_list)
-    if isinstance(edit, Insert):
-        session.execute(update(table).where(in_list, table.position >= edit.index)
-                        .values(position=table.position + 1))
-        session.add(_new_row(edit.kind, edit.obj, edit.parent_id, edit.index))
-        session.flush()
-    elif isinstance(edit, Remove):
-        # Rows it holds (routes, criteria, options, scores) go with it by the schema's cascade.
-        session.execute(delete(table).where(table.id == edit.obj["id"]))
-        session.execute(update(table).where(in_list, table.position > edit.index)
-                        .values(position=table.position - 1))
-    else:
-        old, new = edit.old_index, edit.new_index
-        if new > old:
-            shift = update(table).where(in_list, table.position > old, table.position <= new)
-            session.execute(shift.values(position=table.position - 1))
-        else:
-            shift = update(table).where(in_list, table.position >= new, table.position < old)
-            session.execute(shift.values(position=table.position + 1))
-        session.execute(update(table).where(table.id == edit.object_id).values(position=new))
-
-
-def _number_positions(session: Session, table: type[Base], in_list: Any) -> None:
-    """Positions 0..n-1 in the list's order (a file from elsewhere may have gaps or ties)."""
-    rows = session.execute(select(table.id, table.position).where(in_list)
-                           .order_by(table.position, table.id)).all()
-    for i, (row_id, position) in enumerate(rows):
-        if position != i:
-            session.execute(update(table).where(table.id == row_id).values(position=i))
-
-
-def _new_row(kind: str, obj: dict[str, Any], parent_id: str | None, position: int) -> Base:
-    """The row of one object, as import makes it, placed under its parent."""
-    row = interchange.new_row(kind, obj, position)
-    if parent_id is not None:
-        setattr(row, _PARENT_COLUMNS[kind], parent_id)
-    return row
-
-
 def _numbers(value: Any) -> list[Any]:
     """The numbers of a plain number or an estimate object (anything else checks nothing)."""
     parts = [value.get(k) for k in ("base", "low", "high")] if isinstance(value, dict) else [value]
     return [p for p in parts if isinstance(p, (int, float)) and not isinstance(p, bool)]
 
 
-__all__ = ["OVERRIDABLE", "InvalidValueError", "PlanInvalid", "ProjectState", "ScenarioValue", "TABLES",
+__all__ = ["OVERRIDABLE", "InvalidValueError", "PlanInvalid", "ProjectState", "ScenarioValue",
            "overridable", "plain"]

@@ -21,10 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, BinaryIO
 
 from app import savetemps
 from app.errors import (
@@ -44,8 +41,10 @@ from app.errors import (
     os_reason,
 )
 from app.places import check_side_files, side_files
-from models import migrate
-from models.schema import APPLICATION_ID, SCHEMA_VERSION, Base
+from models.fileformat import APPLICATION_ID, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # SQLAlchemy loads when a file is opened, not to check a header
+    from sqlalchemy import Engine
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
@@ -106,6 +105,9 @@ def connect_raw(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 def make_engine(path: Path) -> Engine:
     """An engine on a local working copy: hardened, rollback journal, transactional DDL."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
     engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
@@ -210,6 +212,11 @@ def _reference(version: int) -> tuple[frozenset[tuple[str, str, str]], frozenset
     """(schema objects, schema shape, length of each object's SQL) of a database our own
     create_all or migrations build at ``version``: built once per version and compared with
     every file opened."""
+    from sqlalchemy import create_engine
+
+    from models import migrate
+    from models.schema import Base
+
     engine = create_engine("sqlite://", poolclass=None)
     with engine.connect() as connection:
         if version == SCHEMA_VERSION:
@@ -548,7 +555,7 @@ def _check_connection(path: Path, connection: sqlite3.Connection, header_version
             raise DamagedProjectFileError(path, f"SQLite's integrity check found: {found}")
         try:
             revisions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-            file_version = migrate.version_of(str(revisions[0][0])) if len(revisions) == 1 else -1
+            file_version = int(str(revisions[0][0])) if len(revisions) == 1 else -1  # migrate.version_of
         except (sqlite3.Error, ValueError):
             file_version = -1
         if file_version != header_version:

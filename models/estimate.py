@@ -47,3 +47,23 @@ def estimate_from_json(value: object, default: float = 0.0) -> Estimate:
             str(value["dist"]),
         )
     raise TypeError(f"not a number or an estimate: {value!r}")
+
+
+def plain_number(value: float) -> int | float:
+    """Integral values as integers (1200, not 1200.0), so files diff cleanly."""
+    if value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def estimate_json(estimate: Estimate) -> int | float | dict[str, object]:
+    """The interchange form of an estimate: a plain number, or {base, low, high, dist}."""
+    if estimate.dist is None:
+        return plain_number(estimate.base)
+    out: dict[str, object] = {"base": plain_number(estimate.base)}
+    if estimate.low is not None:
+        out["low"] = plain_number(estimate.low)
+    if estimate.high is not None:
+        out["high"] = plain_number(estimate.high)
+    out["dist"] = estimate.dist
+    return out

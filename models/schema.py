@@ -14,11 +14,10 @@ from sqlalchemy.orm import (
 )
 
 from models.estimate import Estimate
+from models.fileformat import APPLICATION_ID, SCHEMA_VERSION
 
-#: ``PRAGMA application_id`` of every project file: "AIP1".
-APPLICATION_ID = 0x41495031
-#: ``PRAGMA user_version`` of files this code writes; one per Alembic revision.
-SCHEMA_VERSION = 3
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION"]  # re-exported: what the file's tables belong to
+
 
 
 def estimate_column(name: str, default: float = 0.0) -> Composite[Estimate]:

@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
 from app import decision_edits
 from app.decision_edits import OPTION_KINDS, linked_opportunities
 from app.formatting import SYMBOLS
-from app.interchange import estimate_json
 from app.project_state import InvalidValueError
 from models.decision import (
     ROBUST_MARGIN,
@@ -57,7 +56,7 @@ from models.decision import (
     tco,
     tie_sentence,
 )
-from models.estimate import Estimate, estimate_from_json
+from models.estimate import Estimate, estimate_from_json, estimate_json
 from models.plan import Decision, Plan
 from models.problems import Problem
 from views.chart_canvas import ChartView

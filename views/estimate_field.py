@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import SYMBOLS
-from app.interchange import estimate_json
 from app.project_state import ScenarioValue
-from models.estimate import DISTRIBUTIONS, Estimate, estimate_from_json
+from models.estimate import DISTRIBUTIONS, Estimate, estimate_from_json, estimate_json
 from views.text_undo import commit_on_leave
 
 #: How a field's numbers are typed and shown.

@@ -6,6 +6,7 @@ import importlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import outputs, paths
-from app.document import ProjectDocument
 from app.errors import FileLockedError, ProjectFileError, SaveConflictError
 from app.labels import problem_text
 from app.project_state import ProjectState
@@ -37,6 +37,9 @@ from views.scenario_bar import SWITCH_SHORTCUT, ScenarioActions, ScenarioBar, Sc
 from views.text_undo import TextUndoRouter, commit_pending
 from views.workspace import Workspace
 
+if TYPE_CHECKING:
+    from app.document import ProjectDocument
+
 #: The workspaces, in sidebar order: (module, class, title).
 WORKSPACES = (
     ("views.portfolio_view", "PortfolioWorkspace", "Portfolio"),
@@ -48,6 +51,13 @@ WORKSPACES = (
     ("views.scenarios_view", "ScenariosWorkspace", "Scenarios"),
 )
 MAX_RECENT = 8
+
+
+def _documents() -> type[ProjectDocument]:
+    """The project documents (the ORM loads once the window is up, not before it shows)."""
+    from app.document import ProjectDocument
+
+    return ProjectDocument
 OPENABLE = (".aiplan", ".json")
 
 
@@ -330,11 +340,11 @@ class MainWindow(QMainWindow):
 
     def new_project(self) -> None:
         if self.maybe_save():
-            self.set_document(ProjectDocument.new())
+            self.set_document(_documents().new())
 
     def open_sample(self) -> None:
         if self.maybe_save():
-            self.set_document(ProjectDocument.sample(), sample=True)
+            self.set_document(_documents().sample(), sample=True)
 
     def open_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -495,7 +505,7 @@ class MainWindow(QMainWindow):
     def close_project(self) -> None:
         """Close the file and show an empty plan (the window stays open)."""
         if self.maybe_save():
-            self.set_document(ProjectDocument.new())
+            self.set_document(_documents().new())
 
     # --- recent files -----------------------------------------------------------------
 

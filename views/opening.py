@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from app import interchange, places
-from app.document import ProjectDocument
+from app import places
 from app.errors import FileLockedError, SideFilesError
 from views import dialogs
+
+if TYPE_CHECKING:  # the ORM loads when a file is opened, not with the window
+    from app.document import ProjectDocument
 
 
 def open_document(parent: QWidget, path: Path) -> ProjectDocument | None:
@@ -20,6 +23,9 @@ def open_document(parent: QWidget, path: Path) -> ProjectDocument | None:
     A lock held by someone else asks: read-only, a copy, or anyway. A ``-journal`` or ``-wal``
     file beside it asks whether to open the file as it is. Other file errors propagate.
     """
+    from app import interchange
+    from app.document import ProjectDocument
+
     if path.suffix.lower() == ".json":
         return ProjectDocument.from_data(interchange.read_json(path), path)
     force = allow_side_files = False

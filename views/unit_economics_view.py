@@ -40,11 +40,10 @@ from PySide6.QtWidgets import (
 
 from app import unit_model_edits
 from app.formatting import SYMBOLS
-from app.interchange import estimate_json
 from app.project_state import InvalidValueError, ScenarioValue
 from models.catalog import CatalogModel
 from models.engine import UnitModelResult
-from models.estimate import estimate_from_json
+from models.estimate import estimate_from_json, estimate_json
 from models.unit_economics import RouteInputs, route_cost
 from views.catalog_picker import CatalogPicker
 from views.chart_canvas import ChartView

@@ -113,6 +113,7 @@ def test_a_plan_at_the_limits_calculates(tmp_path: Path, sample: dict[str, Any])
     for c in sample["decisions"][0]["criteria"]:
         c["weight"] = 1e6
     sample["project"]["budget"] = 1e12
+    sample["correlations"] = []  # the adoption above is a plain number now: nothing to correlate
     source = tmp_path / "base.json"
     source.write_text(json.dumps(sample), encoding="utf-8")
     assert aiplan("check", source).returncode == 0

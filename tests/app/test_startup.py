@@ -42,14 +42,8 @@ def test_the_self_test_reports_the_first_paint(self_test: dict[str, object]) -> 
     assert isinstance(self_test["loaded_at_first_paint"], list)
 
 
-@pytest.mark.parametrize("library", ["matplotlib", "reportlab", "openpyxl", "pptx"])
-def test_charts_and_exports_load_after_the_first_paint(self_test: dict[str, object],
-                                                       library: str) -> None:
-    assert library not in self_test["loaded_at_first_paint"]  # type: ignore[operator]
-
-
-@pytest.mark.xfail(strict=True, reason="the window reads the project through the ORM "
-                   "(app.project_state, app.document) before it is first painted")
-@pytest.mark.parametrize("library", ["sqlalchemy", "models.schema"])
-def test_the_orm_loads_after_the_first_paint(self_test: dict[str, object], library: str) -> None:
+@pytest.mark.parametrize("library", ["matplotlib", "reportlab", "openpyxl", "pptx", "sqlalchemy",
+                                     "models.schema"])
+def test_charts_exports_and_the_orm_load_after_the_first_paint(self_test: dict[str, object],
+                                                               library: str) -> None:
     assert library not in self_test["loaded_at_first_paint"]  # type: ignore[operator]
