@@ -52,9 +52,19 @@ from app.briefing import (  # noqa: E402
     missing_references_warning,
     range_words,
 )
+from app.exports.outlook import (  # noqa: E402
+    Outlook,
+    ScenarioSet,
+    outlook,
+    scenario_headline,
+    scenario_rows,
+    scenario_words,
+    worth_rows,
+)
 from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, money_range, number, percent  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
+from app.scenario_charts import scenario_comparison  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
 
 FONT = "DejaVuSans"
@@ -301,6 +311,8 @@ _BANDS = ((0.9, "Very likely to pay back (90% or more chance of a positive NPV)"
           (0.5, "Likely to pay back (50% to 90%)"),
           (-1.0, "More likely to lose money than not (below 50%)"))
 BOX_RULE = colors.HexColor("#4A6A8A")
+#: Inputs the memo ranks by their worth to learn, for the whole plan.
+TOP_INPUTS = 8
 
 
 def _decision_box(b: Briefing, styles: dict[str, ParagraphStyle]) -> Table:
@@ -360,8 +372,74 @@ def _with_references(data: dict[str, Any], b: Briefing) -> tuple[dict[str, Any],
     return {**data, "memo": memo}, missing
 
 
+def _outlook_section(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """What we know, what we don't, what we'll do next, and the scenarios side by side."""
+    cur = out.currency
+    s: list[Flowable] = [Paragraph("What we know, what we don't, what we'll do next", styles["h1"])]
+    simulated = (f"From {out.samples:,} Monte Carlo simulations (seed {out.seed}); the {FAILED_LAUNCHES}."
+                 if out.simulated else "No Monte Carlo simulation was run, so nothing is ranked by worth.")
+    s.append(Paragraph("What the plan rests on", styles["h2"]))
+    known = [e(x) + "." for x in out.rests_on]
+    if known:
+        s += [Paragraph("The base figures of the inputs that matter most, with their ranges:",
+                        styles["body"]), _bullets(known, styles)]
+    if out.correlations:
+        s += [Paragraph("The ranges move these inputs together:", styles["body"]),
+              _bullets([e(x) for x in out.correlations], styles)]
+    s.append(Paragraph("What we don't know", styles["h2"]))
+    if out.simulated:
+        s.append(Paragraph(e(out.plan_evpi_sentence()) + " Ranked by what it is worth to learn each input "
+                           "before committing (its expected value of partial perfect information, each "
+                           "opportunity decided on its own):", styles["body"]))
+        rows = worth_rows(out.plan_inputs, out.plan_evpi, cur, TOP_INPUTS)
+        if len(rows) > 1:
+            t = _table(rows, [120 * mm, 30 * mm], styles)
+            t.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT")]))
+            s += [t, Spacer(1, 2 * mm)]
+        if out.opportunity_sentences:
+            budget = out.scenarios.lines[0].results.portfolio.budget
+            s.append(Paragraph("For each funded opportunity:" if budget is not None
+                               else "For each opportunity:", styles["body"]))
+            s.append(_bullets([f"<b>{e(name)}</b>: {e(' '.join(words))}"
+                               for name, words in out.opportunity_sentences], styles))
+    s.append(Paragraph(e(simulated), styles["small"]))
+    s.append(Paragraph("What we'll do next", styles["h2"]))
+    if out.next_steps:
+        s.append(_bullets([e(x) for x in out.next_steps], styles))
+    else:
+        s.append(Paragraph("<i>No single input is worth learning before committing.</i>", styles["grey"]))
+    s += _scenarios_part(out, styles)
+    return s
+
+
+def _scenarios_part(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    sset, cur = out.scenarios, out.currency
+    s: list[Flowable] = [Paragraph("Scenarios", styles["h2"])]
+    if sset.problems:
+        s.append(Paragraph("The scenarios could not be calculated: " + e(sset.problems[0])
+                           + (f" (and {len(sset.problems) - 1} more)" if len(sset.problems) > 1 else ""),
+                           styles["body"]))
+        return s
+    if not sset.any:
+        s.append(Paragraph("<i>The plan has no scenarios: only the base plan is calculated.</i>",
+                           styles["grey"]))
+        return s
+    s.append(Paragraph(e(scenario_headline(sset, cur)) + ".", styles["body"]))
+    rows = scenario_rows(sset, cur)
+    t = _table(rows, [38 * mm, 20 * mm, 22 * mm, 34 * mm, 33 * mm, WIDTH - 147 * mm], styles)
+    t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("ALIGN", (3, 1), (3, -1), "LEFT")]))
+    s += [t, Spacer(1, 2 * mm), Paragraph(e(sset.weighted_words(cur)), styles["body"])]
+    s.append(_bullets([e(x) for x in scenario_words(sset)], styles))
+    by_name = sset.by_name
+    figure = scenario_comparison(by_name, cur, monte_carlo=by_name, figsize=(7.5, 3.6))
+    s.append(KeepTogether([_chart(figure)]))
+    s.append(Paragraph("Each scenario is calculated as the base is, with the same simulations; funded within "
+                       "its own budget; NPV ranges include failed launches.", styles["small"]))
+    return s
+
+
 def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, ParagraphStyle],
-           today: dt.date, b: Briefing | None = None) -> list[Flowable]:
+           today: dt.date, b: Briefing | None = None, out: Outlook | None = None) -> list[Flowable]:
     project = data.get("project") or {}
     plan = results.plan
     cur = str(project.get("currency") or plan.settings.currency or "USD")
@@ -371,6 +449,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     ranked = [ops[i] for i in results.portfolio.ranking if i in ops]
     ranked += [r for r in results.opportunities if r.id not in results.portfolio.ranking]
     b = b or brief(data, results)
+    out = out or outlook(data, results)
     s: list[Flowable] = []
 
     # Page 1: who and when, then the decision the memo asks for, then the contents.
@@ -459,6 +538,8 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     for label, group in _uncertainty_groups(b):
         items.append(f"<b>{e(label)}</b>: {e(group)}.")
     s.append(_bullets(items, styles) if items else Paragraph("<i>No simulation results.</i>", styles["grey"]))
+
+    s += _outlook_section(out, styles)
 
     # Charts
     # No page break: the heading keeps with the first chart, so a short list above leaves no blank page.
@@ -574,17 +655,20 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     return s
 
 
-def build_memo(data: dict[str, Any], results: PlanResults,
-               today: dt.date | None = None) -> tuple[bytes, list[str]]:
-    """The strategy memo as PDF bytes, and warnings (characters the font cannot show)."""
+def build_memo(data: dict[str, Any], results: PlanResults, today: dt.date | None = None,
+               scenarios: ScenarioSet | None = None) -> tuple[bytes, list[str]]:
+    """The strategy memo as PDF bytes, and warnings (characters the font cannot show).
+
+    ``scenarios``: the plan's scenarios already calculated for this export (else calculated here)."""
     _register_fonts()
     # Characters no font has are counted, charts' included, and reported in one line below.
     with fonts.counting_missing() as unprintable:
-        pdf, warnings = _build_memo(data, results, today)
+        pdf, warnings = _build_memo(data, results, today, scenarios)
     return pdf, missing_glyphs(data, unprintable) + warnings
 
 
-def _build_memo(data: dict[str, Any], results: PlanResults, today: dt.date | None) -> tuple[bytes, list[str]]:
+def _build_memo(data: dict[str, Any], results: PlanResults, today: dt.date | None,
+                scenarios: ScenarioSet | None) -> tuple[bytes, list[str]]:
     warnings: list[str] = []
     project = data.get("project") or {}
     name = str(project.get("name") or "Untitled plan")
@@ -598,12 +682,14 @@ def _build_memo(data: dict[str, Any], results: PlanResults, today: dt.date | Non
     data, missing = _with_references(data, b)
     if missing:
         warnings.append(missing_references_warning(missing))
-    doc.multiBuild(_story(data, results, styles, today or dt.date.today(), b), canvasmaker=_NumberedCanvas)
+    out = outlook(data, results, scenarios)
+    doc.multiBuild(_story(data, results, styles, today or dt.date.today(), b, out),
+                   canvasmaker=_NumberedCanvas)
     return buffer.getvalue(), warnings
 
 
 def write_memo(data: dict[str, Any], results: PlanResults, out: Path,
-               today: dt.date | None = None) -> list[str]:
+               today: dt.date | None = None, scenarios: ScenarioSet | None = None) -> list[str]:
     """Write the strategy memo PDF to ``out`` and return warnings (characters the font cannot show).
 
     Written through the one export write path (app/outputs.py): a failed export never leaves a
@@ -611,6 +697,6 @@ def write_memo(data: dict[str, Any], results: PlanResults, out: Path,
     """
     from app.outputs import PDF_MAGIC, write_export
 
-    pdf, warnings = build_memo(data, results, today)
+    pdf, warnings = build_memo(data, results, today, scenarios)
     write_export(Path(out), pdf, PDF_MAGIC, "strategy memo")
     return warnings

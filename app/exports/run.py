@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import ProjectFileError
+from app.exports.outlook import ScenarioSet, scenario_set
 from app.outputs import PDF_MAGIC, ZIP_MAGIC, write_export
 from models.engine import PlanResults, calculate
 from models.plan import plan_from_json
@@ -22,28 +23,31 @@ class UnsupportedExportError(ProjectFileError):
         return f"{self.name} cannot be written: {self.detail}."
 
 
-def _memo(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
+def _memo(data: dict[str, Any], results: PlanResults, out: Path,
+          scenarios: ScenarioSet | None = None) -> tuple[bytes, list[str]]:
     from app.exports.memo_pdf import build_memo
 
-    return build_memo(data, results)
+    return build_memo(data, results, scenarios=scenarios)
 
 
-def _xlsx(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
+def _xlsx(data: dict[str, Any], results: PlanResults, out: Path,
+          scenarios: ScenarioSet | None = None) -> tuple[bytes, list[str]]:
     from app.exports.workbook import workbook_bytes
 
-    return workbook_bytes(data, results)
+    return workbook_bytes(data, results, scenarios)
 
 
-def _deck(data: dict[str, Any], results: PlanResults, out: Path) -> tuple[bytes, list[str]]:
+def _deck(data: dict[str, Any], results: PlanResults, out: Path,
+          scenarios: ScenarioSet | None = None) -> tuple[bytes, list[str]]:
     from app.exports import deck
 
-    slides = deck.build_slides(data, results)
+    slides = deck.build_slides(data, results, scenarios)
     if out.suffix.lower() == ".pptx":
         return deck.deck_pptx_bytes(slides, data), []
     return deck.deck_pdf_bytes(slides, data), []
 
 
-Exporter = Callable[[dict[str, Any], PlanResults, Path], tuple[bytes, list[str]]]
+Exporter = Callable[[dict[str, Any], PlanResults, Path, ScenarioSet | None], tuple[bytes, list[str]]]
 EXPORTERS: dict[str, Exporter] = {"memo": _memo, "xlsx": _xlsx, "deck": _deck}
 #: What each export is called in messages.
 NOUNS = {"memo": "strategy memo", "xlsx": "workbook", "deck": "deck"}
@@ -68,7 +72,9 @@ def write_exports(data: dict[str, Any], requested: dict[str, Path]) -> Iterator[
     """
     check_request(requested)
     results = calculate(plan_from_json(data))
+    # The scenarios' simulations once for every export, sharing the base's draws and results.
+    scenarios = scenario_set(data, results)
     for kind, out in requested.items():
-        payload, warnings = EXPORTERS[kind](data, results, out)
+        payload, warnings = EXPORTERS[kind](data, results, out, scenarios)
         write_export(out, payload, _magic(kind, out), NOUNS[kind])
         yield out, warnings
