@@ -26,7 +26,17 @@ from app.briefing import (
     brief,
     decision_box,
 )
+from app.exports.outlook import (
+    Outlook,
+    ScenarioSet,
+    outlook,
+    scenario_headline,
+    scenario_rows,
+    scenario_words,
+    worth_rows,
+)
 from app.formatting import money, number, percent
+from app.scenario_charts import scenario_comparison
 from models.decision import chosen_option, names_and, score_headline
 from models.engine import OpportunityResult, PlanResults
 
@@ -63,6 +73,7 @@ NATIVE_TEXT = 12.0  # points: the text of PowerPoint's own charts
 FOOTER_NAME_W = 8.0  # inches
 CHART_DPI = 220  # >= 200 dpi so charts stay sharp when projected or printed
 TEXT_W = 5.2  # inches of bullets and table beside a chart
+LEARN_ROWS = 6  # inputs on the slide of what to learn; the memo ranks more
 WIDE_TEXT_W = 7.4  # beside a chart that reads well narrower: opportunity inputs with their sources
 NAVY_HEX = charts.NAVY
 INK_HEX = charts.INK
@@ -472,13 +483,50 @@ def _unit_slide(results: PlanResults) -> Slide | None:
                        "spread over the planned volume.")
 
 
-def build_slides(data: dict[str, Any], results: PlanResults) -> list[Slide]:
+def _scenarios_slide(out: Outlook) -> Slide:
+    """The scenarios side by side, one row each (base first), with the eNPV bars and P10–P90 whiskers."""
+    sset, cur = out.scenarios, out.currency
+    if sset.problems:
+        return Slide(title="Scenarios: they cannot be calculated yet",
+                     bullets=[_text(p) for p in sset.problems[:3]])
+    rows = [[_clip_chars(_text(c), NAME_CHARS) for c in row] for row in scenario_rows(sset, cur)]
+    by_name = sset.by_name
+    return Slide(title=_text(scenario_headline(sset, cur)), bullets=[_text(sset.weighted_words(cur))],
+                 table=rows, text_cols=(3,), text_width=WIDE_TEXT_W,
+                 chart=_fixed(scenario_comparison, by_name, cur, monte_carlo=by_name),
+                 notes=_text(" ".join(scenario_words(sset)) + " Each scenario is calculated as the base is, "
+                             "with the same simulations, and funded within its own budget."))
+
+
+def _learn_slide(out: Outlook) -> Slide:
+    """The inputs worth learning before committing, ranked by what each is worth (EVPPI)."""
+    cur = out.currency
+    if not out.simulated:
+        return Slide(title="What to learn before we commit: run the simulation first",
+                     bullets=[out.plan_evpi_sentence()])
+    bullets = [_text(out.plan_evpi_sentence())] + [_text(x) for x in out.next_steps]
+    rows = [[_clip_chars(_text(c), NAME_CHARS) for c in row]
+            for row in worth_rows(out.plan_inputs, out.plan_evpi, cur, LEARN_ROWS)]
+    notes = " ".join(f"{name}: {' '.join(words)}" for name, words in out.opportunity_sentences)
+    return Slide(title="What to learn before we commit", bullets=bullets,
+                 table=rows if len(rows) > 1 else None, total=out.plan_evpi is not None and len(rows) > 1,
+                 notes=_text(f"Worth: the expected value of partial perfect information, from "
+                             f"{out.samples:,} simulations, each opportunity decided on its own. {notes}"))
+
+
+def build_slides(data: dict[str, Any], results: PlanResults, scenarios: ScenarioSet | None = None
+                 ) -> list[Slide]:
     """The deck's slides in order, from the project file's data and the engine's results: every figure
-    and sentence from the briefing the memo also prints (app/briefing.py)."""
+    and sentence from the briefing the memo also prints (app/briefing.py). ``scenarios``: the plan's
+    scenarios already calculated for this export (else calculated here)."""
     b = brief(data, results)
+    out = outlook(data, results, scenarios)
     bubble = _fixed(charts.bubble_value_vs_cost, results.plan, results)
     slides = [_title_slide(data, b), _decision_box_slide(b), _asks_slide(b), _bridge_slide(b),
               _portfolio_slide(b, bubble)]
+    if out.scenarios.any or out.scenarios.problems:
+        slides.append(_scenarios_slide(out))
+    slides.append(_learn_slide(out))
     # The memo's rule for the opportunities told in detail: every funded one and the top by eNPV.
     detailed = b.detailed()
     slides += [_opportunity_slide(o, b) for o in detailed]

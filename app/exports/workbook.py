@@ -21,6 +21,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.exports.outlook import ScenarioSet
 from app.formatting import SYMBOLS, money
 from app.labels import field_label
 from models.engine import Key, PlanResults, estimate_inputs, structure
@@ -833,7 +834,8 @@ def _uncertainty_sheet(wb: Workbook, results: PlanResults, fmt: Formats) -> None
     _widths(ws, {"A": 24, "B": 36, "C": 15, "D": 15, "E": 15, "F": 15, "G": 14, "H": 16})
 
 
-def build_workbook(data: dict[str, Any], results: PlanResults) -> tuple[_Workbook, dict[str, Any]]:
+def build_workbook(data: dict[str, Any], results: PlanResults, scenarios: ScenarioSet | None = None
+                   ) -> tuple[_Workbook, dict[str, Any]]:
     """The workbook and where its decision and unit-economics results live (for tests)."""
     wb = _Workbook()
     fmt = Formats(results.plan.settings.currency)
@@ -854,9 +856,10 @@ def build_workbook(data: dict[str, Any], results: PlanResults) -> tuple[_Workboo
     return wb, cells
 
 
-def workbook_bytes(data: dict[str, Any], results: PlanResults) -> tuple[bytes, list[str]]:
+def workbook_bytes(data: dict[str, Any], results: PlanResults, scenarios: ScenarioSet | None = None
+                   ) -> tuple[bytes, list[str]]:
     """The live workbook as .xlsx bytes, and a warning line when text had to lose characters."""
-    wb, _ = build_workbook(data, results)
+    wb, _ = build_workbook(data, results, scenarios)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue(), _removed_warning(wb.removed)
