@@ -489,10 +489,11 @@ def _scenarios_slide(out: Outlook) -> Slide:
     if sset.problems:
         return Slide(title="Scenarios: they cannot be calculated yet",
                      bullets=[_text(p) for p in sset.problems[:3]])
-    rows = [[_clip_chars(_text(c), NAME_CHARS) for c in row] for row in scenario_rows(sset, cur)]
+    rows = [[_clip_chars(_text(c), NAME_CHARS) for c in row]
+            for row in scenario_rows(sset, cur, compact=True)]
     by_name = sset.by_name
     return Slide(title=_text(scenario_headline(sset, cur)), bullets=[_text(sset.weighted_words(cur))],
-                 table=rows, text_cols=(3,), text_width=WIDE_TEXT_W,
+                 table=rows, text_width=WIDE_TEXT_W,
                  chart=_fixed(scenario_comparison, by_name, cur, monte_carlo=by_name),
                  notes=_text(" ".join(scenario_words(sset)) + " Each scenario is calculated as the base is, "
                              "with the same simulations, and funded within its own budget."))

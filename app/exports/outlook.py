@@ -110,18 +110,26 @@ def scenario_set(data: Mapping[str, Any], results: PlanResults) -> ScenarioSet:
     return ScenarioSet(tuple(lines), weighted_enpv(by_name, probabilities(scenarios)))
 
 
-def scenario_rows(sset: ScenarioSet, currency: str) -> list[list[str]]:
-    """The scenarios side by side: one row each, the base first (memo and deck alike)."""
-    rows = [["Scenario", "Probability", "Total eNPV", "Funded", "NPV P10 to P90", "Chance of a loss"]]
+def scenario_rows(sset: ScenarioSet, currency: str, compact: bool = False) -> list[list[str]]:
+    """The scenarios side by side: one row each, the base first. ``compact`` (a slide): the
+    probability beside the name and the funded set as "4: $3.3M"."""
+    if compact:
+        rows = [["Scenario", "Total eNPV", "Funded: eNPV", "NPV P10 to P90", "Chance of a loss"]]
+    else:
+        rows = [["Scenario", "Probability", "Total eNPV", "Funded", "NPV P10 to P90", "Chance of a loss"]]
     for line in sset.lines:
         p, mc = line.results.portfolio, line.results.portfolio.mc
+        chance = percent(line.probability) if line.probability is not None else "—"
         if p.budget is None:
             funded = "no budget set"
+        elif compact:
+            funded = f"{len(p.selected)}: {money(p.selected_enpv, currency, short=True)}"
         else:
             funded = f"{len(p.selected)} for {money(p.selected_enpv, currency, short=True)} eNPV"
         simulated = mc is not None and math.isfinite(mc.p10)
-        rows.append([line.name, percent(line.probability) if line.probability is not None else "—",
-                     money(p.total_enpv, currency, short=True), funded,
+        head = [f"{line.name} ({chance})" if line.probability is not None else line.name] if compact \
+            else [line.name, chance]
+        rows.append([*head, money(p.total_enpv, currency, short=True), funded,
                      money_range(mc.p10, mc.p90, currency) if simulated else "—",
                      percent(1 - mc.p_positive) if simulated else "—"])
     return rows
