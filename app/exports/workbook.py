@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -21,12 +21,14 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.exports.outlook import ScenarioSet
 from app.formatting import SYMBOLS, money
 from app.labels import field_label
 from models.engine import Key, PlanResults, estimate_inputs, structure
 from models.estimate import Estimate
 from models.plan import Decision, Opportunity, Plan, UnitModel
+
+if TYPE_CHECKING:
+    from app.exports.outlook import ScenarioSet
 
 BOLD = Font(name="Calibri", bold=True)
 TITLE = Font(name="Calibri", bold=True, size=13)
@@ -73,6 +75,9 @@ class _Workbook(Workbook):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.removed: set[str] = set()
+        #: Where each input a scenario may override lives: (kind, id, field) -> (sheet, row, column, the
+        #: defined name the model reads it by, or None when formulas read the cell itself).
+        self.inputs: dict[Key, tuple[str, int, int, str | None]] = {}
 
 
 def _clean(text: Any, removed: set[str] | None = None) -> str:
@@ -115,6 +120,13 @@ def _page(ws: Worksheet, freeze: str, title_rows: str) -> None:
     ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+
+
+def _register(ws: Worksheet, key: Key, row: int, col: int, name: str | None = None) -> None:
+    """Remember where an input lives, so a scenario selector can switch it."""
+    inputs = getattr(ws.parent, "inputs", None)
+    if inputs is not None:
+        inputs[key] = (ws.title, row, col, name)
 
 
 def _heads(ws: Worksheet, row: int, heads: Sequence[str], first_col: int = 1) -> None:
@@ -266,6 +278,7 @@ def _inputs_sheet(wb: Workbook, data: dict[str, Any], results: PlanResults, fmt:
         put_text(ws, row, 7, note)
         put_text(ws, row, 8, name)
         _name(wb, name, "Inputs", row, 2)
+        _register(ws, ("project", "", name), row, 2, name)
     put_text(ws, 5, 1, "Currency")
     put_text(ws, 5, 2, s.currency)
 
@@ -298,6 +311,7 @@ def _inputs_sheet(wb: Workbook, data: dict[str, Any], results: PlanResults, fmt:
             if own_used:
                 own = float(getattr(o, field).base)
                 put_input(ws, row, 2, own if formula is not None else value, fmt.for_input(field))
+                _register(ws, ("opportunity", o.id, field), row, 2, name)
                 low, high, dist = _range_text(estimates.get(("opportunity", o.id, field)))
                 if low is not None:
                     put_input(ws, row, 3, low, fmt.for_input(field))
@@ -502,6 +516,7 @@ def _portfolio_sheet(wb: Workbook, results: PlanResults, blocks: dict[int, tuple
     put_text(ws, 1, 2, "Budget (build cost the plan can fund)", BOLD)
     budget = results.portfolio.budget
     put_input(ws, 1, 13, budget, fmt.money)
+    _register(ws, ("project", "", "budget"), 1, 13, "budget")
     _name(wb, "budget", ws.title, 1, 13)
     put_text(ws, 2, 2, "Funded (Funded = Yes)", BOLD)
     put_text(ws, 3, 2, _funding_note(results))
@@ -609,6 +624,7 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
         put_text(ws, row, 3, "tasks a year at full adoption of: " + ", ".join(oid for _, oid in linked))
     else:
         put_input(ws, row, 2, d.annual_volume.base, fmt.count)
+        _register(ws, ("decision", d.id, "annual_volume"), row, 2)
     row += 2
     crits = d.criteria
     n_c = len(crits)
@@ -620,6 +636,7 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
     weight_row = row
     for j, c in enumerate(crits):
         put_input(ws, row, norm0 + j, c.weight.base, "0.##")
+        _register(ws, ("criterion", c.id, "weight"), row, norm0 + j)
         put_text(ws, row + 1, raw0 + j, "higher is better" if c.higher_is_better and c.kind != "tco"
                  else "lower is better")
     row += 2
@@ -641,6 +658,8 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
         put_input(ws, r, 4, o.annual_cost.base, fmt.money)
         put_input(ws, r, 5, o.cost_per_task.base, fmt.per_task)
         put_input(ws, r, 6, o.launch_months.base, "0")
+        for col, part in enumerate(("upfront_cost", "annual_cost", "cost_per_task", "launch_months"), 3):
+            _register(ws, ("option", o.id, part), r, col)
         put(ws, r, 7, f"=C{r}+horizon_years*(D{r}+E{r}*{volume_cell})", fmt.money)
         cells.setdefault("tco", {})[d.id, o.id] = (ws.title, r, 7)
         for j, c in enumerate(crits):
@@ -650,6 +669,7 @@ def _decision_block(wb: Workbook, ws: Worksheet, row: int, k_dec: int, d: Decisi
             else:
                 est = o.scores.get(c.id)
                 put_input(ws, r, raw0 + j, None if est is None else est.base, "#,##0.##")
+                _register(ws, ("option", o.id, f"scores.{c.id}"), r, raw0 + j)
             x = f"{raw_col}{r}"
             rng = f"${raw_col}${first}:${raw_col}${last}"
             lo, hi = f"MIN({rng})", f"MAX({rng})"
@@ -728,6 +748,7 @@ def _unit_block(wb: Workbook, ws: Worksheet, row: int, k_um: int, u: UnitModel, 
         money_inputs = {"fixed_monthly": fmt.money, "revenue_per_task": fmt.per_task,
                         "tool_cost_per_task": fmt.per_task, "human_cost_per_escalation": fmt.money_cents}
         put_input(ws, row, 2, value, money_inputs.get(name, "#,##0.######"))
+        _register(ws, ("unit_model", u.id, name), row, 2)
         at[name] = f"$B${row}"
         if name == "fixed_monthly":
             _name(wb, f"um{k_um}_fixed_monthly", ws.title, row, 2)
@@ -739,6 +760,7 @@ def _unit_block(wb: Workbook, ws: Worksheet, row: int, k_um: int, u: UnitModel, 
         put_text(ws, row, 3, "tasks a month at full adoption of: " + ", ".join(oid for _, oid in linked))
     else:
         put_input(ws, row, 2, u.volume_tasks_month.base, fmt.count)
+        _register(ws, ("unit_model", u.id, "volume_tasks_month"), row, 2)
     at["volume"] = f"$B${row}"
     row += 2
     heads = ("Route", "Model", *(field_label(name) for name in ROUTE_INPUTS), "Route cost per task")
@@ -753,6 +775,7 @@ def _unit_block(wb: Workbook, ws: Worksheet, row: int, k_um: int, u: UnitModel, 
         put_text(ws, row, 2, route.model)
         for j, name in enumerate(ROUTE_INPUTS, 3):
             put_input(ws, row, j, getattr(route, name).base, "#,##0.######")
+            _register(ws, ("route", route.id, name), row, j)
         # calls * (uncached input + cached input + output tokens at their prices) / 1e6
         put(ws, row, 11, f"=J{row}*(G{row}*(1-I{row})*D{row}+G{row}*I{row}*F{row}+H{row}*E{row})/1000000",
             fmt.per_task)
@@ -847,6 +870,13 @@ def build_workbook(data: dict[str, Any], results: PlanResults, scenarios: Scenar
     _decisions_sheet(wb, results, fmt, cells)
     _unit_sheet(wb, results, fmt, cells)
     _uncertainty_sheet(wb, results, fmt)
+    from app.exports.outlook import scenario_set
+    from app.exports.workbook_scenarios import information_sheet, scenarios_sheet
+
+    sset = scenarios if scenarios is not None else scenario_set(data, results)
+    if sset.any:
+        scenarios_sheet(wb, data, results, sset, fmt)
+    information_sheet(wb, results, fmt)
     wb.active = wb.sheetnames.index("Portfolio")
     # openpyxl stores no cached values: ask Excel to compute everything when it opens the file
     wb.calculation.fullCalcOnLoad = True
