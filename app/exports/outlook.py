@@ -148,8 +148,8 @@ def scenario_headline(sset: ScenarioSet, currency: str) -> str:
     same = set(wp.selected) & set(bp.selected)
     kept = (f"{len(same)} of the base's {len(bp.selected)}" if bp.budget is not None and bp.selected
             else f"{len(wp.selected)}")
-    name = worst.name.lower() if worst.name.isalpha() else worst.name
-    return (f"Scenarios: the {name} still funds {kept}, for {money(wp.selected_enpv, currency, short=True)}"
+    name = f"the {worst.name.lower()}" if worst.name.isalpha() else f"“{worst.name}”"
+    return (f"Scenarios: {name} still funds {kept}, for {money(wp.selected_enpv, currency, short=True)}"
             " eNPV")
 
 
