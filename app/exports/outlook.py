@@ -81,7 +81,9 @@ class ScenarioSet:
             return f"Probability-weighted total eNPV: {total} ({shares})."
         missing = [line.name for line in self.lines if not line.is_base and line.probability is None]
         if missing:
-            return ("No probability-weighted total: " + _and(missing)
+            # Named while few; counted beyond that, so the sentence stays one line on a slide.
+            named = _and(missing) if len(missing) <= 3 else f"{len(missing)} scenarios"
+            return ("No probability-weighted total: " + named
                     + (" has" if len(missing) == 1 else " have") + " no probability yet.")
         return "No probability-weighted total: the scenarios' probabilities do not leave the base a share."
 
