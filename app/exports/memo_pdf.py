@@ -427,7 +427,7 @@ def _scenarios_part(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Flo
     s.append(Paragraph(e(scenario_headline(sset, cur)) + ".", styles["body"]))
     rows = scenario_rows(sset, cur)
     t = _table(rows, [38 * mm, 20 * mm, 22 * mm, 34 * mm, 33 * mm, WIDTH - 147 * mm], styles)
-    t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("ALIGN", (3, 1), (3, -1), "LEFT")]))
+    t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("ALIGN", (3, 0), (3, -1), "LEFT")]))
     s += [t, Spacer(1, 2 * mm), Paragraph(e(sset.weighted_words(cur)), styles["body"])]
     s.append(_bullets([e(x) for x in scenario_words(sset)], styles))
     by_name = sset.by_name
