@@ -493,7 +493,7 @@ def _scenarios_slide(out: Outlook) -> Slide:
             for row in scenario_rows(sset, cur, compact=True)]
     by_name = sset.by_name
     return Slide(title=_text(scenario_headline(sset, cur)), bullets=[_text(sset.weighted_words(cur))],
-                 table=rows, text_width=WIDE_TEXT_W,
+                 table=rows, text_cols=(2,), text_width=WIDE_TEXT_W,
                  chart=_fixed(scenario_comparison, by_name, cur, monte_carlo=by_name),
                  notes=_text(" ".join(scenario_words(sset)) + " Each scenario is calculated as the base is, "
                              "with the same simulations, and funded within its own budget."))
@@ -525,9 +525,6 @@ def build_slides(data: dict[str, Any], results: PlanResults, scenarios: Scenario
     bubble = _fixed(charts.bubble_value_vs_cost, results.plan, results)
     slides = [_title_slide(data, b), _decision_box_slide(b), _asks_slide(b), _bridge_slide(b),
               _portfolio_slide(b, bubble)]
-    if out.scenarios.any or out.scenarios.problems:
-        slides.append(_scenarios_slide(out))
-    slides.append(_learn_slide(out))
     # The memo's rule for the opportunities told in detail: every funded one and the top by eNPV.
     detailed = b.detailed()
     slides += [_opportunity_slide(o, b) for o in detailed]
@@ -538,6 +535,10 @@ def build_slides(data: dict[str, Any], results: PlanResults, scenarios: Scenario
     unit = _unit_slide(results)
     if unit is not None:
         slides.append(unit)
+    # Last, before questions: how the plan fares if the base is wrong, and what to learn first.
+    if out.scenarios.any or out.scenarios.problems:
+        slides.append(_scenarios_slide(out))
+    slides.append(_learn_slide(out))
     return fit_slides(slides)
 
 

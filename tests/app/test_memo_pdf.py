@@ -135,9 +135,10 @@ def test_charts_are_sharp_and_drawn(memo: Memo) -> None:
     data, results, _, out = memo
     images = [image for page in pypdf.PdfReader(out).pages for image in page.images]
     plan = results.plan
-    # Bubble, NPV distribution, the top opportunity's tornado, one TCO chart per decision and
-    # one cost-per-task chart per unit model.
-    assert len(images) == 3 + len(plan.decisions) + len(plan.unit_models)
+    # Bubble, NPV distribution, the top opportunity's tornado, one TCO chart per decision,
+    # one cost-per-task chart per unit model, and the scenarios side by side when there are any.
+    scenarios = 1 if data.get("scenarios") else 0
+    assert len(images) == 3 + len(plan.decisions) + len(plan.unit_models) + scenarios
     for image in images:
         pixels = image.image
         assert pixels.width / (memo_pdf.WIDTH / 72) >= 199.5
