@@ -173,6 +173,11 @@ class MainWindow(QMainWindow):
             "Show the plan under another scenario (or the base)")
         self.scenario_menu = self.menuBar().addMenu("Sce&narios")
         self.scenario_actions.fill(self.scenario_menu, self.switch_scenario_action)
+        self.correlations_action = self._action(
+            "&Correlations Between Inputs…", self.show_correlations, "Ctrl+Alt+R",
+            "Say which uncertain inputs move together (a rank correlation), so ranges are not too narrow")
+        self.scenario_menu.addSeparator()
+        self.scenario_menu.addAction(self.correlations_action)
         from views.exports import EXPORTS, ExportRunner
 
         self.exporter = ExportRunner(self)
@@ -551,6 +556,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_path(path))
 
     # --- help -------------------------------------------------------------------------
+
+    def show_correlations(self) -> None:
+        """The correlation editor: pairs of ranged inputs that move together."""
+        from views.correlations_dialog import show_correlations
+
+        assert self.controller is not None
+        show_correlations(self, self.controller)
 
     def show_plan_settings(self) -> QWidget:
         """The plan's settings; read-only when the document is (its fields show, nothing saves)."""

@@ -43,6 +43,7 @@ from app.project_state import InvalidValueError
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import EstimateField
+from views.information_panel import InformationPanel
 from views.number_display import money, money_range, number, percent
 from views.table_model import ObjectTableModel
 from views.text_undo import commit_on_leave
@@ -449,6 +450,8 @@ class OpportunitiesWorkspace(Workspace):
         self.mc_note = QLabel()
         self.mc_note.setStyleSheet(f"color: {GREY}; font-size: 11px;")
         layout.addWidget(self.mc_note)
+        self.learn_next = InformationPanel()
+        layout.addWidget(self.learn_next)
 
         self.cash_flow_chart = ChartView(height=CASH_FLOW_HEIGHT)
         self.npv_chart = ChartView(height=NPV_HEIGHT)
@@ -662,6 +665,12 @@ class OpportunitiesWorkspace(Workspace):
             self.mc_note.setText("Ranges updating… (Monte Carlo is running after your last change)")
         elif self.controller.mc_results is not None:
             self.mc_note.setText(f"Ranges from {self.controller.mc_results.samples:,} Monte Carlo samples")
+        mc_results = self.controller.mc_results
+        if summary_result is not None and not stale and mc_results is not None:
+            self.learn_next.show_opportunity(summary_result, mc_results, c)
+        else:
+            self.learn_next.show_waiting("Waiting for valid inputs." if self.controller.results is None
+                                         else None)
         updating = stale and self.controller.results is not None
         self.npv_chart_heading.setText("NPV distribution (Monte Carlo)"
                                        + (" — updating…" if updating else ""))

@@ -29,6 +29,7 @@ from app.formatting import month
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import ParseError, format_number, parse_number
+from views.information_panel import InformationPanel
 from views.number_display import money, money_range, number, percent
 from views.workspace import Workspace, heading, problems_banner, show_problems
 
@@ -200,6 +201,8 @@ class PortfolioWorkspace(Workspace):
         top_layout.addLayout(budget_row)
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(self.summary)
+        self.learn_next = InformationPanel("What to learn next, for the whole plan")
+        top_layout.addWidget(self.learn_next)
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.bubble)
         charts.addWidget(self.distribution)
@@ -283,8 +286,14 @@ class PortfolioWorkspace(Workspace):
             s = mc.portfolio.mc
             text += (f" Portfolio NPV P10–P90 {money_range(s.p10, s.p90, c)};"
                      f" {percent(s.p_positive)} chance of a positive total.")
+            correlated = len(results.plan.correlations)
+            if correlated:  # the range is wider than independent inputs would make it
+                text += (f" The range includes {correlated} correlation{'s' if correlated > 1 else ''}"
+                         " between inputs (Scenarios ▸ Correlations Between Inputs).")
+            self.learn_next.show_plan(mc, c)
         elif self.controller.mc_stale:
             text += " Monte Carlo is updating…"
+            self.learn_next.show_waiting()
         self.summary.setText(text)
 
     def _budget_edited(self) -> None:
