@@ -131,9 +131,9 @@ def scenario_rows(sset: ScenarioSet, currency: str, compact: bool = False) -> li
         simulated = mc is not None and math.isfinite(mc.p10)
         head = [f"{line.name} ({chance})" if line.probability is not None else line.name] if compact \
             else [line.name, chance]
-        rows.append([*head, money(p.total_enpv, currency, short=True), funded,
-                     money_range(mc.p10, mc.p90, currency) if simulated else "—",
-                     percent(1 - mc.p_positive) if simulated else "—"])
+        spread = money_range(mc.p10, mc.p90, currency) if mc is not None and simulated else "—"
+        loss = percent(1 - mc.p_positive) if mc is not None and simulated else "—"
+        rows.append([*head, money(p.total_enpv, currency, short=True), funded, spread, loss])
     return rows
 
 

@@ -3,13 +3,14 @@ value-of-information table, written as the simulated values they are (docs/formu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.comments import Comment  # type: ignore[import-untyped]
+from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.workbook.defined_name import DefinedName  # type: ignore[import-untyped]
+from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 
 from app.exports.outlook import ScenarioSet
 from app.exports.workbook import (
@@ -25,7 +26,7 @@ from app.exports.workbook import (
     put_text,
 )
 from app.information_words import input_words
-from models.engine import Key, PlanResults
+from models.engine import Key, PlanResults, PortfolioResult
 from models.scenarios import BASE_NAME, scenario_from_json
 from models.validation import input_names
 
@@ -144,7 +145,8 @@ def _link(wb: _Workbook, ws: Any, r: int, key: Key, place: tuple[str, int, int, 
 def _app_totals(ws: Any, row: int, sset: ScenarioSet, fmt: Formats) -> int:
     """Each scenario's totals as the app calculated them, to check the selector against."""
     put_text(ws, row, 1, "As the app calculated each scenario (values, not formulas)", TITLE)
-    rows = (("Total eNPV (deterministic)", lambda p: p.total_enpv, fmt.money),
+    rows: tuple[tuple[str, Callable[[PortfolioResult], float | None], str], ...] = (
+        ("Total eNPV (deterministic)", lambda p: p.total_enpv, fmt.money),
             ("Funded set: eNPV", lambda p: p.selected_enpv if p.budget is not None else None, fmt.money),
             ("Funded set: build cost", lambda p: p.selected_build_cost if p.budget is not None else None,
              fmt.money),
