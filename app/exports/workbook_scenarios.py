@@ -147,10 +147,10 @@ def _app_totals(ws: Any, row: int, sset: ScenarioSet, fmt: Formats) -> int:
     put_text(ws, row, 1, "As the app calculated each scenario (values, not formulas)", TITLE)
     rows: tuple[tuple[str, Callable[[PortfolioResult], float | None], str], ...] = (
         ("Total eNPV (deterministic)", lambda p: p.total_enpv, fmt.money),
-            ("Funded set: eNPV", lambda p: p.selected_enpv if p.budget is not None else None, fmt.money),
-            ("Funded set: build cost", lambda p: p.selected_build_cost if p.budget is not None else None,
-             fmt.money),
-            ("Funded set: how many", lambda p: len(p.selected) if p.budget is not None else None, "0"))
+        ("Funded set: eNPV", lambda p: p.selected_enpv if p.budget is not None else None, fmt.money),
+        ("Funded set: build cost", lambda p: p.selected_build_cost if p.budget is not None else None,
+         fmt.money),
+        ("Funded set: how many", lambda p: len(p.selected) if p.budget is not None else None, "0"))
     for k, (label, pick, number_format) in enumerate(rows, row + 1):
         put_text(ws, k, 1, label)
         for j, line in enumerate(sset.lines, FIRST_COL):
