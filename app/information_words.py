@@ -34,8 +34,9 @@ def input_words(key: Key, plan: Plan, names: dict[tuple[str, str], str] | None =
     """An input named as a PM reads it; ``owner`` (an opportunity's id) leaves its own name out."""
     names = names if names is not None else input_names(plan)
     if key[2] == "launch_success":
-        what = "whether the launch succeeds"
-        return what if key[1] == owner else f"{what} ({names.get(('opportunity', key[1]), key[1])})"
+        if key[1] == owner:
+            return "whether the launch succeeds"
+        return f"whether the launch of {names.get(('opportunity', key[1]), key[1])} succeeds"
     label = field_label(key[2])
     label = label[:1].lower() + label[1:]
     if key[0] == "opportunity" and key[1] == owner:

@@ -65,7 +65,7 @@ def scenario_comparison(results: Mapping[str, PlanResults], currency: str, *,
     ax.set_yticks(ys, [_tick(short_name(n)) for n in names], fontsize=TEXT_SIZE, color=MUTED,
                   fontfamily=FONT)
     _money_axis(ax.xaxis, currency)
-    _label(ax, x="Total eNPV" + (" (bar) · whole-plan NPV P10–P90 (whisker)" if whiskers else ""))
+    _label(ax, x="eNPV (bar), NPV P10–P90 (line)" if whiskers else "Total eNPV")
     best = max(names, key=lambda n: results[n].portfolio.total_enpv)
     worst = min(names, key=lambda n: results[n].portfolio.total_enpv)
     spread = results[best].portfolio.total_enpv - results[worst].portfolio.total_enpv

@@ -48,4 +48,4 @@ def test_the_plans_sentences_name_whose_launch(sample_json: dict[str, Any]) -> N
     results = calculate(plan_from_json(sample_json), with_tornado=False, samples=4_000)
     first, second = plan_sentences(results)
     assert first.startswith("Learning everything before committing is worth up to $")
-    assert second.startswith("Knowing whether the launch succeeds (")
+    assert second.startswith("Knowing whether the launch of ")  # whose launch, in words
