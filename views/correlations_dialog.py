@@ -4,8 +4,10 @@ rank correlation, docs/formulas.md 3.8), as a list and as a matrix."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,7 +29,8 @@ from PySide6.QtWidgets import (
 from app import scenario_edits
 from app.information_words import input_words
 from app.labels import FIELDS, problem_text
-from models.correlation import correlation_matrix, repairs
+from app.project_state import InvalidValueError
+from models.correlation import Correlation, correlation_matrix, repairs
 from models.engine import estimate_inputs
 from models.estimate import Estimate
 from models.plan import Plan
@@ -42,6 +45,11 @@ ERROR = "color: #b00020;"
 
 def _token(key: Key) -> str:
     return "\x1f".join(key)
+
+
+def _ref(stored: dict[str, str]) -> Key:
+    """The (kind, id, field) of a correlation's side as the file stores it."""
+    return (stored["kind"], stored.get("id") or "", stored["field"])
 
 
 def _key(token: object) -> Key | None:
@@ -87,6 +95,8 @@ class CorrelationsDialog(QDialog):
         self.resize(900, 560)
         self.ids: list[str] = []
         self._filling = False
+        self._committing = False
+        self._refresh_pending = False
 
         intro = QLabel("Inputs that move together make the plan riskier than independent ranges suggest "
                        "(two features sold to the same users, costs from one vendor). Each correlation is "
@@ -105,15 +115,18 @@ class CorrelationsDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.itemChanged.connect(self._item_changed)
+        self.table.itemChanged.connect(lambda item: self._committed(self._item_changed, item))
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected correlation")
         self.remove_button.clicked.connect(self.remove_selected)
 
         self.matrix = QTableWidget(0, 0)
         self.matrix.setObjectName("matrix")
-        self.matrix.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        tabs = QTabWidget()
+        self.matrix.setToolTip("Type a rank correlation in a cell to correlate the two inputs (or change "
+                               "it); clear the cell to remove it.")
+        self.matrix.itemChanged.connect(lambda item: self._committed(self._matrix_changed, item))
+        self._matrix_keys: list[Key] = []
+        self.tabs = tabs = QTabWidget()
         listing = QWidget()
         listing_layout = QVBoxLayout(listing)
         listing_layout.addWidget(self.table, 1)
@@ -162,6 +175,12 @@ class CorrelationsDialog(QDialog):
         layout.addLayout(adding)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # The main window's Undo and Redo do not reach a separate window: the same stack, here too.
+        stack = controller.undo_stack
+        for action, keys in ((stack.createUndoAction(self, "Undo"), QKeySequence.StandardKey.Undo),
+                             (stack.createRedoAction(self, "Redo"), QKeySequence.StandardKey.Redo)):
+            action.setShortcut(keys)
+            self.addAction(action)
         controller.data_changed.connect(lambda _changes: self.refresh())
         controller.results_changed.connect(self._show_problems)
         self.refresh()
@@ -184,6 +203,11 @@ class CorrelationsDialog(QDialog):
     # --- showing ----------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self._committing:  # rebuilt once the cell's editor has closed
+            if not self._refresh_pending:
+                self._refresh_pending = True
+                QTimer.singleShot(0, self, self._refresh_later)
+            return
         plan = self.controller.state.plan() if self.controller.results is not None else None
         data = self.controller.state.data
         self._plan = plan
@@ -228,6 +252,12 @@ class CorrelationsDialog(QDialog):
         plan = self._plan
         correlations = plan.correlations if plan is not None else ()
         keys = sorted({k for c in correlations for k in (c.a, c.b)})
+        self._matrix_keys = keys
+        filling, self._filling = self._filling, True
+        self._fill_matrix(keys, list(correlations))
+        self._filling = filling
+
+    def _fill_matrix(self, keys: list[Key], correlations: list[Correlation]) -> None:
         self.matrix.setRowCount(len(keys))
         self.matrix.setColumnCount(len(keys))
         short = [self._short(k) for k in keys]
@@ -235,12 +265,14 @@ class CorrelationsDialog(QDialog):
         self.matrix.setVerticalHeaderLabels([f"{i + 1}. {label}" for i, label in enumerate(short)])
         if not keys:
             return
-        values = correlation_matrix(keys, list(correlations))
+        values = correlation_matrix(keys, correlations)
         for i in range(len(keys)):
             for j in range(len(keys)):
                 text = "1" if i == j else ("" if values[i, j] == 0 else f"{values[i, j]:.2f}")
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if i == j:  # an input always moves with itself
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.matrix.setItem(i, j, item)
 
     def _show_repairs(self) -> None:
@@ -271,8 +303,7 @@ class CorrelationsDialog(QDialog):
         if a == b:
             self.error.setText("Pick two different inputs: an input cannot be correlated with itself.")
             return
-        existing = {frozenset(((c["a"]["kind"], c["a"]["id"], c["a"]["field"]),
-                               (c["b"]["kind"], c["b"]["id"], c["b"]["field"])))
+        existing = {frozenset((_ref(c["a"]), _ref(c["b"])))
                     for c in self.controller.state.data.get("correlations") or []}
         if frozenset((a, b)) in existing:
             self.error.setText("These two inputs are already correlated: change that correlation in "
@@ -296,12 +327,30 @@ class CorrelationsDialog(QDialog):
         edits = scenario_edits.remove_correlation(self.controller.state.data, correlation_id)
         self.controller.edit_structure(edits, "Remove correlation")
 
+    def _refresh_later(self) -> None:
+        self._refresh_pending = False
+        self.refresh()
+
+    def _committed(self, handler: Callable[[QTableWidgetItem], None], item: QTableWidgetItem) -> None:
+        """Store a typed cell. Its editor is still open: rebuilding the tables under it would make
+        Qt commit into a row that is gone, so they are rebuilt right after it closes."""
+        self._committing = True
+        try:
+            handler(item)
+        finally:
+            self._committing = False
+
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() not in (2, 3):
             return
         correlation_id = self.ids[item.row()]
         if item.column() == 3:
-            self.controller.set_value("correlation", correlation_id, "note", item.text(), "correlation note")
+            try:
+                self.controller.set_value("correlation", correlation_id, "note", item.text(),
+                                          "correlation note")
+            except InvalidValueError as exc:
+                self.error.setText(str(exc))
+                self.refresh()
             return
         try:
             rho = parse_rho(item.text())
@@ -309,8 +358,47 @@ class CorrelationsDialog(QDialog):
             self.error.setText(str(exc))
             self.refresh()  # the cell shows the stored value again
             return
-        self.error.setText("")
-        self.controller.set_value("correlation", correlation_id, "rho", rho, "rank correlation")
+        self._store_rho(correlation_id, rho)
+
+    def _store_rho(self, correlation_id: str, rho: float) -> None:
+        try:
+            stored = self.controller.set_value("correlation", correlation_id, "rho", rho, "rank correlation")
+        except InvalidValueError as exc:
+            self.error.setText(str(exc))
+            self.refresh()
+            return
+        if stored:
+            self.error.setText("")
+
+    def _matrix_changed(self, item: QTableWidgetItem) -> None:
+        """A typed cell correlates its row's input with its column's (a new pair, a new value, or
+        none when cleared)."""
+        if self._filling or item.row() == item.column():
+            return
+        a, b = self._matrix_keys[item.row()], self._matrix_keys[item.column()]
+        data = self.controller.state.data
+        existing = next((c["id"] for c in data.get("correlations") or []
+                         if {_ref(c["a"]), _ref(c["b"])} == {a, b}), None)
+        text = item.text().strip()
+        if not text:
+            if existing is not None:
+                self.controller.edit_structure(scenario_edits.remove_correlation(data, existing),
+                                               "Remove correlation")
+            else:
+                self.refresh()
+            return
+        try:
+            rho = parse_rho(text)
+        except ParseError as exc:
+            self.error.setText(str(exc))
+            self.refresh()  # the cell shows the stored value again
+            return
+        if existing is not None:
+            self._store_rho(existing, rho)
+            return
+        edits, _ = scenario_edits.add_correlation(data, a, b, rho)
+        if self.controller.edit_structure(edits, "Correlate two inputs"):
+            self.error.setText("")
 
 
 def show_correlations(parent: QWidget, controller: ProjectController) -> QDialog:

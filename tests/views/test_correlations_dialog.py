@@ -101,12 +101,14 @@ def test_changing_a_correlation_in_the_list_is_one_undo_step(qtbot: Any, dialog:
     assert dialog.table.item(0, 2).text() == "0.60"
 
 
-def test_correlations_that_cannot_hold_together_say_what_the_simulation_uses(dialog: CorrelationsDialog,
+def test_correlations_that_cannot_hold_together_say_what_the_simulation_uses(qtbot: Any,
+                                                                             dialog: CorrelationsDialog,
                                                                              controller: Any) -> None:
     for first, second, rho in ((TRIAGE, SEARCH, "0.9"), (COPILOT, SEARCH, "-0.9")):
         pick(dialog, first, second)
         type_rho(dialog, rho)
     dialog.table.item(0, 2).setText("0.9")  # copilot and triage: 0.9, while both ±0.9 with search
+    qtbot.waitUntil(lambda: "target: 0.60" not in dialog.repairs.text())  # redrawn once the cell is stored
     text = dialog.repairs.text()
     assert text.startswith("These correlations cannot all hold together; the simulation uses the nearest set")
     assert ("Support copilot (agent assist) · adoption target ↔ Ticket triage and routing · "
