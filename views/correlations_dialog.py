@@ -224,6 +224,8 @@ class CorrelationsDialog(QDialog):
                 combo.addItem(label, _token(key))  # Qt keeps text, not a Python tuple
             if current is not None:
                 combo.setCurrentIndex(max(combo.findData(current), 0))
+            elif combo is self.second and combo.count() > 1:
+                combo.setCurrentIndex(1)  # two different inputs from the start
             combo.blockSignals(False)
         self._filling = True
         correlations = data.get("correlations") or []

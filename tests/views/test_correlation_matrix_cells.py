@@ -102,3 +102,8 @@ def test_a_correlated_input_whose_range_is_removed_is_said_in_the_dialog(
     assert "adoption target has no range, and only a range can be correlated" in dialog.problems.text()
     controller.undo_stack.undo()
     qtbot.waitUntil(lambda: dialog.problems.text() == "")
+
+
+def test_the_two_pickers_start_on_different_inputs(dialog: CorrelationsDialog) -> None:
+    assert dialog.first.currentIndex() == 0 and dialog.second.currentIndex() == 1
+    assert dialog.first.currentText() != dialog.second.currentText()
