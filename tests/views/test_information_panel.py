@@ -3,9 +3,12 @@ the shared sentences, the top inputs with their worth, and a plain word before r
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from app.information_words import learn_next_sentences, plan_sentences
+from models.information import Worth
+from views.information_panel import InformationPanel
 from views.number_display import money
 from views.opportunities_view import OpportunitiesWorkspace
 from views.portfolio_view import PortfolioWorkspace
@@ -41,3 +44,20 @@ def test_the_portfolio_shows_the_plans_value_of_information_and_its_correlations
     assert "The range includes 2 correlations between inputs" in ws.summary.text()
     controller.set_value("project", "", "discount_rate", 0.12)  # results go stale: said, not shown old
     assert ws.learn_next.sentences.text() == "Run the simulation to see what is worth learning."
+
+
+def test_a_worth_within_the_simulations_noise_reads_no_clear_value(qtbot: Any, controller: Any) -> None:
+    panel = InformationPanel()
+    qtbot.addWidget(panel)
+    controller.wait_for_monte_carlo()
+    result = next(r for r in controller.mc_results.opportunities if r.id == "opp-self-service")
+    hand = dataclasses.replace(result, evpi=50_000.0, evppi_floor=3_000.0, evppi=(
+        Worth(("opportunity", result.id, "launch_success"), 40_000.0),
+        Worth(("opportunity", result.id, "build_cost"), 2_000.0),  # below the noise floor
+    ))
+    panel.show_opportunity(hand, controller.mc_results, "USD")
+    listed = panel.inputs.text()
+    assert "whether the launch succeeds" in listed and "$40k" in listed
+    assert "build cost" in listed and "no clear value" in listed and "$2.0k" not in listed
+    assert panel.sentences.text() == ("Learning everything before committing is worth up to $50k. Knowing "
+                                      "whether the launch succeeds before committing is worth up to $40k.")
