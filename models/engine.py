@@ -15,12 +15,12 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -149,12 +149,38 @@ def _read_only(values: Array) -> Array:
 SHARED_DRAW_BYTES = 256 * 2**20
 
 
+T = TypeVar("T")
+
+
 class _Shared:
-    """The draws shared between runs (scenarios of one plan), while ``shared_draws`` is open."""
+    """The draws shared between runs (scenarios of one plan), while ``shared_draws`` is open,
+    and what is made from shared draws alone (their reordering, their bins), kept beside them."""
 
     lock = threading.Lock()
     users = 0
     draws: _Recent | None = None
+    made: OrderedDict[Any, tuple[Any, int]] | None = None  # identity -> (value, bytes)
+    made_bytes = 0
+
+
+def _shared_made(identity: Any, make: Callable[[], T], size: Callable[[T], int]) -> T:
+    """``make()`` once per identity while ``shared_draws`` is open (every time otherwise);
+    the least recently used are dropped past half the draws' budget."""
+    made = _Shared.made
+    if made is None:
+        return make()
+    with _Shared.lock:
+        if identity in made:
+            made.move_to_end(identity)
+            return made[identity][0]  # type: ignore[no-any-return]
+    value = make()
+    with _Shared.lock:
+        made[identity] = (value, size(value))
+        _Shared.made_bytes += size(value)
+        while _Shared.made_bytes > SHARED_DRAW_BYTES // 2 and len(made) > 1:
+            _, (_, dropped) = made.popitem(last=False)
+            _Shared.made_bytes -= dropped
+    return value
 
 
 @contextmanager
@@ -166,13 +192,14 @@ def shared_draws() -> Iterator[None]:
         _Shared.users += 1
         if _Shared.draws is None:
             _Shared.draws = _Recent(SHARED_DRAW_BYTES)
+            _Shared.made, _Shared.made_bytes = OrderedDict(), 0
     try:
         yield
     finally:
         with _Shared.lock:
             _Shared.users -= 1
             if _Shared.users == 0:
-                _Shared.draws = None
+                _Shared.draws = _Shared.made = None
 
 
 def _draw_from(rng: np.random.Generator, n: int, key: Key, est: Estimate) -> Array:
@@ -561,7 +588,9 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
             moved[key] = column
         for i, key in enumerate(keys):  # then the partners that reach this NPV follow it
             for other in sorted(partners.get(key, set()) & moved.keys()):
-                moved[other][2 * i], moved[other][2 * i + 1] = _follow(plan, estimates, key, other)
+                followed = _follow(plan, estimates, key, other)
+                if followed is not None:
+                    moved[other][2 * i], moved[other][2 * i + 1] = followed
         # the moved inputs over the base values, without copying a large plan's base each time
         values = _Layered(moved, base)
         npv = np.broadcast_to(evaluate(plan, st, values, df, opportunities=(o,)).flows[o.id].npv,
@@ -573,22 +602,28 @@ def tornadoes(plan: Plan, st: Structure, base: dict[Key, Array], estimates: dict
 
 
 #: Where a tornado's low and high sit in their input's distribution, for moving the inputs
-#: correlated with it: a normal or lognormal range is its 5th to 95th percentile, and a bounded
-#: range's ends are read the same way (its very ends would drag a partner to its own ends).
-TORNADO_QUANTILES = (0.05, 0.95)
+#: correlated with it: a normal or lognormal range is its 5th to 95th percentile (2), and a
+#: bounded range's ends are read as its 10th and 90th (its very ends would drag a partner to its
+#: own ends, further than any draw of a P10-P90 reading goes).
+TORNADO_QUANTILES = {"normal": (0.05, 0.95), "lognormal": (0.05, 0.95)}
+BOUNDED_TORNADO_QUANTILES = (0.1, 0.9)
 #: Draws of a partner from which its conditional median is read (its own stream, so stable).
 _FOLLOW_DRAWS = 4001
 
 
-def _follow(plan: Plan, estimates: dict[Key, Estimate], key: Key, other: Key) -> tuple[float, float]:
+def _follow(plan: Plan, estimates: dict[Key, Estimate], key: Key,
+            other: Key) -> tuple[float, float] | None:
     """The median of ``other`` given ``key`` at its low and at its high, under the normal-score
-    reading of Iman-Conover: the quantile Phi(r z) with z = Phi^-1(q), r = 2 sin(pi rho / 6)."""
+    reading of Iman-Conover: the quantile Phi(r z) with z = Phi^-1(q), r = 2 sin(pi rho / 6).
+    None for a correlation of 0: ``other`` stays at its base, as with no correlation at all."""
     rho = next(c.rho for c in plan.correlations if {c.a, c.b} == {key, other})
+    if rho == 0.0:
+        return None
     r = 2.0 * math.sin(math.pi * rho / 6.0)
     unit = NormalDist()
     draws = np.sort(_draw(plan.settings.mc_seed, _FOLLOW_DRAWS, other, estimates[other]))
     out = []
-    for q in TORNADO_QUANTILES:
+    for q in TORNADO_QUANTILES.get(estimates[key].dist or "", BOUNDED_TORNADO_QUANTILES):
         level = unit.cdf(r * unit.inv_cdf(q))
         out.append(float(prepare(other[2], np.quantile(draws, [level]))[0]))
     return out[0], out[1]
@@ -791,8 +826,16 @@ def _correlated_draws(plan: Plan, estimates: dict[Key, Estimate], n: int, seed: 
     if not plan.correlations:
         return {}
     keys = sorted({key for c in plan.correlations for key in (c.a, c.b)})
-    drawn = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys), strict=True))
-    return iman_conover(drawn, plan.correlations, seed)
+
+    def reordered() -> dict[Key, Array]:
+        drawn = dict(zip(keys, pool.map(lambda key: _draw(seed, n, key, estimates[key]), keys),
+                         strict=True))
+        out = iman_conover(drawn, plan.correlations, seed)
+        return out if _Shared.made is None else {key: _read_only(x) for key, x in out.items()}
+
+    # Scenarios that leave the correlated inputs and the correlations alone reorder them once.
+    identity = ("correlated", seed, n, tuple((key, estimates[key]) for key in keys), plan.correlations)
+    return _shared_made(identity, reordered, lambda out: sum(x.nbytes for x in out.values()))
 
 
 def simulated_inputs(plan: Plan, samples: int | None = None) -> dict[Key, Array]:
@@ -841,7 +884,7 @@ class _Information:
                 continue
             part = self.partitions.get(key)
             if part is None:  # one sort per input per run: an input shared by several is sorted once
-                part = information.partition(np.asarray(x, dtype=float))
+                part = _bins(x)
                 if self.kept < MC_UNIT_CACHE_BYTES // 4:
                     self.partitions[key] = part
                     self.kept += part.order.nbytes
@@ -854,6 +897,18 @@ class _Information:
 
     def plan(self) -> information.Ranked[Key]:
         return information.Ranked.of(self.evpi, self.evppi, self.floor)
+
+
+def _bins(x: NDArray[Any]) -> information.Partition:
+    """An input's bins for value of information; draws shared between scenarios (read-only,
+    the same array in every run that uses them) are sorted once for all of them."""
+    if x.flags.writeable or _Shared.made is None:
+        return information.partition(np.asarray(x, dtype=float))
+    # Keyed by the array itself, kept alive beside its bins so its id cannot be reused meanwhile.
+    kept: tuple[NDArray[Any], information.Partition] = _shared_made(
+        ("bins", id(x)), lambda: (x, information.partition(np.asarray(x, dtype=float))),
+        lambda made: made[0].nbytes + made[1].order.nbytes + made[1].starts.nbytes)
+    return kept[1] if kept[0] is x else information.partition(np.asarray(x, dtype=float))
 
 
 def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True,

@@ -12,7 +12,7 @@ import pytest
 from models.engine import calculate, results_json
 from models.plan import plan_from_json
 from models.scenarios import apply_scenario, calculate_scenarios, scenario_from_json
-from tests.app.test_cli import aiplan
+from tests.app.test_cli import _one_line_error, aiplan
 
 
 def _scenario(sample_json: dict[str, Any], name: str) -> dict[str, Any]:
@@ -79,3 +79,33 @@ def test_calc_text_shows_the_scenarios_and_what_to_learn_next(sample_file: Path)
     assert "\nScenarios\n" in text and "Probability-weighted total eNPV: $2,984,835" in text
     assert "What to learn next" in text
     assert "Customer self-service answers: whether the launch succeeds, worth up to $101k" in text
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda d: d["correlations"].append(dict(d["correlations"][0], id="cor-again")),
+     "These two inputs are already correlated: change that correlation instead of adding another."),
+    (lambda d: d["correlations"][0].update(b=dict(d["correlations"][0]["a"])),
+     "An input cannot be correlated with itself: pick two different inputs."),
+])
+def test_a_correlation_the_plan_cannot_use_stops_calc_in_one_sentence(
+        tmp_path: Path, sample: dict[str, Any], change: Any, words: str) -> None:
+    change(sample)
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(sample), encoding="utf-8")
+    for extra in ((), ("--json",), ("--scenario", "Downside")):
+        line = _one_line_error(aiplan("calc", source, *extra))
+        assert "Support copilot (agent assist) · adoption target ↔" in line and words in line
+
+
+def test_a_scenario_that_breaks_a_rule_stops_calc_in_one_sentence(
+        tmp_path: Path, sample: dict[str, Any]) -> None:
+    downside = _scenario(sample, "Downside")
+    # Each value is fine on its own; the routes' shares no longer total 100% in this scenario.
+    route = sample["unit_models"][0]["routes"][0]
+    downside["overrides"].append({"kind": "route", "id": route["id"], "field": "share",
+                                  "value": route["share"] / 2})
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(sample), encoding="utf-8")
+    for extra in ((), ("--json",), ("--scenario", "downside")):
+        line = _one_line_error(aiplan("calc", source, *extra))
+        assert "Downside" in line and "must total 100%" in line

@@ -126,3 +126,41 @@ def test_more_correlation_between_inputs_that_raise_npv_never_narrows_the_range(
     # The same draws reordered: only sampling noise in the P10 and P90 can narrow it, a few
     # tenths of a percent of the width at 4,000 samples.
     assert width(rho + more) >= width(rho) * (1 - 0.005)
+
+
+def _copilot_npv(data: dict[str, Any], **inputs: float) -> float:
+    fixed = copy.deepcopy(data)
+    next(o for o in fixed["opportunities"] if o["id"] == "opp-support-copilot").update(inputs)
+    fixed["correlations"] = []
+    results = calculate(plan_from_json(fixed), monte_carlo=False, with_tornado=False)
+    return next(r.npv for r in results.opportunities if r.id == "opp-support-copilot")
+
+
+def test_a_partner_follows_to_its_median_given_a_bounded_low_read_as_the_10th_percentile(
+        sample_json: dict[str, Any]) -> None:
+    from statistics import NormalDist
+
+    data = copy.deepcopy(sample_json)
+    copilot = next(o for o in data["opportunities"] if o["id"] == "opp-support-copilot")
+    copilot["tasks_per_user_month"] = {"base": 190, "low": 150, "high": 230, "dist": "uniform"}
+    users = ("opportunity", "opp-support-copilot", "tasks_per_user_month")
+    plan = with_correlations(plan_from_json(data), (COPILOT, users, 0.5))
+    bar = next(b for r in calculate(plan, monte_carlo=False).opportunities if r.id == "opp-support-copilot"
+               for b in r.tornado if b.key == COPILOT)
+    # Adoption is a PERT range: its low is read as its 10th percentile, so the uniform partner
+    # sits at its quantile Phi(r Phi^-1(0.1)), r = 2 sin(pi rho / 6); the engine reads that
+    # quantile from 4,001 draws, a few thousandths off at most, so bracket it by two hundredths.
+    unit, r = NormalDist(), 2 * np.sin(np.pi * 0.5 / 6)
+    for q, npv, end in ((0.1, bar.npv_low, 0.55), (0.9, bar.npv_high, 0.9)):
+        level = unit.cdf(r * unit.inv_cdf(q))
+        around = [_copilot_npv(data, adoption_target=end, tasks_per_user_month=150 + p * 80)
+                  for p in (level - 0.02, level + 0.02)]
+        assert min(around) <= npv <= max(around)
+
+
+def test_a_correlation_of_zero_leaves_the_tornado_as_it_was(plan: Plan) -> None:
+    # A skewed range: its median is not its base, so moving it to its median would show.
+    value = ("opportunity", "opp-support-copilot", "value_per_success")
+    alone = calculate(with_correlations(plan), monte_carlo=False)
+    zero = calculate(with_correlations(plan, (COPILOT, value, 0.0)), monte_carlo=False)
+    assert [r.tornado for r in zero.opportunities] == [r.tornado for r in alone.opportunities]
