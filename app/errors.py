@@ -128,7 +128,8 @@ class InvalidProjectDataError(ProjectFileError):
         super().__init__(path)
 
     def sentence(self) -> str:
-        first = self.problems[0] if self.problems else "unknown problem"
+        # A problem may be a whole sentence already (a scenario's): one full stop at the end.
+        first = (self.problems[0] if self.problems else "unknown problem").rstrip(".")
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         subject = self.name if self.path is not None else "The project data"
         return f"{subject} is not a valid project: {first}{more}."

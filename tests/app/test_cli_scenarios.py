@@ -109,3 +109,15 @@ def test_a_scenario_that_breaks_a_rule_stops_calc_in_one_sentence(
     for extra in ((), ("--json",), ("--scenario", "downside")):
         line = _one_line_error(aiplan("calc", source, *extra))
         assert "Downside" in line and "must total 100%" in line
+
+
+def test_a_scenario_refused_on_reading_is_one_sentence_with_one_full_stop(tmp_path: Path,
+                                                                         sample_json: dict[str, Any]) -> None:
+    data = json.loads(json.dumps(sample_json))
+    data["scenarios"][1]["name"] = " base "
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = aiplan("check", source)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("aiplan: “plan.json” is not a valid project: Scenario “ base ”: "
+                                     "“ base ” is already the base plan's name; give it another name.")
