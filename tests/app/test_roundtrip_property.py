@@ -98,15 +98,6 @@ def projects(draw: Any) -> dict[str, Any]:
     # Scenarios override opportunities' inputs and the settings; correlations pair any inputs.
     targets = [("opportunity", o["id"], field) for o in opportunities for field in Opportunity.ESTIMATES]
     targets += [("project", "", "discount_rate"), ("project", "", "budget")]
-    scenarios = []
-    for n in range(draw(st.integers(0, 2))):
-        chosen = sorted(draw(st.lists(st.sampled_from(targets), unique=True, max_size=3)))
-        overrides = [{"kind": kind, "id": object_id, "field": field,
-                      "value": draw(fraction if kind == "project" else estimate(field))}
-                     for kind, object_id, field in chosen]
-        scenarios.append({"id": next(ids), "name": f"Scenario {n + 1} {draw(text)}".strip(),
-                          "description": draw(text), "probability": draw(st.none() | st.floats(0, 0.5)),
-                          "overrides": overrides})
     inputs_ = [t for t in targets if t[0] != "project"]
     correlations = []
     if len(inputs_) >= 2:
@@ -115,6 +106,19 @@ def projects(draw: Any) -> dict[str, Any]:
             correlations.append({"id": next(ids), "a": dict(zip(("kind", "id", "field"), a, strict=True)),
                                  "b": dict(zip(("kind", "id", "field"), b, strict=True)),
                                  "rho": draw(st.floats(-0.99, 0.99)), "note": draw(text)})
+    correlated = {(c[end]["kind"], c[end]["id"], c[end]["field"]) for c in correlations for end in ("a", "b")}
+    scenarios = []
+    for n in range(draw(st.integers(0, 2))):
+        # An input a correlation names keeps its base's range: a plain number there would be
+        # a scenario the import refuses (only a range can be correlated).
+        free = [t for t in targets if t not in correlated] or [("project", "", "budget")]
+        chosen = sorted(draw(st.lists(st.sampled_from(free), unique=True, max_size=3)))
+        overrides = [{"kind": kind, "id": object_id, "field": field,
+                      "value": draw(fraction if kind == "project" else estimate(field))}
+                     for kind, object_id, field in chosen]
+        scenarios.append({"id": next(ids), "name": f"Scenario {n + 1} {draw(text)}".strip(),
+                          "description": draw(text), "probability": draw(st.none() | st.floats(0, 0.5)),
+                          "overrides": overrides})
     return {
         "format": "aiplan",
         "version": interchange.FORMAT_VERSION,
