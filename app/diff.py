@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.edits import override_key
 from app.formatting import money, month, number, percent, text_range
 from app.labels import FIELDS, field_label, problem_text
 from app.terminal import one_line
@@ -603,8 +604,8 @@ class _Differ:
             words = "not given" if a is None else _value_text(float(a), "percent", "")
             after = "not given" if b is None else _value_text(float(b), "percent", "")
             add("probability", "changed", a, b, f"Probability: {words} → {after}", note=True)
-        olds = {_override_key(o): o["value"] for o in old.get("overrides") or []}
-        news = {_override_key(o): o["value"] for o in new.get("overrides") or []}
+        olds = {override_key(o): o["value"] for o in old.get("overrides") or []}
+        news = {override_key(o): o["value"] for o in new.get("overrides") or []}
         for key in dict.fromkeys([*olds, *news]):
             va, vb = olds.get(key), news.get(key)
             if va == vb:
@@ -645,10 +646,6 @@ class _Differ:
             unit = f" ({c['unit']})" if c.get("unit") else ""
             return f"{kind} on {_q(c.get('name') or key.removeprefix('scores.'))}{unit}"
         return field_label(key)
-
-
-def _override_key(override: Json) -> tuple[str, str, str]:
-    return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
 
 
 def _link(fld: str, target: str | None, names: dict[tuple[str, str], str]) -> str:

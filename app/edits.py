@@ -102,8 +102,8 @@ def changes(kind: str, object_id: str, before: Json, after: Json) -> list[Edit]:
             continue
         old, new = before.get(key), after.get(key)
         if key == "overrides":  # one SetField per input overridden
-            olds = {_override_key(o): o["value"] for o in old or []}
-            news = {_override_key(o): o["value"] for o in new or []}
+            olds = {override_key(o): o["value"] for o in old or []}
+            news = {override_key(o): o["value"] for o in new or []}
             out += [SetField(kind, object_id, override_field(*k), olds.get(k), news.get(k))
                     for k in dict.fromkeys([*olds, *news]) if olds.get(k) != news.get(k)]
         elif key in ("notes", "scores"):
@@ -155,17 +155,19 @@ def override_target(field: str) -> tuple[str, str, str]:
     return str(kind), str(object_id), str(name)
 
 
-def _override_key(override: Json) -> tuple[str, str, str]:
+def override_key(override: Json) -> tuple[str, str, str]:
+    """The input an override replaces, (kind, object id, field): also the order the file and
+    the app keep a scenario's overrides in."""
     return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
 
 
 def _put_override(scenario: Json, field: str, value: Any) -> None:
     """Set (or with None remove) one override, keeping the file's order: kind, id, field."""
     key = override_target(field)
-    overrides = [o for o in scenario.get("overrides") or [] if _override_key(o) != key]
+    overrides = [o for o in scenario.get("overrides") or [] if override_key(o) != key]
     if value is not None:
         overrides.append({"kind": key[0], "id": key[1], "field": key[2], "value": value})
-        overrides.sort(key=_override_key)
+        overrides.sort(key=override_key)
     scenario["overrides"] = overrides
 
 
@@ -189,7 +191,7 @@ def value_of(obj: Json, field: str) -> Any:
     head, _, tail = field.partition(".")
     if head == "overrides" and tail:
         key = override_target(field)
-        return next((o["value"] for o in obj.get("overrides") or [] if _override_key(o) == key), None)
+        return next((o["value"] for o in obj.get("overrides") or [] if override_key(o) == key), None)
     if tail:
         return (obj.get(head) or {}).get(tail)
     return obj.get(field)
@@ -248,7 +250,7 @@ def dependants(data: Json, kind: str, object_id: str) -> list[Edit]:
 
     out: list[Edit] = []
     for scenario in data.get("scenarios") or []:
-        out += [SetField("scenario", scenario["id"], override_field(*_override_key(o)), o["value"], None)
+        out += [SetField("scenario", scenario["id"], override_field(*override_key(o)), o["value"], None)
                 for o in scenario.get("overrides") or [] if names(o)]
     correlations = data.get("correlations") or []
     out += [Remove("correlation", None, i, copy.deepcopy(c))  # last first: the indices stay right

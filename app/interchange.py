@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from app.edits import override_key
 from app.errors import (
     InvalidProjectDataError,
     UnreadableProjectFileError,
@@ -157,11 +158,6 @@ def correlation_out(c: Correlation) -> Json:
         "rho": c.rho,
         "note": c.reason,
     }
-
-
-def override_key(override: Json) -> tuple[str, str, str]:
-    """The canonical order of a scenario's overrides (the file's, and the app's)."""
-    return (str(override["kind"]), str(override.get("id") or ""), str(override["field"]))
 
 
 def _decision_out(d: Decision) -> Json:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.edits import override_key
 from app.formatting import percent
 from app.ids import all_ids
 from models.scenarios import BASE_NAME
@@ -325,7 +326,7 @@ def _copy_scenarios(other: Json, copying: set[tuple[str, str]], data: Json, ids:
             target = ids.target(o)
             if target is not None:
                 kept.append({**o, "id": target})
-        kept.sort(key=lambda o: (o["kind"], o["id"], o["field"]))
+        kept.sort(key=override_key)
         left_out = len(new.get("overrides") or []) - len(kept)
         new["overrides"] = kept
         if left_out:

@@ -6,7 +6,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.edits import Edit, Insert, SetField, override_field, removal, value_of
+from app.edits import (
+    Edit,
+    Insert,
+    SetField,
+    find,
+    index_of,
+    override_field,
+    override_key,
+    removal,
+    value_of,
+)
 from app.ids import new_id
 from models.scenarios import BASE_NAME
 
@@ -36,7 +46,7 @@ def add_scenario(data: Json, name: str = "New scenario") -> tuple[list[Edit], st
 def duplicate_scenario(data: Json, scenario_id: str) -> tuple[list[Edit], str]:
     """A copy of a scenario with every override, just after it, and the copy's id."""
     scenarios = data.get("scenarios") or []
-    index = next(i for i, s in enumerate(scenarios) if s["id"] == scenario_id)
+    index = index_of(scenarios, scenario_id)
     copied = copy.deepcopy(scenarios[index])
     copied["id"] = new_id(data, "scn")
     copied["name"] = unused_name(data, f"{copied['name']} (copy)")
@@ -48,7 +58,7 @@ def remove_scenario(data: Json, scenario_id: str) -> list[Edit]:
 
 
 def scenario(data: Json, scenario_id: str) -> Json:
-    return next(s for s in data.get("scenarios") or [] if s["id"] == scenario_id)
+    return find(data, "scenario", scenario_id)
 
 
 def override(data: Json, scenario_id: str, target: Input) -> Any:
@@ -68,7 +78,7 @@ def set_override(data: Json, scenario_id: str, target: Input, value: Any) -> lis
 def reset_scenario(data: Json, scenario_id: str) -> list[Edit]:
     """Every override of a scenario dropped: it follows the base everywhere."""
     s = scenario(data, scenario_id)
-    return [SetField("scenario", scenario_id, override_field(o["kind"], o.get("id") or "", o["field"]),
+    return [SetField("scenario", scenario_id, override_field(*override_key(o)),
                      copy.deepcopy(o["value"]), None) for o in s.get("overrides") or []]
 
 
