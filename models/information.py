@@ -162,8 +162,3 @@ class Ranked(Generic[Key]):
     def __len__(self) -> int:
         return len(self.inputs)
 
-
-def value_of_information(y: Array, inputs: Mapping[Key, NDArray[Any]],
-                         bins: int = DEFAULT_BINS) -> Ranked[Key]:
-    """One opportunity's EVPI and its inputs ranked by EVPPI, from the same samples."""
-    return Ranked.of(evpi(y), evppi_many(y, inputs, bins), noise_floor(y, bins))
