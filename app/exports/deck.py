@@ -802,7 +802,9 @@ def _col_widths(rows: list[list[str]], size: float, total: float,
         room = total - sum(figures.values())
         # The first column as wide as its longest cell on one line, up to a third of what is left.
         first = max(_width(row[0], size, FONT_BOLD) for row in rows) / 72 + pad
-        first = min(max(first, 1.2), room / 3)
+        # ... but never narrower than its longest word: a name may wrap at spaces, not mid-word.
+        word = max(_width(w, size, FONT_BOLD) for row in rows for w in row[0].split() or [""]) / 72 + pad
+        first = max(min(max(first, 1.2), room / 3), word)
         words = (room - first) / len(text_cols)
         widths = [first] + [figures.get(c, words) for c in range(1, n)]
         return widths, room - first < 1.5 * len(text_cols)
