@@ -3,11 +3,8 @@ process with a message about platform plugins when it cannot, and a user learns 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,6 +56,12 @@ def missing_libraries(plugin: Path) -> list[str]:
 
     Loading the plugin is the test Qt itself makes; it names only the first missing library,
     so ldd (part of every glibc system) is asked for all of them."""
+    # Imported here, not at the top: the check runs before every window and usually stops at
+    # the platform's name, so these modules would only lengthen start-up.
+    import ctypes
+    import shutil
+    import subprocess
+
     try:
         ctypes.CDLL(str(plugin))
         return []

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import outputs, paths
+from app import paths
 from app.errors import FileLockedError, ProjectFileError, SaveConflictError
 from app.labels import problem_text
 from app.project_state import ProjectState
@@ -448,6 +448,8 @@ class MainWindow(QMainWindow):
             return
         data = self.controller.state.export_json().encode("utf-8")
         inputs = [self.document.path] if self.document.path else []
+        from app import outputs  # the write guards (locks, hashing) load when first needed
+
         try:
             # The save dialog asked before replacing a file; a project or a locked file never is.
             outputs.check_export_targets({"JSON export": path}, inputs, force=True, flag=None)

@@ -15,9 +15,10 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 BARE = """
-import os, sys
+import os, sys, time
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -30,7 +31,7 @@ def process_age():
 class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
-            print(process_age(), flush=True)
+            print(process_age(), time.time(), flush=True)
             app.quit()
         return False
 
@@ -43,27 +44,33 @@ app.exec()
 """
 
 
-def run(command: list[str]) -> tuple[float, list[str]]:
-    """The process's age at first paint, and the heavy libraries it had loaded by then."""
+def run(command: list[str]) -> tuple[float, float, list[str]]:
+    """The process's age at first paint (clock ticks of 10 ms), the time from launch to first
+    paint (microseconds; launch is just before the process is started, the same for both sides),
+    and the heavy libraries it had loaded by then."""
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    launched = time.time()
     out = subprocess.run(command, capture_output=True, text=True, env=env, check=True,
                          timeout=120).stdout
     last = out.strip().splitlines()[-1]
     if last.startswith("{"):
         report = json.loads(last)
-        return float(report["startup_s"]), list(report["loaded_at_first_paint"])
-    return float(last), []
+        return (float(report["startup_s"]), float(report["first_paint_at"]) - launched,
+                list(report["loaded_at_first_paint"]))
+    age, painted = (float(word) for word in last.split())
+    return age, painted - launched, []
 
 
 def main(repeat: int = 7) -> None:
-    bare = [run([sys.executable, "-c", BARE])[0] for _ in range(repeat)]
-    ours_runs = [run([sys.executable, "-m", "app", "--self-test"]) for _ in range(repeat)]
-    b = statistics.median(bare)
-    o = statistics.median(age for age, _ in ours_runs)
-    print(f"{'what':<44} {'ours ms':>8} {'bare ms':>8} {'ratio':>6}  budget")
-    print(f"{'first paint of the window with the sample':<44} {o * 1000:8.0f} {b * 1000:8.0f} "
-          f"{o / b:6.1f}  <= 3x")
-    print(f"loaded before first paint: {', '.join(ours_runs[-1][1]) or 'none of the heavy libraries'}")
+    bare = [run([sys.executable, "-c", BARE]) for _ in range(repeat)]
+    ours = [run([sys.executable, "-m", "app", "--self-test"]) for _ in range(repeat)]
+    print(f"{'first paint of the window with the sample':<48} {'ours ms':>8} {'bare ms':>8} "
+          f"{'ratio':>6}  budget")
+    for what, index in (("process age (OS clock ticks)", 0), ("launch to paint (wall clock)", 1)):
+        b = statistics.median(run[index] for run in bare)
+        o = statistics.median(run[index] for run in ours)
+        print(f"{'  ' + what:<48} {o * 1000:8.1f} {b * 1000:8.1f} {o / b:6.2f}  <= 3x")
+    print(f"loaded before first paint: {', '.join(ours[-1][2]) or 'none of the heavy libraries'}")
 
 
 if __name__ == "__main__":
