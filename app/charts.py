@@ -297,43 +297,6 @@ def message_figure(message: str, *, title: str = "", figsize: tuple[float, float
     return _finish(fig)
 
 
-def _spread(desired: Sequence[float], gap: float, low: float = -math.inf,
-            high: float = math.inf) -> list[float]:
-    """Positions near ``desired`` at least ``gap`` apart, in the same order, within [low, high].
-
-    Colliding labels are merged into clusters centred on their wishes, so each moves as little
-    as the others allow (used to keep labels of nearby points apart).
-    """
-    n = len(desired)
-    if n == 0:
-        return []
-    order = sorted(range(n), key=lambda i: desired[i])
-    clusters: list[tuple[float, list[int]]] = []
-    for i in order:
-        clusters.append((desired[i], [i]))
-        while len(clusters) > 1:
-            (start_a, members_a), (start_b, members_b) = clusters[-2], clusters[-1]
-            if start_a + gap * len(members_a) <= start_b:
-                break
-            members = members_a + members_b
-            centre = sum(desired[j] for j in members) / len(members)
-            clusters[-2:] = [(centre - gap * (len(members) - 1) / 2, members)]
-    placed = [0.0] * n
-    for start, members in clusters:
-        for k, j in enumerate(members):
-            placed[j] = start + k * gap
-    ranked = [placed[i] for i in order]
-    for k in range(n):  # keep inside [low, high], still ``gap`` apart where there is room
-        floor = low if k == 0 else ranked[k - 1] + gap
-        ranked[k] = max(ranked[k], floor)
-    for k in range(n - 1, -1, -1):
-        ceiling = high if k == n - 1 else ranked[k + 1] - gap
-        ranked[k] = min(ranked[k], ceiling)
-    for k, i in enumerate(order):
-        placed[i] = ranked[k]
-    return placed
-
-
 def _pad_range(lo: float, hi: float, below: float, above: float) -> tuple[float, float]:
     """A non-empty axis range around [lo, hi] with margins as fractions of its span."""
     if not (math.isfinite(lo) and math.isfinite(hi)):

@@ -8,20 +8,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.edits import Edit, Insert, Remove, SetField, apply, changes, dependants, find, removal, unlinks
+from app.edits import Edit, Insert, Remove, SetField, changes, dependants, find, removal, unlinks
 from app.ids import all_ids, new_id
 from models.estimate import estimate_from_json
 
 OPTION_KINDS = {"build": "Build", "partner": "Partner", "buy": "Buy"}
 #: The score a new criterion gives every option: the middle of 1..5, so nobody gains.
 NEUTRAL_SCORE = 3
-
-
-def _after(data: dict[str, Any], edits: list[Edit]) -> dict[str, Any]:
-    after = copy.deepcopy(data)
-    for edit in edits:
-        apply(after, edit)
-    return after
 
 
 def _find(data: dict[str, Any], decision_id: str) -> dict[str, Any]:
@@ -159,39 +152,3 @@ def remove_option(data: dict[str, Any], decision_id: str, option_id: str) -> lis
     if decision.get("chosen_option_id") == option_id:
         edits.append(SetField("decision", decision_id, "chosen_option_id", option_id, None))
     return [*dependants(data, "option", option_id), *edits, removal(data, "option", option_id, decision_id)]
-
-
-# --- the whole project after each change ---------------------------------------------------
-
-
-def with_new_decision(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    edits, decision_id = add_decision(data)
-    return _after(data, edits), decision_id
-
-
-def without_decision(data: dict[str, Any], decision_id: str) -> dict[str, Any]:
-    return _after(data, remove_decision(data, decision_id))
-
-
-def with_new_criterion(data: dict[str, Any], decision_id: str) -> tuple[dict[str, Any], str]:
-    edits, criterion_id = add_criterion(data, decision_id)
-    return _after(data, edits), criterion_id
-
-
-def without_criterion(data: dict[str, Any], decision_id: str, criterion_id: str) -> dict[str, Any]:
-    return _after(data, remove_criterion(data, decision_id, criterion_id))
-
-
-def with_new_option(data: dict[str, Any], decision_id: str, template_id: str | None
-                    ) -> tuple[dict[str, Any], str]:
-    edits, option_id = add_option(data, decision_id, template_id)
-    return _after(data, edits), option_id
-
-
-def without_option(data: dict[str, Any], decision_id: str, option_id: str) -> dict[str, Any]:
-    return _after(data, remove_option(data, decision_id, option_id))
-
-
-def with_criterion_kind(data: dict[str, Any], decision_id: str, criterion_id: str,
-                        kind: str) -> dict[str, Any]:
-    return _after(data, set_criterion_kind(data, decision_id, criterion_id, kind))

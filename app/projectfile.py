@@ -128,17 +128,6 @@ def make_engine(path: Path) -> Engine:
 # --- checks on the bytes, before any SQL -------------------------------------------------
 
 
-def read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectFileMissingError(path) from None
-    except IsADirectoryError:
-        raise UnreadableProjectFileError(path, "it is a folder, not a file") from None
-    except OSError as exc:
-        raise UnreadableProjectFileError(path, os_reason(exc)) from None
-
-
 def _sniff(data: bytes) -> str:
     for magic, what in _SNIFFS:
         if data.startswith(magic):

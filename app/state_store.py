@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, true, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from app import interchange
@@ -128,6 +128,13 @@ def write_structure(session: Session, edit: Insert | Remove | Move) -> None:
 
 def _number_positions(session: Session, table: Any, in_list: Any) -> None:
     """Positions 0..n-1 in the list's order (a file from elsewhere may have gaps or ties)."""
+    # Counted in SQLite first: a list already numbered 0..n-1 (after the first edit, always)
+    # needs no rows read into Python.
+    count, distinct, low, high = session.execute(
+        select(func.count(), func.count(table.position.distinct()), func.min(table.position),
+               func.max(table.position)).where(in_list)).one()
+    if count == 0 or (distinct == count and low == 0 and high == count - 1):
+        return
     rows = session.execute(select(table.id, table.position).where(in_list)
                            .order_by(table.position, table.id)).all()
     for i, (row_id, position) in enumerate(rows):

@@ -15,7 +15,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -63,6 +63,19 @@ def estimate_inputs(plan: Plan) -> dict[Key, Estimate]:
     for o in plan.opportunities:
         for name in _estimate_fields(o):
             out["opportunity", o.id, name] = getattr(o, name)
+    return out
+
+
+def estimates_of(plan: Plan, keys: Collection[Key]) -> dict[Key, Estimate]:
+    """The estimates of those ``keys`` that are inputs the model samples (as estimate_inputs
+    has them), without reading every opportunity's inputs."""
+    wanted = {key[1] for key in keys if key[0] == "opportunity"}
+    out = {key: est for key, est in _linked_estimates(plan).items() if key in keys}
+    for o in plan.opportunities:
+        if o.id in wanted:
+            fields = _estimate_fields(o)
+            out.update(((kind, object_id, name), getattr(o, name)) for kind, object_id, name in keys
+                       if kind == "opportunity" and object_id == o.id and name in fields)
     return out
 
 

@@ -45,6 +45,13 @@ _BRACKET_DISTANCE = np.abs(_IRR_GRID[:-1] + _IRR_GRID[1:])
 _FIRST_RISING = int(np.searchsorted(_IRR_GRID[:-1] + _IRR_GRID[1:], 0.0))
 
 
+#: IRRs solved before, by the bytes of their row of monthly net flows. An edit changes one
+#: opportunity's flows; the other rows are not solved again. Each row's IRR depends on that
+#: row alone, bit for bit (tests/models/test_finance.py), so a kept value is the value.
+_SOLVED: dict[bytes, float] = {}
+_SOLVED_MAX = 10_000  # a few MB at most: rows of 36 to 120 months
+
+
 def irr_many(net: Array) -> Array:
     """Annual IRR of each row of ``net`` (opportunities x months); NaN where there is none.
 
@@ -52,7 +59,22 @@ def irr_many(net: Array) -> Array:
     several roots the one nearest zero is reported. Roots are bracketed on a grid, then
     bisected, for all rows at once (an eigenvalue solve per row costs far more).
     """
-    net = np.atleast_2d(np.asarray(net, dtype=float))
+    net = np.ascontiguousarray(np.atleast_2d(np.asarray(net, dtype=float)))
+    keys = [row.tobytes() for row in net]
+    kept = [_SOLVED.get(key) for key in keys]
+    todo = [i for i, value in enumerate(kept) if value is None]
+    result = np.array([np.nan if value is None else value for value in kept], dtype=float)
+    if todo:
+        solved = _solve_irr(net[todo])
+        result[todo] = solved
+        if len(_SOLVED) + len(todo) > _SOLVED_MAX:
+            _SOLVED.clear()  # a long session's plans: start again rather than grow
+        _SOLVED.update(zip((keys[i] for i in todo), solved.tolist(), strict=True))
+    return result
+
+
+def _solve_irr(net: Array) -> Array:
+    """irr_many without the kept values: every row solved."""
     rows, n_months = net.shape
     result = np.full(rows, np.nan)
     m = np.arange(1, n_months + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator
+from typing import Any
 
 from models.decision import decision_problems
 from models.estimate import Estimate
@@ -75,7 +76,21 @@ def _breaks_nothing(est: Estimate, bounds: Kind) -> bool:
     return not bounds.whole or all(float(v).is_integer() for v in (low, base, high))
 
 
-def _object_problems(kind: str, obj: object, name: str) -> Iterator[Problem]:
+def _object_problems(kind: str, obj: object, name: str) -> tuple[Problem, ...]:
+    # A plan object is frozen, so its problems never change: they are kept on the object (as
+    # functools.cached_property keeps a value). A plan rebuilt after an edit reuses the objects
+    # the edit did not touch (app.project_state), so only the touched ones are checked again.
+    kept: dict[str, Any] = vars(obj)
+    found: tuple[Problem, ...] | None = kept.get(_KEPT)
+    if found is None:
+        found = kept[_KEPT] = tuple(_check_object(kind, obj, name))
+    return found
+
+
+_KEPT = "_problems"
+
+
+def _check_object(kind: str, obj: object, name: str) -> Iterator[Problem]:
     cls: type = type(obj)
     for field, bounds in _bounds(cls):
         value: Estimate = getattr(obj, field)
@@ -145,12 +160,16 @@ def correlation_plan_problems(plan: Plan) -> list[Problem]:
     if not plan.correlations:
         return []
     from models.correlation import correlation_problems
-    from models.engine import estimate_inputs  # the engine reads the plan's problems first
+    from models.engine import estimates_of  # the engine reads the plan's problems first
 
-    ranged = {key for key, est in estimate_inputs(plan).items() if est.is_range}
+    ends = {key for c in plan.correlations for key in (c.a, c.b)}
+    ranged = {key for key, est in estimates_of(plan, ends).items() if est.is_range}
+    problems = correlation_problems(plan.correlations, ranged)
+    if not problems:
+        return []
     names = input_names(plan)
     out = []
-    for p in correlation_problems(plan.correlations, ranged):
+    for p in problems:
         c = plan.correlations[p.index]
         label = f"{_input_words(c.a, names)} ↔ {_input_words(c.b, names)}"
         rule = p.rule

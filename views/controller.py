@@ -412,14 +412,6 @@ class ProjectController(QObject):
                                         f"{self.comparison_ms:,.0f} ms")
         self.comparison_changed.emit()
 
-    def wait_for_comparison(self, timeout_ms: int = 60_000) -> bool:
-        """Block until the scenarios' Monte Carlo is in (or nothing is running)."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        while time.monotonic() < deadline and self._comparing:
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.005)
-        return not self.comparison_stale
-
     def wait_for_monte_carlo(self, timeout_ms: int = 30_000) -> bool:
         """Block until fresh Monte Carlo results are in, or nothing is left to run."""
         deadline = time.monotonic() + timeout_ms / 1000

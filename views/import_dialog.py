@@ -138,10 +138,6 @@ class ImportDialog(QDialog):
         return {key for key, row in self.rows.items()
                 if row.checkState(0) == Qt.CheckState.Checked}
 
-    def set_picked(self, kind: str, object_id: str, picked: bool = True) -> None:
-        self.rows[kind, object_id].setCheckState(
-            0, Qt.CheckState.Checked if picked else Qt.CheckState.Unchecked)
-
     def _set_all(self, state: Qt.CheckState) -> None:
         self._syncing = True
         try:

@@ -15,7 +15,6 @@ from app.information_words import (
     evpi_sentence,
     input_words,
     learn_next_sentences,
-    opportunity_learnable,
     plan_learnable,
 )
 from app.labels import field_label
@@ -53,11 +52,6 @@ class ScenarioLine:
     @property
     def is_base(self) -> bool:
         return self.name == BASE_NAME
-
-    def funded_names(self) -> list[str]:
-        names = {r.id: r.name or r.id for r in self.results.opportunities}
-        return [names[i] for i in self.results.portfolio.selected if i in names]
-
 
 @dataclass(frozen=True)
 class ScenarioSet:
@@ -299,7 +293,3 @@ def worth_rows(items: list[Learnable], evpi: float | None, currency: str, top: i
         rows.append(["Everything at once (EVPI)", money(evpi, currency, short=True)])
     return rows
 
-
-def opportunity_items(results: PlanResults) -> dict[str, list[Learnable]]:
-    """Per opportunity, its inputs ranked by EVPPI (for the workbook's table)."""
-    return {r.id: opportunity_learnable(r, results.plan) for r in results.opportunities}

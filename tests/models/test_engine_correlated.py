@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.correlation import Correlation
-from models.engine import calculate, simulated_inputs
+from models.engine import calculate, estimate_inputs, estimates_of, simulated_inputs
 from models.plan import Plan, plan_from_json
 from models.problems import PlanInvalid
 from models.validation import plan_problems
@@ -94,6 +94,20 @@ def test_a_correlation_the_plan_cannot_use_is_a_plain_problem(sample_json: dict[
     words = str(caught.value.problems[0])
     assert "Ticket triage and routing · adoption target has no range" in words
     assert "give it a low and a high value, or remove the correlation" in words
+
+
+def test_a_correlation_end_is_read_as_the_simulation_reads_its_input(plan: Plan) -> None:
+    """The check of a correlation's ends reads only those inputs, and reads each exactly as the
+    simulation's full list of inputs has it, for every kind of input and for names that are
+    not inputs (a text field, a field the simulation never draws, an object not in the plan)."""
+    every = estimate_inputs(plan)
+    asked = set(list(every)[::7]) | {
+        ("opportunity", "opp-support-copilot", "name"),
+        ("opportunity", "opp-gone", "adoption_target"),
+        ("route", "no-such-route", "share"),
+    }
+    assert estimates_of(plan, asked) == {key: every[key] for key in asked if key in every}
+    assert {key[0] for key in asked if key in every} >= {"opportunity", "unit_model", "route", "option"}
 
 
 def test_the_tornado_moves_a_correlated_input_of_the_same_opportunity_with_it(plan: Plan) -> None:

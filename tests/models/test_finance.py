@@ -51,3 +51,21 @@ def test_payback() -> None:
     assert finance.payback_month(np.array([-10.0, 4.0, 4.0, 4.0])) == 4  # cum -10,-6,-2,2
     assert finance.payback_month(np.array([-10.0, 1.0, 1.0])) is None  # never within horizon
     assert finance.payback_month(np.array([0.0, -1.0, 1.0, -3.0, 5.0])) == 3  # first recovery
+
+
+def test_each_rows_irr_is_the_same_alone_in_any_company_and_when_kept() -> None:
+    """An edit's recalculation keeps the IRRs of rows it did not change: that is sound only
+    because a row's IRR does not depend, to the last bit, on the rows solved beside it."""
+    rng = np.random.default_rng(7)
+    net = np.cumsum(rng.normal(0, 1, size=(400, 36)), axis=1) + rng.normal(0, 3, size=(400, 1))
+    finance._SOLVED.clear()
+    together = finance.irr_many(net)
+    assert np.isnan(together).any() and not np.isnan(together).all()  # both kinds of row
+    finance._SOLVED.clear()
+    alone = np.array([finance.irr_many(net[i:i + 1])[0] for i in range(len(net))])
+    finance._SOLVED.clear()
+    every_third = finance.irr_many(net[::3])
+    kept = finance.irr_many(net)  # a third of the rows kept from the call before
+    assert np.array_equal(together, alone, equal_nan=True)
+    assert np.array_equal(together[::3], every_third, equal_nan=True)
+    assert np.array_equal(together, kept, equal_nan=True)
