@@ -25,11 +25,12 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from models import finance, information, portfolio, sizing
+from models import finance, information, kpis, portfolio, sizing
 from models.correlation import Repair, iman_conover, repairs
 from models.decision import DecisionResult, chosen_option, evaluate_decision
 from models.estimate import Estimate
 from models.finance import Array
+from models.kpis import Kpi
 from models.limits import FIELDS
 from models.plan import FRACTIONS, INTEGERS, Opportunity, Option, Plan, UnitModel, estimate_names
 from models.problems import PlanInvalid
@@ -517,6 +518,23 @@ class OpportunityResult:
     evpi: float | None = None
     evppi: tuple[information.Worth[Key], ...] = ()
     evppi_floor: float = 0.0
+    kpis: tuple[KpiResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """A KPI target and what the plan says of it (docs/formulas.md 3.10): its status from the
+    measurement; for a metric the model computes, the plan's own value (its base), whether
+    that meets the target, and the share of Monte Carlo samples that meet it."""
+
+    kpi: Kpi
+    planned: float | None = None
+    plan_meets: bool | None = None
+    p_meets: float | None = None
+
+    @property
+    def status(self) -> str:
+        return self.kpi.status
 
 
 @dataclass(frozen=True)
@@ -681,6 +699,8 @@ class MonteCarlo:
     selected_total: Array
     ranked: dict[str, information.Ranked[Key]] = field(default_factory=dict)  # value of information
     plan_ranked: information.Ranked[Key] | None = None
+    #: (opportunity id, KPI id) -> the share of samples whose value meets the KPI's target.
+    kpi_meets: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 class _Recent:
@@ -766,10 +786,23 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
     correlated = _correlated_draws(plan, estimates, n, seed, pool)
     units: dict[str, dict[str, Summary]] = {}
     recent = _Recent(MC_UNIT_CACHE_BYTES)
+    kpi_meets: dict[tuple[str, str], float] = {}
+    tied_to_unit = _kpis_tied_to_units(plan)
+
+    def sampled(key: Key) -> Array:
+        """An input's samples as the simulation uses them (a plain number: its one value)."""
+        if key in correlated:
+            return correlated[key]
+        return _draw(seed, n, key, estimates[key]) if estimates[key].is_range else base[key]
+
     for u in plan.unit_models:
         costs = _unit_costs_sampled(st, u, estimates, base, n, seed, pool, correlated)
         units[u.id] = {name: Summary.of(np.broadcast_to(getattr(costs, name), (n,)).astype(float))
                        for name in _UNIT_SUMMARIES}
+        for o, kpi in tied_to_unit.get(u.id, ()):
+            values = (sampled(("unit_model", u.id, "escalation_rate")) if kpi.tied == "escalation_rate"
+                      else getattr(costs, str(kpi.tied)))
+            kpi_meets[o.id, kpi.id] = _share_meeting(kpi, values)
         recent.get(("unit", u.id), lambda costs=costs: costs.variable_cost_per_task)
         del costs
 
@@ -809,6 +842,10 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
         evaluation = evaluate(plan, st, _Layered(draws, base), df, opportunities=batch,
                               unit_variable={uid: variable(uid) for uid in linked})
         for o in batch:  # launch success, drawn per sample
+            for kpi in o.kpis:
+                if kpi.tied in kpis.OPPORTUNITY_TIES:
+                    key = ("opportunity", o.id, str(kpi.tied))
+                    kpi_meets[o.id, kpi.id] = _share_meeting(kpi, draws.get(key, base[key]))
             flows = evaluation.flows[o.id]
             success = stream(seed, ("launch", o.id, "success")).random(n) < evaluation.p_success[o.id]
             npv = np.where(success, np.broadcast_to(flows.npv, (n,)),
@@ -829,7 +866,59 @@ def _monte_carlo(plan: Plan, st: Structure, df: Array, n: int, seed: int, select
                 selected_total = selected_total + npv
         del evaluation, draws
     return MonteCarlo(npv_summary, kept, units, total, selected_total, voi.ranked,
-                      voi.plan() if with_information else None)
+                      voi.plan() if with_information else None, kpi_meets)
+
+
+def _kpi_results(plan: Plan, o: Opportunity, r: OpportunityResult, det: _Deterministic,
+                 mc: MonteCarlo | None) -> tuple[KpiResult, ...]:
+    """Each KPI of ``o`` with the plan's base value of its metric, where the model has one:
+    its adoption and task success, or its unit model's loaded cost per task, gross margin and
+    escalation rate."""
+    out = []
+    for kpi in o.kpis:
+        planned: float | None = None
+        if kpi.tied in kpis.OPPORTUNITY_TIES:
+            planned = r.effective[str(kpi.tied)][0]
+        elif kpi.tied in kpis.UNIT_TIES and o.unit_model_id in det.units:
+            if kpi.tied == "escalation_rate":
+                u = plan.unit_model(o.unit_model_id)
+                assert u is not None
+                planned = float(prepare("escalation_rate", np.array([u.escalation_rate.base]))[0])
+            else:
+                planned = float(np.asarray(getattr(det.units[o.unit_model_id], str(kpi.tied))).reshape(-1)[0])
+        plan_meets = None
+        if planned is not None and math.isfinite(planned):
+            plan_meets = kpis.meets(kpi.direction, kpi.target, planned)
+        elif planned is not None:
+            planned = None  # no such value here (a margin without revenue): nothing to compare
+        p_meets = mc.kpi_meets.get((o.id, kpi.id)) if mc is not None and kpi.tied else None
+        out.append(KpiResult(kpi, planned, plan_meets, p_meets))
+    return tuple(out)
+
+
+def _kpi_json(k: KpiResult) -> dict[str, Any]:
+    """One KPI as calc --json gives it: the target, its status, and the plan's own value."""
+    return {"id": k.kpi.id, "metric": k.kpi.metric, "label": k.kpi.label, "direction": k.kpi.direction,
+            "target": k.kpi.target, "measured": k.kpi.measured, "status": k.status,
+            "planned": k.planned, "plan_meets": k.plan_meets, "p_meets": k.p_meets}
+
+
+def _kpis_tied_to_units(plan: Plan) -> dict[str, list[tuple[Opportunity, Kpi]]]:
+    """Unit model id -> the KPIs of the opportunities linked to it whose value it computes."""
+    out: dict[str, list[tuple[Opportunity, Kpi]]] = {}
+    for o in plan.opportunities:
+        if o.unit_model_id is not None and plan.unit_model(o.unit_model_id) is not None:
+            out.setdefault(o.unit_model_id, []).extend(
+                (o, k) for k in o.kpis if k.tied in kpis.UNIT_TIES)
+    return out
+
+
+def _share_meeting(kpi: Kpi, values: Array) -> float:
+    """The share of samples whose value meets ``kpi``'s target (a value that is not a number,
+    such as a margin without revenue, meets nothing)."""
+    x = np.asarray(values, dtype=float)
+    met = x >= kpi.target if kpi.direction == kpis.AT_LEAST else x <= kpi.target
+    return float(np.mean(met))
 
 
 def _correlated_draws(plan: Plan, estimates: dict[Key, Estimate], n: int, seed: int,
@@ -980,6 +1069,9 @@ def calculate(plan: Plan, *, monte_carlo: bool = True, with_tornado: bool = True
         opportunities = [dataclasses.replace(r, mc=mc.npv[r.id], npv_samples=mc.npv_samples[r.id],
                                              **_information_fields(mc.ranked.get(r.id)))
                          for r in opportunities]
+    if any(o.kpis for o in plan.opportunities):
+        opportunities = [dataclasses.replace(r, kpis=_kpi_results(plan, o, r, det, mc))
+                         if o.kpis else r for o, r in zip(plan.opportunities, opportunities, strict=True)]
 
     units = []
     for u in plan.unit_models:
@@ -1053,6 +1145,7 @@ def results_json(results: PlanResults) -> dict[str, Any]:
                 ],
                 "evpi": r.evpi,
                 "evppi": _evppi_json(r.evppi),
+                "kpis": [_kpi_json(k) for k in r.kpis],
             }
             for r in results.opportunities
         ],

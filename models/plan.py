@@ -9,6 +9,7 @@ from typing import Any
 
 from models.correlation import Correlation
 from models.estimate import Estimate, estimate_from_json
+from models.kpis import CheckItem, Gate, Kpi, check_from_json, gate_from_json, kpi_from_json
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ class Opportunity:
     effort_person_months: Estimate = Estimate(0.0)
     impact: Estimate = Estimate(1.0)
     confidence: Estimate = Estimate(1.0)
+    #: Its definition of done (docs/formulas.md 3.10): KPI targets, launch checklist, gate.
+    kpis: tuple[Kpi, ...] = ()
+    checklist: tuple[CheckItem, ...] = ()
+    gate: Gate | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,10 @@ def opportunity_from_json(o: dict[str, Any]) -> Opportunity:
     """The engine's view of one opportunity of the interchange format."""
     return Opportunity(id=o["id"], name=_text(o, "name"), status=o.get("status") or "proposed",
                        decision_id=o.get("decision_id"), unit_model_id=o.get("unit_model_id"),
-                       **_estimates(Opportunity, o))
+                       **_estimates(Opportunity, o),
+                       kpis=tuple(kpi_from_json(k) for k in o.get("kpis") or ()),
+                       checklist=tuple(check_from_json(c) for c in o.get("launch_checklist") or ()),
+                       gate=gate_from_json(o.get("gate")))
 
 
 def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = None) -> Plan:
