@@ -36,6 +36,7 @@ from app.exports.outlook import (
     worth_rows,
 )
 from app.formatting import money, number, percent
+from app.launch_words import plan_readiness, plan_sentence
 from app.scenario_charts import scenario_comparison
 from models.decision import chosen_option, names_and, score_headline
 from models.engine import OpportunityResult, PlanResults
@@ -499,6 +500,30 @@ def _scenarios_slide(out: Outlook) -> Slide:
                              "with the same simulations, and funded within its own budget."))
 
 
+def _launch_slide(results: PlanResults) -> Slide | None:
+    """Launch readiness: each gated opportunity's KPIs met, not met and not measured, its
+    checklist and gate; where the plan and a gate disagree comes first."""
+    cur = results.plan.settings.currency
+    gates = [g for g in plan_readiness(results) if g.has_any]
+    if not gates:
+        return None
+    ready = sum(g.ready for g in gates)
+    conflicts = [(g.name, k) for g in gates for k in g.conflicts]
+    title = f"Launch readiness: {ready} of {len(gates)} ready"
+    if conflicts:
+        title += f", {len(conflicts)} target{'s' if len(conflicts) > 1 else ''} the plan itself misses"
+    bullets = [_text(f"{name}, {k.kpi.label}: {plan_sentence(k, cur)}") for name, k in conflicts]
+    rows = [["Opportunity", "KPIs", "Checklist", "Status"]]
+    rows += [[_clip_chars(_text(g.name), NAME_CHARS), g.kpi_words(), g.checklist_words(),
+              g.status_words()] for g in gates]
+    notes = " ".join(f"{g.name}: {g.gate_words()}." for g in gates)
+    return Slide(title=title, bullets=bullets or ["Every gated opportunity's plan meets its own targets."],
+                 table=rows, text_cols=(1, 2, 3), summarise=True,
+                 notes=_text(notes + " A metric the plan computes (adoption, task success, cost per "
+                                     "task, gross margin, escalation) is compared with the plan's own "
+                                     "value and the share of simulations that meet it."))
+
+
 def _learn_slide(out: Outlook) -> Slide:
     """The inputs worth learning before committing, ranked by what each is worth (EVPPI)."""
     cur = out.currency
@@ -536,6 +561,9 @@ def build_slides(data: dict[str, Any], results: PlanResults, scenarios: Scenario
     if unit is not None:
         slides.append(unit)
     # Last, before questions: how the plan fares if the base is wrong, and what to learn first.
+    launch = _launch_slide(results)
+    if launch is not None:
+        slides.append(launch)
     if out.scenarios.any or out.scenarios.problems:
         slides.append(_scenarios_slide(out))
     slides.append(_learn_slide(out))

@@ -63,6 +63,14 @@ from app.exports.outlook import (  # noqa: E402
 )
 from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, money_range, number, percent  # noqa: E402
+from app.launch_words import (  # noqa: E402
+    KPI_HEADS,
+    conflict,
+    kpi_row,
+    plan_readiness,
+    plan_sentence,
+    status_order,
+)
 from app.memo_text import blocks, inline_markup  # noqa: E402
 from app.scenario_charts import scenario_comparison  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
@@ -412,6 +420,41 @@ def _outlook_section(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Fl
     return s
 
 
+def _launch_section(results: PlanResults, currency: str,
+                    styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Launch readiness (docs/formulas.md 3.10): each opportunity's gate at a glance, where the
+    plan and a gate disagree, then each opportunity's KPIs, conflicts first."""
+    s: list[Flowable] = [Paragraph("Launch readiness", styles["h1"])]
+    gates = [g for g in plan_readiness(results) if g.has_any]
+    if not gates:
+        return s + [Paragraph("<i>No opportunity has KPI targets or a launch checklist yet.</i>",
+                              styles["grey"])]
+    rows = [["Opportunity", "KPIs", "Checklist", "Gate decision", "Status"]]
+    rows += [[g.name, g.kpi_words(), g.checklist_words(), g.gate_words(), g.status_words()]
+             for g in gates]
+    s += [_table(rows, [38 * mm, 30 * mm, 26 * mm, WIDTH - 136 * mm, 42 * mm], styles, right=99),
+          Spacer(1, 2 * mm)]
+    conflicts = [(g.name, k) for g in gates for k in g.conflicts]
+    if conflicts:
+        s.append(Paragraph("Where the plan and the gate disagree", styles["h2"]))
+        s.append(_bullets([f"<b>{e(name)}</b>, {e(k.kpi.label)}: {e(plan_sentence(k, currency))}"
+                           for name, k in conflicts], styles))
+    for g in gates:
+        if not g.kpis:
+            continue
+        s += [Paragraph(e(g.name), styles["h2"]), Paragraph(e(g.status_words()) + ".", styles["body"])]
+        rows = [KPI_HEADS] + [kpi_row(k, currency) for k in sorted(g.kpis, key=status_order)]
+        t = _table(rows, [WIDTH - 124 * mm, 24 * mm, 30 * mm, 22 * mm, 30 * mm, 18 * mm], styles, right=4)
+        s += [t, Spacer(1, 1 * mm)]
+        tied = [plan_sentence(k, currency) for k in g.kpis if k.planned is not None and not conflict(k)]
+        if tied:
+            s.append(Paragraph(e(" ".join(tied)), styles["small"]))
+    s.append(Paragraph("P(meets): the share of Monte Carlo simulations whose value meets the target, for the "
+                       "metrics the plan computes (adoption, task success, cost per task, gross margin, "
+                       "escalation).", styles["small"]))
+    return s
+
+
 def _scenarios_part(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     sset, cur = out.scenarios, out.currency
     s: list[Flowable] = [Paragraph("Scenarios", styles["h2"])]
@@ -540,6 +583,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
     s.append(_bullets(items, styles) if items else Paragraph("<i>No simulation results.</i>", styles["grey"]))
 
     s += _outlook_section(out, styles)
+    s += _launch_section(results, cur, styles)
 
     # Charts
     # No page break: the heading keeps with the first chart, so a short list above leaves no blank page.
