@@ -9,10 +9,12 @@ from typing import Any
 from app.edits import override_key
 from app.formatting import money, month, number, percent, text_range
 from app.labels import FIELDS, field_label, problem_text
+from app.launch_words import gate_words, value_words
 from app.terminal import one_line
 from models import schema
 from models.decision import DecisionResult, names_and
 from models.estimate import Estimate, estimate_from_json
+from models.kpis import gate_from_json, kpi_from_json
 
 Json = dict[str, Any]
 
@@ -33,7 +35,8 @@ NO_DIFFERENCES = "No differences."
 KIND_WORDS = {"project": "Project", "opportunity": "Opportunity", "decision": "Decision",
               "criterion": "Criterion", "option": "Option", "unit_model": "Unit model",
               "route": "Route", "memo": "Memo section", "log": "Decision-log entry",
-              "portfolio": "Portfolio", "scenario": "Scenario", "correlation": "Correlation"}
+              "portfolio": "Portfolio", "scenario": "Scenario", "correlation": "Correlation",
+              "kpi": "KPI", "launch_check": "Checklist item"}
 #: Settings and text fields that section 3 names but labels.FIELDS does not format.
 OWN_FORMATS = {"discount_rate": "percent", "horizon_years": "years", "mc_samples": "count",
                "mc_seed": "seed", "budget": "money", "weight": "number"}
@@ -90,10 +93,17 @@ OPTION = _Shape("option", "name", choices=(("kind", "build"),),
                 estimates=_estimates(schema.Option), scores=True)
 ROUTE = _Shape("route", None, texts=("model", "provider", "price_date"),
                estimates=_estimates(schema.Route))
+#: KPI targets and checklist items of an opportunity (docs/formulas.md 3.10); a KPI's target
+#: and measurement are compared by their own method (numbers in the metric's unit).
+KPI = _Shape("kpi", None, texts=("name", "unit", "window", "eval_set", "measured_on", "note"),
+             choices=(("metric", "custom"), ("direction", "at_least")), notes=False)
+CHECK = _Shape("launch_check", None, texts=("text", "owner", "evidence"), choices=(("status", "todo"),),
+               notes=False)
 SHAPES: dict[str, _Shape] = {
     "opportunities": _Shape("opportunity", "name", texts=("description",),
                             choices=(("status", "proposed"),), links=("decision_id", "unit_model_id"),
-                            estimates=_estimates(schema.Opportunity)),
+                            estimates=_estimates(schema.Opportunity),
+                            children=(("kpis", KPI), ("launch_checklist", CHECK))),
     "decisions": _Shape("decision", "name", texts=("description",), links=("chosen_option_id",),
                         estimates=_estimates(schema.Decision),
                         children=(("criteria", CRITERION), ("options", OPTION))),
@@ -130,6 +140,10 @@ def display_name(shape: _Shape, obj: Json, names: dict[tuple[str, str], str] | N
         return f"{input_words(obj['a'], names or {})} ↔ {input_words(obj['b'], names or {})}"
     if shape.kind == "route":
         return _text(obj, "model") or obj["id"]
+    if shape.kind == "kpi":
+        return kpi_from_json(obj).label
+    if shape.kind == "launch_check":
+        return _shorten(_text(obj, "text"), 60) or obj["id"]
     if shape.kind == "log":
         words = f"{_text(obj, 'date')} {_text(obj, 'decision')}".strip()
         return _shorten(words, 60) or obj["id"]
@@ -553,6 +567,12 @@ class _Differ:
             self.scenario(old, new, where, add)
         if shape.kind == "correlation":
             self.correlation(old, new, add)
+        if shape.kind == "kpi":
+            self.kpi(old, new, add)
+        if shape.kind == "opportunity" and (old.get("gate") or None) != (new.get("gate") or None):
+            before, after = gate_from_json(old.get("gate")), gate_from_json(new.get("gate"))
+            add("gate", "changed", old.get("gate"), new.get("gate"),
+                f"Gate decision: {gate_words(before)} → {gate_words(after)}")
         if shape.notes:
             a_notes, b_notes = old.get("notes") or {}, new.get("notes") or {}
             for key in dict.fromkeys([*a_notes, *b_notes]):
@@ -635,6 +655,15 @@ class _Differ:
         if old.get("rho") != new.get("rho"):
             add("rho", "changed", old.get("rho"), new.get("rho"),
                 f"Rank correlation: {number(float(old['rho']), 2)} → {number(float(new['rho']), 2)}")
+
+    def kpi(self, old: Json, new: Json, add: Callable[..., None]) -> None:
+        """A KPI's target and measurement, in the metric's unit."""
+        a_kpi, b_kpi = kpi_from_json(old), kpi_from_json(new)
+        for fld, label in (("target", "Target"), ("measured", "Measured")):
+            a, b = old.get(fld), new.get(fld)
+            if a != b:
+                add(fld, "changed", a, b, f"{label}: {value_words(a_kpi, a, self.old_currency)} → "
+                                          f"{value_words(b_kpi, b, self.new_currency)}")
 
     def _criterion_in_both(self, decision: str, cid: str) -> bool:
         return (decision, cid) in self.criteria_old and (decision, cid) in self.criteria_new

@@ -28,6 +28,8 @@ LISTS: dict[str, tuple[str, str | None]] = {
     "route": ("routes", "unit_model"),
     "criterion": ("criteria", "decision"),
     "option": ("options", "decision"),
+    "kpi": ("kpis", "opportunity"),
+    "launch_check": ("launch_checklist", "opportunity"),
 }
 
 
@@ -98,7 +100,7 @@ def changes(kind: str, object_id: str, before: Json, after: Json) -> list[Edit]:
     """The fields (notes and scores one by one) in which ``after`` differs from ``before``."""
     out: list[Edit] = []
     for key in dict.fromkeys([*before, *after]):
-        if key in ("id", "routes", "criteria", "options"):
+        if key in ("id", "routes", "criteria", "options", "kpis", "launch_checklist"):
             continue
         old, new = before.get(key), after.get(key)
         if key == "overrides":  # one SetField per input overridden

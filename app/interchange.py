@@ -21,6 +21,7 @@ from app.errors import (
 from app.paths import schema_path
 from app.terminal import one_line
 from models.estimate import estimate_from_json, estimate_json, plain_number
+from models.kpis import kpi_problems
 from models.schema import (
     SCHEMA_VERSION,
     Base,
@@ -28,6 +29,9 @@ from models.schema import (
     Criterion,
     Decision,
     DecisionLogEntry,
+    KpiTarget,
+    LaunchCheck,
+    LaunchGate,
     MemoSection,
     Opportunity,
     Option,
@@ -69,6 +73,7 @@ def _notes_out(row: Base, extra: Json | None = None) -> Json:
 def export_project(session: Session) -> Json:
     """The whole project as the canonical JSON object (keys in a fixed order)."""
     project = session.execute(select(Project)).scalar_one()
+    kpis, checks, gates = _launch_out(session)
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -93,6 +98,9 @@ def export_project(session: Session) -> Json:
                 "unit_model_id": o.unit_model_id,
                 **_inputs_out(o),
                 "notes": _notes_out(o),
+                "kpis": kpis.get(o.id, []),
+                "launch_checklist": checks.get(o.id, []),
+                "gate": gates.get(o.id),
             }
             for o in _ordered(session, Opportunity)
         ],
@@ -136,6 +144,37 @@ def export_project(session: Session) -> Json:
         "scenarios": [scenario_out(s) for s in _ordered(session, Scenario)],
         "correlations": [correlation_out(c) for c in _ordered(session, Correlation)],
     }
+
+
+def _launch_out(session: Session) -> tuple[dict[str, list[Json]], dict[str, list[Json]], dict[str, Json]]:
+    """Every opportunity's KPI targets, checklist and gate, by opportunity id (one query each,
+    not one per opportunity)."""
+    kpis: dict[str, list[Json]] = {}
+    for k in session.execute(select(KpiTarget).order_by(KpiTarget.opportunity_id, KpiTarget.position,
+                                                        KpiTarget.id)).scalars():
+        kpis.setdefault(k.opportunity_id, []).append(kpi_out(k))
+    checks: dict[str, list[Json]] = {}
+    for c in session.execute(select(LaunchCheck).order_by(LaunchCheck.opportunity_id, LaunchCheck.position,
+                                                          LaunchCheck.id)).scalars():
+        checks.setdefault(c.opportunity_id, []).append(check_out(c))
+    gates = {g.opportunity_id: gate_out(g) for g in session.execute(select(LaunchGate)).scalars()}
+    return kpis, checks, gates
+
+
+def kpi_out(k: KpiTarget) -> Json:
+    return {"id": k.id, "metric": k.metric, "name": k.name, "unit": k.unit, "direction": k.direction,
+            "target": _num(k.target), "window": k.window, "eval_set": k.eval_set,
+            "measured": None if k.measured is None else _num(k.measured), "measured_on": k.measured_on,
+            "note": k.note_text}
+
+
+def check_out(c: LaunchCheck) -> Json:
+    return {"id": c.id, "text": c.text, "owner": c.owner, "status": c.status, "evidence": c.evidence}
+
+
+def gate_out(g: LaunchGate) -> Json:
+    return {"decision": g.decision, "approvers": g.approvers, "date": g.date, "conditions": g.conditions,
+            "log_entry_id": g.log_entry_id}
 
 
 def scenario_out(s: Scenario) -> Json:
@@ -515,6 +554,17 @@ def problems(data: Json) -> list[str]:
     for name in ("memo", "decision_log", "scenarios", "correlations"):
         for i, item in enumerate(data.get(name) or []):
             claim(item["id"], [name, i, "id"])
+    log_ids = {e["id"] for e in data.get("decision_log") or []}
+    for i, o in enumerate(data.get("opportunities") or []):
+        for j, k in enumerate(o.get("kpis") or []):
+            claim(k["id"], ["opportunities", i, "kpis", j, "id"])
+            found.extend(f"{json_path(['opportunities', i, 'kpis', j])}: {rule}" for rule in kpi_problems(k))
+        for j, c in enumerate(o.get("launch_checklist") or []):
+            claim(c["id"], ["opportunities", i, "launch_checklist", j, "id"])
+        gate = o.get("gate")
+        if gate and gate.get("log_entry_id") is not None and gate["log_entry_id"] not in log_ids:
+            found.append(f"{json_path(['opportunities', i, 'gate', 'log_entry_id'])}: no decision-log "
+                         f"entry has the id “{gate['log_entry_id']}”")
 
     decisions = {d["id"]: d for d in data.get("decisions") or []}
     unit_models = {u["id"] for u in data.get("unit_models") or []}
@@ -600,8 +650,9 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
     tested data; nothing is written on error)."""
     if not trusted:
         validate(data, source)
-    for table in (OptionScore, Route, Criterion, Option, Opportunity, Decision, UnitModel,
-                  MemoSection, DecisionLogEntry, ScenarioOverride, Scenario, Correlation, Project):
+    for table in (KpiTarget, LaunchCheck, LaunchGate, OptionScore, Route, Criterion, Option, Opportunity,
+                  Decision, UnitModel, MemoSection, DecisionLogEntry, ScenarioOverride, Scenario,
+                  Correlation, Project):
         session.execute(delete(table))
     p = data["project"]
     defaults = Project.__table__.c
@@ -636,6 +687,15 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
          "decision_id": o.get("decision_id"), "unit_model_id": o.get("unit_model_id"),
          **_estimate_columns(Opportunity, o)}
         for i, o in enumerate(data.get("opportunities") or [])))
+    opportunities = data.get("opportunities") or []
+    _insert_rows(session, KpiTarget, (
+        _as_columns(kpi_columns(k, o["id"], j))
+        for o in opportunities for j, k in enumerate(o.get("kpis") or [])))
+    _insert_rows(session, LaunchCheck, (
+        check_columns(c, o["id"], j) for o in opportunities
+        for j, c in enumerate(o.get("launch_checklist") or [])))
+    _insert_rows(session, LaunchGate, (
+        gate_columns(o["gate"], o["id"]) for o in opportunities if o.get("gate")))
     _insert_rows(session, MemoSection, (
         {"id": m["id"], "position": i, "title": _text(m, "title"), "body": _text(m, "body")}
         for i, m in enumerate(data.get("memo") or [])))
@@ -646,6 +706,38 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
         for i, e in enumerate(data.get("decision_log") or [])))
 
 
+def kpi_columns(k: Json, opportunity_id: str, position: int) -> Json:
+    """The columns of one KPI target's row."""
+    measured = k.get("measured")
+    return {"id": k["id"], "opportunity_id": opportunity_id, "position": position,
+            "metric": k.get("metric") or "custom", "name": _text(k, "name"), "unit": _text(k, "unit"),
+            "direction": k.get("direction") or "at_least", "target": float(k.get("target") or 0.0),
+            "window": _text(k, "window"), "eval_set": _text(k, "eval_set"),
+            "measured": None if measured is None else float(measured),
+            "measured_on": _text(k, "measured_on"), "note_text": _text(k, "note")}
+
+
+def _as_columns(values: Json) -> Json:
+    """A KPI's values by the table's column names (the ORM calls its note ``note_text``)."""
+    out = dict(values)
+    out["note"] = out.pop("note_text")
+    return out
+
+
+def check_columns(c: Json, opportunity_id: str, position: int) -> Json:
+    """The columns of one checklist item's row."""
+    return {"id": c["id"], "opportunity_id": opportunity_id, "position": position,
+            "text": _text(c, "text"), "owner": _text(c, "owner"), "status": c.get("status") or "todo",
+            "evidence": _text(c, "evidence")}
+
+
+def gate_columns(g: Json, opportunity_id: str) -> Json:
+    """The columns of one gate decision's row."""
+    return {"opportunity_id": opportunity_id, "decision": g["decision"], "approvers": _text(g, "approvers"),
+            "date": _text(g, "date"), "conditions": _text(g, "conditions"),
+            "log_entry_id": g.get("log_entry_id")}
+
+
 def new_row(kind: str, obj: Json, position: int) -> Base:
     """The row of one object of the interchange JSON (``kind`` as the app names it), with the
     rows it holds: what an import writes, and what an undoable insert puts back."""
@@ -654,6 +746,17 @@ def new_row(kind: str, obj: Json, position: int) -> Base:
         row = Opportunity(id=obj["id"], position=position, name=_text(obj, "name"),
                           description=_text(obj, "description"), status=obj.get("status") or "proposed",
                           decision_id=obj.get("decision_id"), unit_model_id=obj.get("unit_model_id"))
+        opportunity = row
+        opportunity.kpis.extend(KpiTarget(**kpi_columns(k, obj["id"], j))
+                                for j, k in enumerate(obj.get("kpis") or []))
+        opportunity.launch_checks.extend(LaunchCheck(**check_columns(c, obj["id"], j))
+                                         for j, c in enumerate(obj.get("launch_checklist") or []))
+        if obj.get("gate"):
+            opportunity.gate = LaunchGate(**gate_columns(obj["gate"], obj["id"]))
+    elif kind == "kpi":
+        return KpiTarget(**kpi_columns(obj, str(obj.get("opportunity_id") or ""), position))
+    elif kind == "launch_check":
+        return LaunchCheck(**check_columns(obj, str(obj.get("opportunity_id") or ""), position))
     elif kind == "memo":
         return MemoSection(id=obj["id"], position=position, title=_text(obj, "title"),
                            body=_text(obj, "body"))

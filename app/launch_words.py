@@ -78,6 +78,7 @@ def status_order(k: KpiResult) -> int:
 class Readiness:
     """One opportunity's launch readiness, counted and in words."""
 
+    id: str
     name: str
     kpis: tuple[KpiResult, ...]
     checklist: tuple[CheckItem, ...]
@@ -162,7 +163,7 @@ def gate_words(gate: Gate | None) -> str:
 
 
 def readiness(o: Opportunity, r: OpportunityResult) -> Readiness:
-    return Readiness(o.name or o.id, r.kpis, o.checklist, o.gate)
+    return Readiness(o.id, o.name or o.id, r.kpis, o.checklist, o.gate)
 
 
 def plan_readiness(results: PlanResults) -> list[Readiness]:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from app.edits import Edit, Insert, index_of, move, removal
+from app.edits import Edit, Insert, SetField, index_of, move, removal
 from app.ids import new_id
 
 
@@ -41,4 +41,8 @@ def remove_log_entries(data: dict[str, Any], entry_ids: Iterable[str]) -> list[E
     them in their places."""
     doomed = set(entry_ids)
     entries = data["decision_log"]
-    return [removal(data, "log", e["id"]) for e in reversed(entries) if e["id"] in doomed]
+    # A gate decision that names an entry removed keeps its decision, no longer its entry.
+    unlinked: list[Edit] = [
+        SetField("opportunity", o["id"], "gate", o["gate"], {**o["gate"], "log_entry_id": None})
+        for o in data["opportunities"] if (o.get("gate") or {}).get("log_entry_id") in doomed]
+    return [*unlinked, *(removal(data, "log", e["id"]) for e in reversed(entries) if e["id"] in doomed)]

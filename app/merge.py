@@ -303,6 +303,10 @@ def merge(current: Json, other: Json, picks: set[tuple[str, str]], *,
                 # dropping it keeps the copy valid here.
                 new[link] = result.copied.get((kind, new[link]))
         new["name"] = _renamed("opportunity", obj, names, renamed)
+        for held in (*(new.get("kpis") or ()), *(new.get("launch_checklist") or ())):
+            held["id"] = ids.fresh(held["id"])
+        if new.get("gate"):  # its decision-log entry stays in the other project's log
+            new["gate"] = {**new["gate"], "log_entry_id": None}
         data["opportunities"].append(new)
         result.copied["opportunity", obj["id"]] = new["id"]
     _copy_scenarios(other, copying, data, ids, names, renamed, result)

@@ -22,7 +22,7 @@ def new_opportunity(object_id: str, name: str = "New opportunity") -> dict[str, 
     return {"id": object_id, "name": name, "description": "", "status": "proposed", "decision_id": None,
             "unit_model_id": None,
             **{field: TYPICAL.get(field, plain(default)) for field, default in Opportunity.ESTIMATES.items()},
-            "notes": {}}
+            "notes": {}, "kpis": [], "launch_checklist": [], "gate": None}
 
 
 def add_opportunity(data: dict[str, Any], index: int | None = None) -> tuple[list[Edit], str]:

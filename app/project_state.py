@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.edits import (
+    LISTS,
     Edit,
     Move,
     SetField,
@@ -230,6 +231,10 @@ class ProjectState:
         return Problem("scenario", self._active, self.active_name(), "", rule)
 
     def _touched(self, kind: str, object_id: str) -> None:
+        if kind in ("kpi", "launch_check"):  # held by an opportunity: that is read again
+            object_id = next((o["id"] for o in self.data["opportunities"]
+                              if any(x["id"] == object_id for x in o.get(LISTS[kind][0]) or ())), "")
+            kind = "opportunity"
         if kind == "opportunity":
             self._built.pop(object_id, None)
             self._scenario_built.pop(object_id, None)
@@ -339,6 +344,9 @@ class ProjectState:
                     write_structure(session, edit)
         for edit in edits:
             apply_edit(self.data, edit)
+            if not isinstance(edit, SetField) and edit.kind in ("kpi", "launch_check"):
+                self._touched("opportunity", str(edit.parent_id))  # what holds it is read again
+                continue
             self._touched(edit.kind, edit.object_id if isinstance(edit, (SetField, Move))
                           else str(edit.obj.get("id")))
         self._reindex()
@@ -361,6 +369,10 @@ def _index_of(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     index: dict[tuple[str, str], dict[str, Any]] = {("project", ""): data["project"]}
     for o in data["opportunities"]:
         index["opportunity", o["id"]] = o
+        for k in o.get("kpis") or ():
+            index["kpi", k["id"]] = k
+        for c in o.get("launch_checklist") or ():
+            index["launch_check", c["id"]] = c
     for d in data["decisions"]:
         index["decision", d["id"]] = d
         for c in d["criteria"]:

@@ -18,6 +18,9 @@ from models.schema import (
     Criterion,
     Decision,
     DecisionLogEntry,
+    KpiTarget,
+    LaunchCheck,
+    LaunchGate,
     MemoSection,
     Opportunity,
     Option,
@@ -34,6 +37,7 @@ TABLES: dict[str, type[Base]] = {
     "project": Project, "opportunity": Opportunity, "decision": Decision, "criterion": Criterion,
     "option": Option, "unit_model": UnitModel, "route": Route, "memo": MemoSection,
     "log": DecisionLogEntry, "scenario": Scenario, "correlation": Correlation,
+    "kpi": KpiTarget, "launch_check": LaunchCheck,
 }
 
 
@@ -62,6 +66,19 @@ def write_value(session: Session, kind: str, object_id: str, field: str, value: 
             setattr(correlation, f"{field}_kind", value["kind"])
             setattr(correlation, f"{field}_id", value.get("id") or "")
             setattr(correlation, f"{field}_field", value["field"])
+        return
+    if kind == "opportunity" and field == "gate":  # the gate decision: its own row, or none
+        gate = session.get(LaunchGate, object_id)
+        if gate is not None:
+            session.delete(gate)
+            session.flush()
+        if value:
+            session.add(LaunchGate(**interchange.gate_columns(value, object_id)))
+        return
+    if kind == "kpi" and field == "note":
+        kpi = session.get(KpiTarget, object_id)
+        assert kpi is not None, object_id
+        kpi.note_text = value or ""
         return
     if field.startswith("scores."):
         criterion_id = field.split(".", 1)[1]
@@ -95,7 +112,8 @@ def write_value(session: Session, kind: str, object_id: str, field: str, value: 
 
 
 #: The column that ties a nested object to the object whose list holds it.
-_PARENT_COLUMNS = {"route": "unit_model_id", "criterion": "decision_id", "option": "decision_id"}
+_PARENT_COLUMNS = {"route": "unit_model_id", "criterion": "decision_id", "option": "decision_id",
+                   "kpi": "opportunity_id", "launch_check": "opportunity_id"}
 
 
 def write_structure(session: Session, edit: Insert | Remove | Move) -> None:

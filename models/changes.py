@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 #: Object kinds that only hold the PM's prose: no result reads them.
 TEXT_KINDS = frozenset({"memo", "log"})
+#: KPI targets and checklist items: every field counts towards launch readiness.
+GATE_KINDS = frozenset({"kpi", "launch_check"})
 #: Fields of the other kinds that no result reads (notes are ``notes.NAME``).
 TEXT_FIELDS = frozenset({"description", "status", "owner"})
 
@@ -18,6 +20,8 @@ def moves_results(kind: str, field: str) -> bool:
     """
     if kind in TEXT_KINDS:
         return False
+    if kind in GATE_KINDS:
+        return True  # readiness is read from the results' plan: its words follow every field
     return not (field in TEXT_FIELDS or field.startswith("notes."))
 
 

@@ -130,6 +130,13 @@ class Opportunity(Base):
     confidence: Mapped[Estimate] = estimate_column("confidence", 1.0)
     confidence_note: Mapped[str] = note_column()
 
+    # Added in schema version 4: the opportunity's definition of done (docs/formulas.md 3.10).
+    kpis: Mapped[list[KpiTarget]] = relationship(
+        order_by="KpiTarget.position", cascade="all, delete-orphan", passive_deletes=True)
+    launch_checks: Mapped[list[LaunchCheck]] = relationship(
+        order_by="LaunchCheck.position", cascade="all, delete-orphan", passive_deletes=True)
+    gate: Mapped[LaunchGate | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
 
 class Decision(Base):
     """A build / partner / buy decision with weighted criteria (docs/formulas.md 3.2)."""
@@ -417,3 +424,59 @@ class Correlation(Base):
     #: The PM's reason for the correlation (``note`` in the file; the name ``note`` is
     #: taken by the notes of estimate fields).
     reason: Mapped[str] = mapped_column("note", Text, nullable=False, default="")
+
+
+class KpiTarget(Base):
+    """A KPI target of an opportunity (docs/formulas.md 3.10): a metric of the catalogue or the
+    PM's own, its target and direction, and the latest measurement."""
+
+    __tablename__ = "kpis"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    metric: Mapped[str] = mapped_column(String(32), nullable=False, default="custom")
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    unit: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    direction: Mapped[str] = mapped_column(String(16), nullable=False, default="at_least")
+    target: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    window: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    eval_set: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    measured: Mapped[float | None] = mapped_column(Float, nullable=True)
+    measured_on: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: The PM's note (``note`` in the file; the name is free here: a KPI has no estimates).
+    note_text: Mapped[str] = mapped_column("note", Text, nullable=False, default="")
+
+
+class LaunchCheck(Base):
+    """One item of an opportunity's launch checklist."""
+
+    __tablename__ = "launch_checks"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    opportunity_id: Mapped[str] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    owner: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="todo")
+    evidence: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class LaunchGate(Base):
+    """An opportunity's gate decision: approve, conditional or reject, as recorded (and
+    written to the decision log, the entry ``log_entry_id`` names)."""
+
+    __tablename__ = "gates"
+
+    opportunity_id: Mapped[str] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    decision: Mapped[str] = mapped_column(String(16), nullable=False, default="approve")
+    approvers: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    date: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    conditions: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    log_entry_id: Mapped[str | None] = mapped_column(String, nullable=True)

@@ -48,6 +48,7 @@ WORKSPACES = (
     ("views.unit_economics_view", "UnitEconomicsWorkspace", "Unit economics"),
     ("views.memo_view", "MemoWorkspace", "Memo"),
     ("views.decision_log_view", "DecisionLogWorkspace", "Decision log"),
+    ("views.launch_view", "LaunchWorkspace", "Launch readiness"),
     ("views.scenarios_view", "ScenariosWorkspace", "Scenarios"),
 )
 MAX_RECENT = 8

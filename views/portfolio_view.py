@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import month
+from app.launch_words import plan_readiness
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
 from views.estimate_field import ParseError, format_number, parse_number
@@ -42,9 +43,9 @@ CHART_DELAY_MS = 100
 class PortfolioModel(QAbstractTableModel):
     """One row per opportunity, in ranked order, with its results."""
 
-    RANK, NAME, STATUS, ENPV, NPV, RANGE, P_POSITIVE, IRR, PAYBACK, RICE, BUILD, SELECTED = range(12)
+    RANK, NAME, STATUS, ENPV, NPV, RANGE, P_POSITIVE, IRR, PAYBACK, RICE, BUILD, SELECTED, LAUNCH = range(13)
     HEADERS = ("#", "Opportunity", "Status", "eNPV", "NPV", "NPV P10 – P90", "P(NPV>0)", "IRR",
-               "Payback", "RICE", "Build cost", "In budget")
+               "Payback", "RICE", "Build cost", "In budget", "Launch gate")
 
     def __init__(self, controller: ProjectController) -> None:
         super().__init__()
@@ -67,8 +68,10 @@ class PortfolioModel(QAbstractTableModel):
               if c.mc_results is not None and not c.mc_stale else {})
         rank = {oid: i + 1 for i, oid in enumerate(results.portfolio.ranking)}
         selected = set(results.portfolio.selected)
+        gates = {g.id: g for g in plan_readiness(results)}
         rows = []
         for r in results.opportunities:
+            gate = gates.get(r.id)
             summary = mc.get(r.id)
             rows.append({
                 "id": r.id, "name": r.name, "status": data[r.id]["status"], "rank": rank[r.id],
@@ -77,6 +80,9 @@ class PortfolioModel(QAbstractTableModel):
                 "p_positive": summary.p_positive if summary else None, "irr": r.irr,
                 "payback": r.payback_month, "rice": r.rice, "build": r.effective["build_cost"][0],
                 "selected": r.id in selected if results.portfolio.budget is not None else None,
+                "launch": None if gate is None or not gate.has_any else (
+                    "ready" if gate.ready else "not ready"),
+                "launch_tip": "" if gate is None else gate.status_words(),
             })
         return sorted(rows, key=lambda row: row["rank"])
 
@@ -97,13 +103,16 @@ class PortfolioModel(QAbstractTableModel):
                 self.ENPV: row.get("enpv"), self.NPV: row.get("npv"), self.RANGE: row.get("p10"),
                 self.P_POSITIVE: row.get("p_positive"), self.IRR: row.get("irr"),
                 self.PAYBACK: row.get("payback"), self.RICE: row.get("rice"),
-                self.BUILD: row.get("build"), self.SELECTED: row.get("selected")}[column]
+                self.BUILD: row.get("build"), self.SELECTED: row.get("selected"),
+                self.LAUNCH: row.get("launch")}[column]
 
     def _text(self, row: dict[str, Any], column: int) -> str:
         c = self.controller.state.data["project"].get("currency") or "USD"
         value = self._value(row, column)
         if column in (self.NAME, self.STATUS):
             return str(value)
+        if column == self.LAUNCH:
+            return "—" if value is None else str(value)
         if value is None and column not in (self.PAYBACK,):
             return "…" if column in (self.RANGE, self.P_POSITIVE) and self.controller.results else "—"
         if column == self.RANK:
@@ -134,7 +143,7 @@ class PortfolioModel(QAbstractTableModel):
                 return -math.inf
             return float(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in (self.NAME, self.STATUS):
+            if column in (self.NAME, self.STATUS, self.LAUNCH):
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and row.get("selected"):
@@ -148,6 +157,10 @@ class PortfolioModel(QAbstractTableModel):
             return QBrush(QColor("#8a8a8a"))
         if role == Qt.ItemDataRole.ToolTipRole and column == self.RANGE and self.controller.mc_stale:
             return "Monte Carlo is updating after your last change."
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.LAUNCH and row.get("launch_tip"):
+            return f"{row['launch_tip']} (Launch readiness)"
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.LAUNCH and row.get("launch"):
+            return QBrush(QColor("#1b7a3d" if row["launch"] == "ready" else "#b00020"))
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
         return None

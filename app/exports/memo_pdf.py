@@ -65,7 +65,6 @@ from app.exports.pdf_images import ChartFlowable  # noqa: E402
 from app.formatting import money, money_range, number, percent  # noqa: E402
 from app.launch_words import (  # noqa: E402
     KPI_HEADS,
-    conflict,
     kpi_row,
     plan_readiness,
     plan_sentence,
@@ -439,16 +438,15 @@ def _launch_section(results: PlanResults, currency: str,
         s.append(Paragraph("Where the plan and the gate disagree", styles["h2"]))
         s.append(_bullets([f"<b>{e(name)}</b>, {e(k.kpi.label)}: {e(plan_sentence(k, currency))}"
                            for name, k in conflicts], styles))
+    # One table for every KPI, each opportunity's conflicts first: 60 opportunities stay short.
+    rows = [["Opportunity", *KPI_HEADS]]
     for g in gates:
-        if not g.kpis:
-            continue
-        s += [Paragraph(e(g.name), styles["h2"]), Paragraph(e(g.status_words()) + ".", styles["body"])]
-        rows = [KPI_HEADS] + [kpi_row(k, currency) for k in sorted(g.kpis, key=status_order)]
-        t = _table(rows, [WIDTH - 124 * mm, 24 * mm, 30 * mm, 22 * mm, 30 * mm, 18 * mm], styles, right=4)
-        s += [t, Spacer(1, 1 * mm)]
-        tied = [plan_sentence(k, currency) for k in g.kpis if k.planned is not None and not conflict(k)]
-        if tied:
-            s.append(Paragraph(e(" ".join(tied)), styles["small"]))
+        for n, k in enumerate(sorted(g.kpis, key=status_order)):
+            rows.append([g.name if n == 0 else "", *kpi_row(k, currency)])
+    if len(rows) > 1:
+        s += [Paragraph("KPI targets", styles["h2"]),
+              _table(rows, [30 * mm, WIDTH - 138 * mm, 22 * mm, 28 * mm, 20 * mm, 24 * mm, 14 * mm], styles,
+                     right=5), Spacer(1, 1 * mm)]
     s.append(Paragraph("P(meets): the share of Monte Carlo simulations whose value meets the target, for the "
                        "metrics the plan computes (adoption, task success, cost per task, gross margin, "
                        "escalation).", styles["small"]))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app import interchange
 from app.document import ProjectDocument
+from models.kpis import CHECK_STATUSES, GATE_DECISIONS, METRICS
 from models.limits import FIELDS
 from models.schema import Criterion, Decision, Opportunity, Option, Route, UnitModel
 
@@ -55,6 +56,26 @@ def notes(draw: Any, table: Any) -> dict[str, str]:
 
 
 @st.composite
+def kpi(draw: Any, object_id: str) -> dict[str, Any]:
+    """A KPI target as a file may hold it (docs/formulas.md 3.10)."""
+    metric = draw(st.sampled_from([*METRICS, "custom"]))
+    values = fraction if metric in METRICS and METRICS[metric].unit == "fraction" else st.floats(-1e12, 1e12)
+    return {"id": object_id, "metric": metric,
+            "name": draw(text.filter(str.strip)) if metric == "custom" else draw(text),
+            "unit": draw(text), "direction": draw(st.sampled_from(["at_least", "at_most"])),
+            "target": draw(values), "window": draw(text), "eval_set": draw(text),
+            "measured": draw(st.none() | values),
+            "measured_on": draw(st.sampled_from(["", "2026-11-20"])), "note": draw(text)}
+
+
+@st.composite
+def gate(draw: Any, log_ids: list[str]) -> dict[str, Any]:
+    return {"decision": draw(st.sampled_from(GATE_DECISIONS)), "approvers": draw(text),
+            "date": draw(st.sampled_from(["", "2026-05-20"])), "conditions": draw(text),
+            "log_entry_id": draw(st.sampled_from([None, *log_ids]))}
+
+
+@st.composite
 def projects(draw: Any) -> dict[str, Any]:
     ids = (f"id-{n}" for n in itertools.count())
     decisions = []
@@ -87,12 +108,21 @@ def projects(draw: Any) -> dict[str, Any]:
          "notes": notes(draw, UnitModel)}
         for _ in range(draw(st.integers(0, 2)))
     ]
+    log = [{"id": next(ids), "date": draw(st.sampled_from(["", "2026-03-31"])),
+            "decision": draw(text), "rationale": draw(text),
+            "alternatives": draw(text), "owner": draw(text)}
+           for _ in range(draw(st.integers(0, 2)))]
     opportunities = [
         {"id": next(ids), "name": draw(text), "description": draw(text),
          "status": draw(st.sampled_from(["proposed", "discovery", "building", "launched"])),
          "decision_id": draw(st.sampled_from([None] + [d["id"] for d in decisions])),
          "unit_model_id": draw(st.sampled_from([None] + [u["id"] for u in unit_models])),
-         **inputs(draw, Opportunity), "notes": notes(draw, Opportunity)}
+         **inputs(draw, Opportunity), "notes": notes(draw, Opportunity),
+         "kpis": [draw(kpi(next(ids))) for _ in range(draw(st.integers(0, 2)))],
+         "launch_checklist": [{"id": next(ids), "text": draw(text), "owner": draw(text),
+                               "status": draw(st.sampled_from(CHECK_STATUSES)), "evidence": draw(text)}
+                              for _ in range(draw(st.integers(0, 2)))],
+         "gate": draw(st.none() | gate([e["id"] for e in log]))}
         for _ in range(draw(st.integers(0, 4)))
     ]
     # Scenarios override opportunities' inputs and the settings; correlations pair any inputs.
@@ -134,10 +164,7 @@ def projects(draw: Any) -> dict[str, Any]:
         "unit_models": unit_models,
         "memo": [{"id": next(ids), "title": draw(text), "body": draw(text)}
                  for _ in range(draw(st.integers(0, 2)))],
-        "decision_log": [{"id": next(ids), "date": draw(st.sampled_from(["", "2026-03-31"])),
-                          "decision": draw(text), "rationale": draw(text),
-                          "alternatives": draw(text), "owner": draw(text)}
-                         for _ in range(draw(st.integers(0, 2)))],
+        "decision_log": log,
         "scenarios": scenarios,
         "correlations": correlations,
     }

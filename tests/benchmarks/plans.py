@@ -16,6 +16,8 @@ def scaled_sample(opportunities: int) -> dict[str, Any]:
         o = copy.deepcopy(originals[n % len(originals)])
         o["id"] = f"{o['id']}-{n}"
         o["name"] = f"{o['name']} #{n}"
+        if n >= len(originals):  # launch gates stay with the first copy (their ids are unique)
+            o.update(kpis=[], launch_checklist=[], gate=None)
         out.append(o)
     data["opportunities"] = out
     # The scenarios and correlations keep naming the first copy of each opportunity.
