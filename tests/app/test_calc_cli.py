@@ -86,3 +86,18 @@ def test_calc_says_the_chosen_option_of_a_tie(sample: dict[str, Any], tmp_path: 
     text = aiplan("calc", source)
     assert text.returncode == 0, text.stderr
     assert "Chosen: Partner, which ties with Build." in text.stdout
+
+
+def test_calc_json_lists_each_opportunitys_kpis_with_the_plans_own_value(sample_file: Path) -> None:
+    out = json.loads(aiplan("calc", sample_file, "--json").stdout)
+    kpis = {o["id"]: o["kpis"] for o in out["opportunities"]}
+    copilot = {k["metric"]: k for k in kpis["opp-support-copilot"]}
+    assert copilot["latency_p95_s"]["status"] == "not met" and copilot["latency_p95_s"]["planned"] is None
+    assert copilot["critical_error_rate"]["status"] == "met"
+    cost = copilot["cost_per_task"]
+    unit = next(u for u in out["unit_models"] if u["id"] == "um-support-copilot")
+    assert cost["status"] == "not measured" and cost["planned"] == unit["loaded_cost_per_task"]
+    assert cost["plan_meets"] is True and 0 < cost["p_meets"] <= 1
+    search = {k["metric"]: k for k in kpis["opp-knowledge-search"]}
+    assert search["cost_per_task"]["plan_meets"] is False  # the sample's plan-vs-gate conflict
+    assert kpis["opp-sales-email"] == []

@@ -321,3 +321,28 @@ def test_a_tie_is_a_change_of_winner_said_as_a_tie(sample: Json) -> None:
     assert (sorted(back.old), back.new) == (["opt-copilot-build", "opt-copilot-partner"],
                                             "opt-copilot-partner")
     assert json.loads(json.dumps(diff.to_json()))["results"]["changes"]  # the JSON holds the list
+
+
+def test_kpis_checklists_and_gates_are_compared_in_words(sample: Json) -> None:
+    new = copy.deepcopy(sample)
+    copilot = next(o for o in new["opportunities"] if o["id"] == "opp-support-copilot")
+    latency = next(k for k in copilot["kpis"] if k["metric"] == "latency_p95_s")
+    latency["measured"] = 2.8
+    copilot["kpis"].append({"id": "kpi-new", "metric": "availability", "direction": "at_least",
+                            "target": 0.995})
+    rollback = next(c for c in copilot["launch_checklist"] if c["text"].startswith("Rollback"))
+    rollback["status"] = "done"
+    copilot["gate"] = {"decision": "conditional", "approvers": "VP Support", "date": "2026-12-01",
+                       "conditions": "Privacy review first", "log_entry_id": None}
+    diff = diff_plans(sample, new, results=False)
+    paths = {c.path for c in diff.changes}
+    assert {"/opportunities/opp-support-copilot/kpis/kpi-copilot-latency/measured",
+            "/opportunities/opp-support-copilot/kpis/kpi-new",
+            "/opportunities/opp-support-copilot/launch_checklist/check-copilot-rollback/status",
+            "/opportunities/opp-support-copilot/gate"} <= paths
+    text = diff.text()
+    assert "Measured: 3.4 s → 2.8 s" in text
+    assert "Availability" in text and "added" in text
+    assert "Status: Todo → Done" in text
+    assert ("Gate decision: No gate decision yet → Approved with conditions on 2026-12-01 by VP Support: "
+            "Privacy review first") in text

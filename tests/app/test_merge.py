@@ -291,3 +291,15 @@ def test_a_scenario_named_like_one_here_or_the_base_is_renamed(sample: Json) -> 
     assert len(names) == len({n.casefold() for n in names}) == 4
     assert "base" not in names
     interchange.validate(result.data)
+
+
+def test_launch_gates_come_with_their_opportunity_under_new_ids(sample: Json) -> None:
+    result = merge(sample, sample, everything(sample))
+    interchange.validate(result.data)  # no id taken twice, no gate naming an entry not copied
+    for o in sample["opportunities"]:
+        new = find(result.data, "opportunities", result.copied["opportunity", o["id"]])
+        assert [k["metric"] for k in new["kpis"]] == [k["metric"] for k in o["kpis"]]
+        assert [c["text"] for c in new["launch_checklist"]] == [c["text"] for c in o["launch_checklist"]]
+        assert not {k["id"] for k in new["kpis"]} & {k["id"] for k in o["kpis"]}
+        if o["gate"]:
+            assert new["gate"] == {**o["gate"], "log_entry_id": None}  # the log stays where it was

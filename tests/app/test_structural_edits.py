@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from app import decision_edits, memo_edits, opportunity_edits, scenario_edits, unit_model_edits
+from app import decision_edits, launch_edits, memo_edits, opportunity_edits, scenario_edits, unit_model_edits
 from app.document import ProjectDocument
 from app.edits import Edit
 from app.interchange import dumps, export_project, validate
@@ -96,6 +96,20 @@ STEPS: dict[str, Step] = {
     "remove a correlation": lambda d: scenario_edits.remove_correlation(d, _first("correlations")(d)),
     "remove an opportunity a scenario and a correlation name": lambda d: opportunity_edits.remove_opportunity(
         d, _overridden_and_correlated(d)),
+    # Launch gates (formulas.md 3.10): KPIs and checklist items are held by their opportunity;
+    # a gate decision writes its decision-log entry in the same step.
+    "add a KPI": lambda d: launch_edits.add_kpi(d, _first("opportunities")(d), "cost_per_task")[0],
+    "remove a KPI": lambda d: launch_edits.remove_kpi(d, d["opportunities"][0]["kpis"][1]["id"]),
+    "add a checklist item": lambda d: launch_edits.add_check(d, _first("opportunities", 3)(d))[0],
+    "remove a checklist item": lambda d: launch_edits.remove_check(
+        d, d["opportunities"][0]["launch_checklist"][0]["id"]),
+    "add the usual checklist": lambda d: launch_edits.default_checklist(d, _first("opportunities", 4)(d)),
+    "record a gate decision": lambda d: launch_edits.record_gate(
+        d, _first("opportunities")(d), "conditional", "VP Support", "2026-12-01", "Privacy review first"),
+    "remove an opportunity with KPIs, a checklist and a gate": lambda d: opportunity_edits.remove_opportunity(
+        d, next(o["id"] for o in d["opportunities"] if o.get("gate"))),
+    "remove the log entry a gate wrote": lambda d: memo_edits.remove_log_entries(
+        d, [next(o["gate"]["log_entry_id"] for o in d["opportunities"] if o.get("gate"))]),
 }
 
 

@@ -81,6 +81,8 @@ def test_a_version_1_file_with_data_migrates_on_open(tmp_path: Path, data_dir: P
         opp = data["opportunities"][0]
         assert opp["adoption_target"] == {"base": 0.35, "low": 0.2, "high": 0.5, "dist": "pert"}
         assert opp["unit_model_id"] == "um-1"
+        # Launch gates came in version 4: an older file has none, and nothing else changes.
+        assert (opp["kpis"], opp["launch_checklist"], opp["gate"]) == ([], [], None)
         con = sqlite3.connect(doc.working_path)
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert schema_objects(con) == expected_schema(SCHEMA_VERSION)
