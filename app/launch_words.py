@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from app.formatting import SYMBOLS, money, number, percent
+from app.formatting import money, number, percent
 from models.engine import KpiResult, OpportunityResult, PlanResults
 from models.kpis import AT_LEAST, MET, NOT_MEASURED, NOT_MET, CheckItem, Gate, Kpi, ready_to_launch
 from models.plan import Opportunity
@@ -24,10 +24,7 @@ def value_words(kpi: Kpi, value: float | None, currency: str) -> str:
         hundredths = value * 100
         digits = 0 if abs(hundredths - round(hundredths)) < 1e-9 else (2 if abs(hundredths) < 1 else 1)
         return percent(value, digits)
-    if kpi.unit == "money":  # a target of $0.15 reads as that; a planned $0.1234 as that
-        if abs(value - round(value, 2)) < 1e-9 and not float(value).is_integer():
-            sign = "−" if value < 0 else ""
-            return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{abs(value):,.2f}"
+    if kpi.unit == "money":  # per task, as every cost per task is written ($0.1500)
         return money(value, currency, cents=True)
     text = number(value, 0 if float(value).is_integer() else 2).rstrip("0").rstrip(".")
     unit = UNIT_WORDS.get(kpi.unit, kpi.unit)

@@ -59,7 +59,9 @@ def test_slide_model_has_every_section(deck: dict[str, Any]) -> None:
     assert slides[5].title == f"{HOSTILE} leads: $1.7M eNPV, funded"
     # ... and last the scenarios side by side and what to learn before committing
     assert [s.title.split(":")[0] for s in slides[-2:]] == ["Scenarios", "What to learn before we commit"]
-    assert len(slides) == 5 + 8 + len(results.plan.decisions) + 1 + 2
+    # (after the unit economics, the launch readiness of the sample's gated opportunities)
+    assert sum(s.title.startswith("Launch readiness") for s in slides) == 1
+    assert len(slides) == 5 + 8 + len(results.plan.decisions) + 1 + 1 + 2
     assert all(s.title for s in slides)
 
 

@@ -80,7 +80,7 @@ def test_the_memo_prints_the_section_with_the_engines_figures(
     cost = next(k for k in copilot.kpis if k.kpi.id == "kpi-3")
     assert cost.planned is not None and cost.p_meets is not None
     conflict = (f"The plan assumes {value_words(cost.kpi, cost.planned, 'USD')} a task; the gate is at most "
-                f"$0.05; {percent(cost.p_meets)} of simulations meet it.")
+                f"$0.0500; {percent(cost.p_meets)} of simulations meet it.")
     assert "Where the plan and the gate disagree" in section
     assert conflict in section
     assert section.index("Where the plan and the gate disagree") < section.index("Latency P95")

@@ -21,7 +21,8 @@ def _bigger_plan(sample: dict[str, Any], copies: int) -> dict[str, Any]:
     data = json.loads(json.dumps(sample))
     template = data["opportunities"][0]
     for n in range(copies):
-        clone = dict(template, id=f"opp-clone-{n}", name=f"Variant {n} of {template['name']}")
+        clone = dict(template, id=f"opp-clone-{n}", name=f"Variant {n} of {template['name']}",
+                     kpis=[], launch_checklist=[], gate=None)  # (their ids are the template's)
         data["opportunities"].append(clone)
     return data
 

@@ -127,6 +127,8 @@ def test_the_plans_value_follows_the_unit_model_and_the_opportunity(sample: dict
 
 
 def test_targets_move_no_number_of_the_plan_and_reach_calc_json(sample: dict[str, Any]) -> None:
+    for o in sample["opportunities"]:  # the plan without any target, then with one
+        o.update(kpis=[], launch_checklist=[], gate=None)
     data = _with_kpis(sample, COPILOT, {"metric": "cost_per_task", "direction": "at_most", "target": 0.15})
     data["project"]["mc_samples"] = 2000
     sample["project"]["mc_samples"] = 2000

@@ -74,7 +74,7 @@ def test_a_cost_target_shows_the_plans_value_and_follows_the_unit_model(win: Mai
                 for k in r.kpis)
     assert cost.planned is not None and cost.planned > 0.05 and cost.plan_meets is False
     assert ws.kpis.item(0, ws.K_PLAN).text().endswith("(misses the target)")
-    assert "the gate is at most $0.05" in ws.plan_words.text()
+    assert "the gate is at most $0.0500" in ws.plan_words.text()
     assert ws.conflicts.isVisible() and "Support copilot" in ws.conflicts.text()
     # A cheaper route moves the plan's value at once: the target is now met by the plan.
     route = next(u for u in win.controller.state.data["unit_models"] if u["id"] == COPILOT_UNIT)["routes"][0]
