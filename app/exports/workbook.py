@@ -877,6 +877,9 @@ def build_workbook(data: dict[str, Any], results: PlanResults, scenarios: Scenar
     if sset.any:
         scenarios_sheet(wb, data, results, sset, fmt)
     information_sheet(wb, results, fmt)
+    from app.exports.workbook_gates import gates_sheet
+
+    gates_sheet(wb, results, fmt, cells)
     wb.active = wb.sheetnames.index("Portfolio")
     # openpyxl stores no cached values: ask Excel to compute everything when it opens the file
     wb.calculation.fullCalcOnLoad = True
