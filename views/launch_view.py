@@ -70,7 +70,8 @@ class LaunchWorkspace(Workspace):
 
     # Columns of the gates table, the KPI table and the checklist.
     G_NAME, G_KPIS, G_CHECKLIST, G_GATE, G_STATUS = range(5)
-    K_METRIC, K_DIRECTION, K_TARGET, K_MEASURED, K_ON, K_EVAL, K_STATUS, K_PLAN, K_MEETS = range(9)
+    (K_METRIC, K_DIRECTION, K_TARGET, K_MEASURED, K_ON, K_EVAL, K_WINDOW, K_STATUS, K_PLAN, K_MEETS,
+     K_NOTE) = range(11)
     C_TEXT, C_OWNER, C_STATUS, C_EVIDENCE = range(4)
 
     def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
@@ -106,8 +107,8 @@ class LaunchWorkspace(Workspace):
         self.kpi_heading = heading("KPI targets")
         layout.addWidget(self.kpi_heading)
         self.kpis = self._table(["KPI", "Direction", "Target", "Measured", "Measured on",
-                                 "Eval set or segment",
-                                 "Status", "Plan's value", "P(meets)"], stretch=self.K_METRIC)
+                                 "Eval set or segment", "Window", "Status", "Plan's value", "P(meets)",
+                                 "Note"], stretch=self.K_METRIC)
         self.kpis.setObjectName("kpiTable")
         self.kpis.itemChanged.connect(self._kpi_edited)
         self.kpis.setMinimumHeight(150)
@@ -293,9 +294,11 @@ class LaunchWorkspace(Workspace):
                 (value_words(kpi, kpi.measured, self.currency) if kpi.measured is not None else "", True),
                 (kpi.measured_on, True),
                 (kpi.eval_set, True),
+                (kpi.window, True),
                 (kpi.status, False),
                 (plan_text, False),
                 ("" if meets is None else f"{meets * 100:.0f}%", False),
+                (kpi.note, True),
             ]
             for column, (text, editable) in enumerate(cells):
                 misses = column == self.K_PLAN and result is not None and conflict(result)
@@ -376,7 +379,8 @@ class LaunchWorkspace(Workspace):
                 if text and not QDate.fromString(text, "yyyy-MM-dd").isValid():
                     raise ParseError("type a date as 2026-11-20")
             else:
-                field, value = "eval_set", text
+                field = {self.K_EVAL: "eval_set", self.K_WINDOW: "window", self.K_NOTE: "note"}[column]
+                value = text
         except ParseError as exc:
             self._say(f"{kpi.label}: not stored: {exc}.")
             self._fill()

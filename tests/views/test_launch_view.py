@@ -150,3 +150,25 @@ def test_the_portfolio_shows_each_opportunitys_launch_gate(win: MainWindow) -> N
     assert model.data(model.index(row, model.LAUNCH)) == "not ready"
     other = next(i for i, r in enumerate(model.rows) if r["id"] != COPILOT)
     assert model.data(model.index(other, model.LAUNCH)) == "—"
+
+
+def test_an_adoption_target_follows_the_opportunity_typed_in_its_own_workspace(win: MainWindow) -> None:
+    ws = page(win)
+    ws.add_kpi("adoption_rate")
+    edit_cell(ws.kpis, 0, ws.K_TARGET, "80%")
+    assert kpis_of(win)[0]["target"] == 0.8
+    assert ws.kpis.item(0, ws.K_PLAN).text().startswith("75%")  # the copilot's adoption base
+    assert ws.kpis.item(0, ws.K_PLAN).text().endswith("(misses the target)")
+    # Typed in the Opportunities workspace, key by key, as a PM does: a range above the old
+    # base, so its base becomes the midpoint (a range, as the correlation it is in needs).
+    QTest.keyClick(win, Qt.Key.Key_2, CTRL)
+    opportunities: Any = win.workspace("Opportunities")
+    opportunities.table.selectRow(opportunities.model.row_of(COPILOT))
+    field = opportunities.fields["adoption_target"]
+    field.line.setFocus()
+    field.line.selectAll()
+    QTest.keyClicks(field.line, "80% - 90%")
+    QTest.keyClick(field.line, Qt.Key.Key_Return)
+    QTest.keyClick(win, Qt.Key.Key_7, CTRL)
+    assert ws.kpis.item(0, ws.K_PLAN).text() == "85%"
+    assert "gate is at least 80%" in ws.plan_words.text()
