@@ -445,7 +445,7 @@ def _launch_section(results: PlanResults, currency: str,
             rows.append([g.name if n == 0 else "", *kpi_row(k, currency)])
     if len(rows) > 1:
         s += [Paragraph("KPI targets", styles["h2"]),
-              _table(rows, [30 * mm, WIDTH - 138 * mm, 22 * mm, 28 * mm, 20 * mm, 24 * mm, 14 * mm], styles,
+              _table(rows, [30 * mm, WIDTH - 141 * mm, 22 * mm, 28 * mm, 20 * mm, 24 * mm, 17 * mm], styles,
                      right=5), Spacer(1, 1 * mm)]
     s.append(Paragraph("P(meets): the share of Monte Carlo simulations whose value meets the target, for the "
                        "metrics the plan computes (adoption, task success, cost per task, gross margin, "
