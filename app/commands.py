@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
         "export-json": export_json,
         "import-json": import_json,
         "diff": diff,
+        "reprice": reprice,
     }[args.command]
     return handler(args)
 
@@ -152,4 +153,35 @@ def import_json(args: argparse.Namespace) -> int:
     with ProjectDocument.from_data(data, args.json_file) as doc:
         _save_as(doc, target, existed=existing is not None)
     print(f"{'Replaced' if existing else 'Created'} {one_line(target)} from {one_line(args.json_file)}")
+    return 0
+
+
+def reprice(args: argparse.Namespace) -> int:
+    """What re-pricing against the bundled catalog would change; with --apply, make it so."""
+    from app import reprice as repricing
+    from app.errors import ProjectFileError
+    from app.project_state import ProjectState
+
+    path: Path = args.file
+    if args.apply and path.suffix.lower() == ".json":
+        raise ProjectFileError(path, "With --apply, reprice writes the new prices into a project file, "
+                                     "and this is a JSON export: make a project of it first "
+                                     "(aiplan import-json IN.json FILE.aiplan).")
+    data = load_project(path)
+    result = repricing.reprice(data)
+    if args.json:
+        out = repricing.as_json(result) | {"applied": bool(args.apply and result.edits)}
+        print(json_safe(json.dumps(out, ensure_ascii=False, allow_nan=False, indent=1)))
+    else:
+        currency = str((data.get("project") or {}).get("currency") or "USD")
+        text = repricing.as_text(result, currency)
+        print("".join(f"{one_line(line)}\n" for line in text.splitlines()), end="")
+    if args.apply and result.edits:
+        with ProjectDocument.open(path) as doc:
+            state = ProjectState(doc)
+            state.apply_edits(repricing.reprice(state.data).edits)  # as the file is now
+            doc.save()
+        if not args.json:
+            print(f"Re-priced {len(result.changed)} route{'s' if len(result.changed) != 1 else ''} in "
+                  f"{one_line(path)}")
     return 0

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from app._version import __version__
 
-COMMANDS = ("new", "check", "calc", "diff", "export", "export-json", "import-json")
+COMMANDS = ("new", "check", "calc", "diff", "export", "export-json", "import-json", "reprice")
 EXIT_USAGE = 2
 EXIT_BUG = 1
 
@@ -71,6 +71,16 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("out", type=Path, metavar="OUT.json")
     export.add_argument("--force", action="store_true",
                         help="overwrite OUT.json if it exists (never a project or an open file)")
+
+    reprice = commands.add_parser(
+        "reprice", help="compare the plan's model prices with the bundled catalog; --apply to update",
+        description="Compare every route priced from the catalog with the catalog bundled with this "
+        "app: old and new prices, and what they change in each unit model's cost per task and margin "
+        "and each opportunity's NPV and eNPV. Nothing changes without --apply. Prices typed by hand "
+        "are never touched; a model the catalog no longer lists is named and kept.")
+    reprice.add_argument("file", type=Path, metavar="FILE")
+    reprice.add_argument("--apply", action="store_true", help="write the new prices into FILE (.aiplan)")
+    reprice.add_argument("--json", action="store_true", help="print one JSON object")
 
     imp = commands.add_parser("import-json", help="make a project file from JSON")
     imp.add_argument("json_file", type=Path, metavar="IN.json")

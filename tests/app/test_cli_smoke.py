@@ -65,6 +65,13 @@ def test_calc_runs_as_a_process(sample_file: Path) -> None:
     assert _outcome(result) == _outcome(aiplan("calc", sample_file, "--json"))
 
 
+def test_reprice_runs_as_a_process(sample_file: Path) -> None:
+    result = _run("reprice", sample_file, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["routes"]
+    assert _outcome(result) == _outcome(aiplan("reprice", sample_file, "--json"))
+
+
 def test_diff_runs_as_a_process(sample_file: Path, tmp_path: Path, sample: dict[str, Any]) -> None:
     sample["opportunities"][0]["name"] = "Renamed\x1b[31m"  # escaped the same way in both
     changed = tmp_path / "changed.json"
