@@ -581,6 +581,10 @@ class UnitEconomicsWorkspace(Workspace):
         self.range_button = QPushButton("Range…")
         self.range_button.setToolTip("Edit the selected cell as an estimate: base, low, high, distribution")
         self.range_button.clicked.connect(self.edit_cell_as_estimate)
+        self.check_prices_button = QPushButton("Check prices…")
+        self.check_prices_button.setToolTip("Compare the routes' catalog prices with the bundled "
+                                            "catalog, and re-price them if you choose (undoable)")
+        self.check_prices_button.clicked.connect(self.check_prices)
         self.remove_route_button = QPushButton("Remove route")
         self.remove_route_button.setToolTip("Remove the selected route (Delete; undoable)")
         self.remove_route_button.clicked.connect(self.remove_route)
@@ -604,6 +608,7 @@ class UnitEconomicsWorkspace(Workspace):
         buttons.addWidget(self.add_route_button)
         buttons.addWidget(self.remove_route_button)
         buttons.addWidget(self.range_button)
+        buttons.addWidget(self.check_prices_button)
         buttons.addSpacing(12)
         buttons.addWidget(self.share_total, 1)
         note_row = QHBoxLayout()
@@ -1177,6 +1182,16 @@ class UnitEconomicsWorkspace(Workspace):
             self.add_route(model)
         else:
             self.apply_catalog_model(route_id, model)
+
+    def check_prices(self) -> QWidget:
+        """The re-price dialog (window-modal, never blocking): nothing changes until Apply."""
+        from views.reprice_dialog import RepriceDialog
+
+        dialog = RepriceDialog(self.controller, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        self.reprice_dialog = dialog  # kept while open (and for tests)
+        return dialog
 
     def apply_catalog_model(self, route_id: str, model: CatalogModel) -> None:
         """Copy the model's prices and their source notes into the route: one undo step."""
