@@ -168,3 +168,27 @@ def as_text(result: Reprice, currency: str) -> str:
                      "npv": "NPV", "enpv": "eNPV"}[e.measure]
             lines.append(f"  {e.name}: {label} {words}")
     return "\n".join(lines) + "\n"
+
+
+#: Catalog prices older than this, next to the bundled catalog, are worth checking.
+STALE_DAYS = 90
+
+
+def stale_routes(data: dict[str, Any], days: int = STALE_DAYS) -> int:
+    """How many catalog-priced routes were priced more than ``days`` before the bundled catalog's
+    date (a route without a date counts: nobody knows how old its prices are)."""
+    import datetime as dt
+
+    newest = dt.date.fromisoformat(catalog.catalog_date())
+    count = 0
+    for u in data.get("unit_models") or []:
+        for r in u.get("routes") or []:
+            if not r.get("provider"):
+                continue
+            try:
+                priced = dt.date.fromisoformat(str(r.get("price_date") or ""))
+            except ValueError:
+                count += 1
+                continue
+            count += (newest - priced).days > days
+    return count

@@ -52,6 +52,8 @@ WORKSPACES = (
     ("views.scenarios_view", "ScenariosWorkspace", "Scenarios"),
 )
 MAX_RECENT = 8
+#: After the window is up and has its results: the price catalog takes a moment to load.
+OLD_PRICES_DELAY_MS = 1500
 
 
 def _documents() -> type[ProjectDocument]:
@@ -278,6 +280,28 @@ class MainWindow(QMainWindow):
             self.messages.show_message(notice.key, notice.text,
                                        [("Save As…", self.save_as)] if notice.save_as else [],
                                        kind=notice.kind, closable=notice.key != "read_only")
+        # The price catalog loads after the window is up: a plan's old prices are said then.
+        QTimer.singleShot(OLD_PRICES_DELAY_MS, self, self._say_old_prices)
+
+    def _say_old_prices(self) -> None:
+        if self.controller is None:
+            return
+        from app.reprice import STALE_DAYS, stale_routes
+        from models.catalog import catalog_date
+
+        count = stale_routes(self.controller.state.data)
+        if count:
+            self.messages.show_message(
+                "old_prices", f"{count} route{'s use' if count != 1 else ' uses'} catalog prices more than "
+                f"{STALE_DAYS} days older than the bundled catalog ({catalog_date()}). Check prices "
+                "compares them and changes nothing until you apply.",
+                [("Check prices…", self.check_prices)])
+
+    def check_prices(self) -> None:
+        """Unit economics' Check prices… dialog."""
+        self.sidebar.setCurrentRow(next(i for i, (_, _, title) in enumerate(WORKSPACES)
+                                        if title == "Unit economics"))
+        self.workspace("Unit economics").check_prices()  # type: ignore[attr-defined]
         self.save_action.setEnabled(not self.document.read_only)
         self.import_objects_action.setEnabled(not self.document.read_only)
 

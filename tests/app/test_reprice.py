@@ -111,3 +111,19 @@ def test_the_sample_has_nothing_to_reprice(sample_file: Path) -> None:
     out = json.loads(aiplan("reprice", sample_file, "--json").stdout)
     assert out["catalog_date"] == catalog.catalog_date()
     assert out["routes"] and not any(r["changed"] for r in out["routes"]) and out["effects"] == []
+
+
+def test_routes_priced_more_than_ninety_days_before_the_catalog_are_counted(sample: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from app.reprice import stale_routes
+
+    newest = dt.date.fromisoformat(catalog.catalog_date())
+    routes = [r for u in sample["unit_models"] for r in u["routes"] if r.get("provider")]
+    assert stale_routes(sample) == 0
+    routes[0]["price_date"] = (newest - dt.timedelta(days=91)).isoformat()
+    routes[1]["price_date"] = (newest - dt.timedelta(days=90)).isoformat()  # 90 days is not more
+    routes[2]["price_date"] = ""  # nobody knows how old: worth a check
+    assert stale_routes(sample) == 2
+    routes[0]["provider"] = ""  # typed by hand: never the catalog's to judge
+    assert stale_routes(sample) == 1

@@ -53,3 +53,23 @@ def test_nothing_moves_until_apply_and_one_undo_takes_it_back(
     assert win.controller.results.portfolio.total_enpv > before_total  # type: ignore[union-attr]
     QTest.keyClick(win, Qt.Key.Key_Z, CTRL)  # one step: every price and date back
     assert dumps(win.controller.state.data) == before_json
+
+
+def test_prices_older_than_ninety_days_are_said_with_a_way_to_check_them(
+        show_window: Any, sample_json: dict[str, Any], qtbot: Any) -> None:
+    data = copy.deepcopy(sample_json)
+    data["project"]["mc_samples"] = 2000
+    data["unit_models"][0]["routes"][0]["price_date"] = "2026-01-15"
+    win: MainWindow = show_window(ProjectDocument.from_data(data))
+    qtbot.waitUntil(lambda: "old_prices" in win.messages.keys(), timeout=10_000)
+    assert win.messages.text("old_prices").startswith(
+        "1 route uses catalog prices more than 90 days older than the bundled catalog (")
+    win.check_prices()
+    ws: Any = win.workspace("Unit economics")
+    assert ws.isVisible() and ws.reprice_dialog.isVisible()
+    ws.reprice_dialog.close()
+
+
+def test_current_prices_are_not_flagged(window: MainWindow, qtbot: Any) -> None:
+    qtbot.wait(1800)  # past the moment the check runs
+    assert "old_prices" not in window.messages.keys()
