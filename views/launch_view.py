@@ -21,10 +21,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -52,7 +50,7 @@ from models.kpis import (
 )
 from views.controller import ProjectController
 from views.estimate_field import ParseError, parse_number
-from views.workspace import Workspace, button, heading, problems_banner, show_problems
+from views.workspace import Workspace, button, heading, problems_banner, scrolled_column, show_problems
 
 MET_COLOUR, NOT_MET_COLOUR, UNMEASURED_COLOUR = "#1b7a3d", "#b00020", "#6b6b6b"
 DIRECTION_WORDS = {AT_LEAST: "at least", AT_MOST: "at most"}
@@ -78,15 +76,7 @@ class LaunchWorkspace(Workspace):
         super().__init__(controller, parent)
         self._filling = False
         self.current_id: str | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        page = QWidget()
-        scroll.setWidget(page)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 8, 12, 12)
+        layout = scrolled_column(self)
         self.banner = problems_banner()
         layout.addWidget(self.banner)
 

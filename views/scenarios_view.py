@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,7 +34,7 @@ from views.chart_canvas import ChartView
 from views.controller import MC_DELAY_MS, ProjectController, in_sentence
 from views.estimate_field import ParseError, format_estimate, parse_number
 from views.number_display import money, money_range, percent
-from views.workspace import Workspace, button, heading, problems_banner
+from views.workspace import Workspace, button, heading, problems_banner, scrolled_column
 
 #: How the settings a scenario may override read in a list of overrides.
 _SETTINGS = {"discount_rate": "percent", "budget": "money"}
@@ -66,15 +64,7 @@ class ScenariosWorkspace(Workspace):
         super().__init__(controller, parent)
         self._filling = False
         self.selected_id: str | None = controller.state.active_scenario
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        page = QWidget()
-        scroll.setWidget(page)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 8, 12, 12)
+        layout = scrolled_column(self)
         self.problems = problems_banner()
         layout.addWidget(self.problems)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.labels import problem_text
 from models.changes import Change
@@ -75,6 +75,20 @@ class Workspace(QWidget):
         self.refresh_data()
         self.refresh_results()
         self.refresh_mc()
+
+
+def scrolled_column(page_of: QWidget) -> QVBoxLayout:
+    """A column of widgets that scrolls when the window is short: the layout to fill."""
+    outer = QVBoxLayout(page_of)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    outer.addWidget(scroll)
+    page = QWidget()
+    scroll.setWidget(page)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(12, 8, 12, 12)
+    return layout
 
 
 def heading(text: str) -> QLabel:

@@ -47,7 +47,27 @@ def numbers(results: Any) -> Any:
     return out
 
 
-__all__ = ["dataclasses", "numbers"]
+def type_in_table_cell(table: Any, row: int, column: int, text: str, key: Any = None) -> Any:
+    """Select a cell, F2 to edit it, replace its text key by key and press ``key`` (Enter): as a
+    user edits a table. Returns the editor (it may linger, hidden, until the loop deletes it)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    table.setFocus()
+    table.setCurrentCell(row, column)
+    QTest.keyClick(table, Qt.Key.Key_F2)
+    editors = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1
+    editor = editors[0]
+    editor.selectAll()
+    QTest.keyClick(editor, Qt.Key.Key_Backspace)
+    QTest.keyClicks(editor, text)
+    QTest.keyClick(editor, Qt.Key.Key_Return if key is None else key)
+    return editor
+
+
+__all__ = ["dataclasses", "numbers", "type_in_table_cell"]
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QTableWidget
+from PySide6.QtWidgets import QTableWidget
 from shiboken6 import isValid
 
+from tests.views.conftest import type_in_table_cell
 from views.correlations_dialog import CorrelationsDialog
 
 # The matrix lists the correlated inputs sorted by (kind, id, field).
@@ -33,17 +34,7 @@ def type_in_cell(qtbot: Any, table: QTableWidget, row: int, column: int, text: s
     assert isinstance(dialog, CorrelationsDialog)
     # the tab that shows the table, chosen as a user clicks it
     dialog.tabs.setCurrentWidget(table if table is dialog.matrix else table.parentWidget())
-    table.setFocus()
-    table.setCurrentCell(row, column)
-    QTest.keyClick(table, Qt.Key.Key_F2)
-    # the cell's editor (one closed a moment ago may linger, hidden, until the loop deletes it)
-    editors = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
-    assert len(editors) == 1
-    editor = editors[0]
-    editor.selectAll()
-    QTest.keyClick(editor, Qt.Key.Key_Backspace)
-    QTest.keyClicks(editor, text)
-    QTest.keyClick(editor, key)
+    editor = type_in_table_cell(table, row, column, text, key)
     qtbot.waitUntil(lambda: not isValid(editor) or not editor.isVisible())
     qtbot.wait(20)  # the tables are redrawn on the next turn of the event loop
 

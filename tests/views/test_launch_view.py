@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
+from PySide6.QtWidgets import QApplication, QTableWidget
 
 from app.document import ProjectDocument
 from models.kpis import METRICS
+from tests.views.conftest import type_in_table_cell
 from views.launch_view import GateDialog, LaunchWorkspace
 from views.main_window import MainWindow
 
@@ -42,17 +43,7 @@ def page(win: MainWindow) -> LaunchWorkspace:
 
 
 def edit_cell(table: QTableWidget, row: int, column: int, text: str) -> None:
-    """Select a cell, F2 to edit it, type the text key by key, Enter: as a user edits a table."""
-    table.setFocus()
-    table.setCurrentCell(row, column)
-    QTest.keyClick(table, Qt.Key.Key_F2)
-    editors = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
-    assert len(editors) == 1
-    editor = editors[0]
-    editor.selectAll()
-    QTest.keyClick(editor, Qt.Key.Key_Backspace)
-    QTest.keyClicks(editor, text)
-    QTest.keyClick(editor, Qt.Key.Key_Return)
+    type_in_table_cell(table, row, column, text)
     QApplication.processEvents()
 
 
