@@ -68,7 +68,7 @@ def irr_many(net: Array) -> Array:
         solved = _solve_irr(net[todo])
         result[todo] = solved
         if len(_SOLVED) + len(todo) > _SOLVED_MAX:
-            _SOLVED.clear()  # a long session's plans: start again rather than grow
+            _SOLVED.clear()  # many plans in one run of the app: start again rather than grow
         _SOLVED.update(zip((keys[i] for i in todo), solved.tolist(), strict=True))
     return result
 
