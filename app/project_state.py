@@ -32,6 +32,7 @@ from app.edits import (
 from app.edits import apply as apply_edit
 from models import engine
 from models.estimate import estimate_from_json
+from models.kpis import CHECK_STATUSES, GATE_DECISIONS, kpi_problems
 from models.limits import FIGURE, SCORE
 from models.plan import Criterion as CriterionInputs
 from models.plan import Decision as DecisionInputs
@@ -285,13 +286,11 @@ class ProjectState:
             if not (isinstance(value, (int, float)) and -1 < value < 1):
                 raise InvalidValueError("a rank correlation must lie strictly between -1 and 1")
             return
-        if kind == "log" and field == "date" and value:
-            try:
-                datetime.date.fromisoformat(str(value))
-            except ValueError:
-                raise InvalidValueError("must be a date written YYYY-MM-DD") from None
-            if len(str(value)) != 10:
-                raise InvalidValueError("must be a date written YYYY-MM-DD")
+        if kind == "log" and field == "date":
+            _check_date(value)
+        if kind in ("kpi", "launch_check") or (kind == "opportunity" and field == "gate"):
+            self._check_launch_value(kind, object_id, field, value)
+            return
         if isinstance(value, (int, float, dict)) and not isinstance(value, bool):
             if field.startswith("scores."):
                 self._check_score(field.split(".", 1)[1], value)
@@ -304,6 +303,26 @@ class ProjectState:
             if isinstance(value, dict):  # a plain number was checked exactly just above
                 for rule in estimate_rules(estimate_from_json(value), field):
                     raise InvalidValueError(rule)
+
+    def _check_launch_value(self, kind: str, object_id: str, field: str, value: Any) -> None:
+        """A field of a KPI target, a checklist item, or an opportunity's gate: the rules import
+        applies (docs/file-format.md 4.5)."""
+        if kind == "kpi":
+            if field == "measured_on":
+                _check_date(value)
+            elif field in ("metric", "direction", "target", "measured", "name", "unit"):
+                for rule in kpi_problems({**self.base_object(kind, object_id), field: value}):
+                    raise InvalidValueError(rule)
+        elif kind == "launch_check":
+            if field == "status" and value not in CHECK_STATUSES:
+                raise InvalidValueError(f"a checklist item's status is one of {', '.join(CHECK_STATUSES)}")
+        elif value is not None:  # the gate: a decision as recorded, or none
+            if not isinstance(value, dict) or value.get("decision") not in GATE_DECISIONS:
+                raise InvalidValueError(f"a gate decision is one of {', '.join(GATE_DECISIONS)}")
+            _check_date(value.get("date"))
+            entry = value.get("log_entry_id")
+            if entry is not None and ("log", entry) not in self._index:
+                raise InvalidValueError(f"no decision-log entry has the id “{entry}”")
 
     def _check_score(self, criterion_id: str, value: Any) -> None:
         criterion = self.base_object("criterion", criterion_id)
@@ -392,6 +411,19 @@ def _index_of(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     for c in data.setdefault("correlations", []):
         index["correlation", c["id"]] = c
     return index
+
+
+def _check_date(value: Any) -> None:
+    """A date field: empty, or a day written YYYY-MM-DD."""
+    if not value:
+        return
+    try:
+        datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidValueError("must be a date written YYYY-MM-DD") from None
+    if len(str(value)) != 10:
+        raise InvalidValueError("must be a date written YYYY-MM-DD")
+
 
 def _numbers(value: Any) -> list[Any]:
     """The numbers of a plain number or an estimate object (anything else checks nothing)."""

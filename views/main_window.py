@@ -280,6 +280,8 @@ class MainWindow(QMainWindow):
             self.messages.show_message(notice.key, notice.text,
                                        [("Save As…", self.save_as)] if notice.save_as else [],
                                        kind=notice.kind, closable=notice.key != "read_only")
+        self.save_action.setEnabled(not self.document.read_only)
+        self.import_objects_action.setEnabled(not self.document.read_only)
         # The price catalog loads after the window is up: a plan's old prices are said then.
         QTimer.singleShot(OLD_PRICES_DELAY_MS, self, self._say_old_prices)
 
@@ -302,8 +304,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(next(i for i, (_, _, title) in enumerate(WORKSPACES)
                                         if title == "Unit economics"))
         self.workspace("Unit economics").check_prices()  # type: ignore[attr-defined]
-        self.save_action.setEnabled(not self.document.read_only)
-        self.import_objects_action.setEnabled(not self.document.read_only)
 
     def _rebuild_workspaces(self) -> None:
         """Build the workspaces afresh (after read-only mode ends), keeping the one shown."""

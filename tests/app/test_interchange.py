@@ -151,3 +151,87 @@ def test_nothing_is_written_when_the_data_is_invalid(sample: dict[str, Any]) -> 
 def test_sample_file_in_resources_is_formatted_canonically() -> None:
     text = sample_path().read_text(encoding="utf-8")
     assert interchange.dumps(interchange.loads(text)) == text
+
+
+def _kpi(d: dict[str, Any], j: int = 0) -> dict[str, Any]:
+    return d["opportunities"][0]["kpis"][j]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: _kpi(d).__setitem__("metric", "happiness"),
+         "opportunities[0].kpis[0].metric: must be one of adoption_rate, activation_to_value_days, "
+         "task_success_rate, retention_lift, cost_per_task, gross_margin, offline_eval_score, "
+         "critical_error_rate, safety_violation_rate, escalation_rate, latency_p50_s, latency_p95_s, "
+         "availability, mttd_minutes, mttr_hours, custom"),
+        (lambda d: _kpi(d).update(metric="custom", name=" "),
+         "opportunities[0].kpis[0]: a custom KPI needs a name"),
+        (lambda d: _kpi(d).__setitem__("direction", "sideways"),
+         "opportunities[0].kpis[0].direction: must be one of at_least, at_most"),
+        (lambda d: _kpi(d).__delitem__("target"), "opportunities[0].kpis[0].target: is required"),
+        (lambda d: _kpi(d).__setitem__("target", 1.5),
+         "opportunities[0].kpis[0]: the target value must be a fraction between 0% and 100%"),
+        (lambda d: _kpi(d).__setitem__("measured", "low"),
+         "opportunities[0].kpis[0].measured: must be a number"),
+        (lambda d: _kpi(d, 1).update(metric="custom", name="Tone", unit="fraction"),
+         "opportunities[0].kpis[1]: the measured value must be a fraction between 0% and 100%"),
+        (lambda d: _kpi(d).__setitem__("measured_on", "20/11/2026"),
+         "opportunities[0].kpis[0].measured_on: must be a date written YYYY-MM-DD"),
+        (lambda d: _kpi(d).__setitem__("colour", "red"),
+         "opportunities[0].kpis[0].colour: is not a field this format knows"),
+        (lambda d: d["opportunities"][0]["launch_checklist"][0].__setitem__("status", "finished"),
+         "opportunities[0].launch_checklist[0].status: must be one of todo, doing, done, waived"),
+        (lambda d: d["opportunities"][0]["launch_checklist"][0].__setitem__("id", _kpi(d)["id"]),
+         "opportunities[0].launch_checklist[0].id: “{kpi0}” is already the id of opportunities[0].kpis[0]"),
+        (lambda d: d["opportunities"][0].__setitem__("gate", {"decision": "maybe"}),
+         "opportunities[0].gate.decision: must be one of approve, conditional, reject"),
+        (lambda d: d["opportunities"][0].__setitem__("gate", {"approvers": "CISO"}),
+         "opportunities[0].gate.decision: is required"),
+        (lambda d: d["opportunities"][0].__setitem__("gate", {"decision": "approve", "date": "soon"}),
+         "opportunities[0].gate.date: must be a date written YYYY-MM-DD"),
+        (lambda d: d["opportunities"][0].__setitem__(
+            "gate", {"decision": "approve", "log_entry_id": "log-nowhere"}),
+         "opportunities[0].gate.log_entry_id: no decision-log entry has the id “log-nowhere”"),
+    ],
+)
+def test_launch_gate_errors_name_the_path_and_the_rule(
+    sample: dict[str, Any], change: Any, problem: str
+) -> None:
+    kpi0 = _kpi(sample)["id"]
+    change(sample)
+    assert problem.replace("{kpi0}", kpi0) in _problems_of(sample)
+
+
+def test_the_schema_knows_the_metrics_statuses_and_decisions_the_model_knows() -> None:
+    from app.paths import schema_path
+    from models.kpis import CHECK_STATUSES, DIRECTIONS, GATE_DECISIONS, METRICS
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))["$defs"]
+    kpi = schema["kpi"]["properties"]
+    assert kpi["metric"]["enum"] == [*METRICS, "custom", None]
+    assert kpi["direction"]["enum"] == [*DIRECTIONS, None]
+    assert schema["check_item"]["properties"]["status"]["enum"] == [*CHECK_STATUSES, None]
+    assert schema["gate"]["properties"]["decision"]["enum"] == list(GATE_DECISIONS)
+
+
+def test_launch_gates_are_optional_and_written_for_every_opportunity() -> None:
+    data = {"format": "aiplan", "version": 3, "project": {"name": "Minimal"},
+            "opportunities": [{"id": "o1", "name": "Triage"},
+                              {"id": "o2", "kpis": None, "launch_checklist": None, "gate": None},
+                              {"id": "o3", "kpis": [{"id": "k1", "metric": "availability", "target": 0.99}],
+                               "launch_checklist": [{"id": "c1", "text": "Rollback plan"}],
+                               "gate": {"decision": "approve"}}]}
+    with ProjectDocument.from_data(data) as doc:
+        out = doc.to_json()
+    bare = [(o["kpis"], o["launch_checklist"], o["gate"]) for o in out["opportunities"][:2]]
+    assert bare == [([], [], None)] * 2
+    o3 = out["opportunities"][2]
+    assert o3["kpis"] == [{"id": "k1", "metric": "availability", "name": "", "unit": "",
+                           "direction": "at_least", "target": 0.99, "window": "", "eval_set": "",
+                           "measured": None, "measured_on": "", "note": ""}]
+    assert o3["launch_checklist"] == [{"id": "c1", "text": "Rollback plan", "owner": "", "status": "todo",
+                                       "evidence": ""}]
+    assert o3["gate"] == {"decision": "approve", "approvers": "", "date": "", "conditions": "",
+                          "log_entry_id": None}
+    assert out["version"] == 4

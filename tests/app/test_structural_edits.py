@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from app import decision_edits, launch_edits, memo_edits, opportunity_edits, scenario_edits, unit_model_edits
 from app.document import ProjectDocument
-from app.edits import Edit
+from app.edits import Edit, Move, SetField
 from app.interchange import dumps, export_project, validate
 from app.project_state import ProjectState
 from models import catalog
@@ -101,6 +101,13 @@ STEPS: dict[str, Step] = {
     "add a KPI": lambda d: launch_edits.add_kpi(d, _first("opportunities")(d), "cost_per_task")[0],
     "remove a KPI": lambda d: launch_edits.remove_kpi(d, d["opportunities"][0]["kpis"][1]["id"]),
     "add a checklist item": lambda d: launch_edits.add_check(d, _first("opportunities", 3)(d))[0],
+    "move a KPI": lambda d: [Move("kpi", _first("opportunities")(d), d["opportunities"][0]["kpis"][0]["id"],
+                                  0, len(d["opportunities"][0]["kpis"]) - 1)],
+    "set a KPI's measurement": lambda d: [SetField("kpi", d["opportunities"][0]["kpis"][0]["id"], "measured",
+                                                   d["opportunities"][0]["kpis"][0]["measured"], None)],
+    "tick a checklist item": lambda d: [SetField(
+        "launch_check", d["opportunities"][0]["launch_checklist"][0]["id"], "status",
+        d["opportunities"][0]["launch_checklist"][0]["status"], "waived")],
     "remove a checklist item": lambda d: launch_edits.remove_check(
         d, d["opportunities"][0]["launch_checklist"][0]["id"]),
     "add the usual checklist": lambda d: launch_edits.default_checklist(d, _first("opportunities", 4)(d)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,72 @@ def test_a_version_1_file_with_data_migrates_on_open(tmp_path: Path, data_dir: P
     assert path.read_bytes()[60:64] == SCHEMA_VERSION.to_bytes(4, "big")
     with ProjectDocument.open(path) as doc:
         assert doc.to_json() == data
+
+
+def without_launch_gates(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as a file of version 3 holds it: no KPI targets, checklists or gate decisions."""
+    out = copy.deepcopy(data)
+    for o in out["opportunities"]:
+        o.update(kpis=[], launch_checklist=[], gate=None)
+    return out
+
+
+def make_version_3_file(path: Path, data: dict[str, Any], tmp_path: Path) -> None:
+    """A project saved by a version 3 app (scenarios and correlations, no launch gates): the
+    schema its migrations build, holding the rows today's file of ``data`` holds."""
+    source = tmp_path / "source.aiplan"
+    with ProjectDocument.from_data(data) as doc:
+        doc.save_as(source)
+    engine = make_engine(path)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        migrate.upgrade(connection, 3)
+        connection.commit()
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("ATTACH DATABASE ? AS source", (str(source),))
+    tables = [r[0] for r in con.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' "
+                                        "AND name != 'alembic_version'")]
+    assert "kpis" not in tables and "scenarios" in tables  # really the schema of version 3
+    for table in tables:
+        columns = ", ".join(f'"{r[1]}"' for r in con.execute(f'PRAGMA main.table_info("{table}")'))
+        con.execute(f'INSERT INTO main."{table}" ({columns}) SELECT {columns} FROM source."{table}"')
+    con.commit()
+    con.execute("DETACH DATABASE source")
+    con.execute("UPDATE project SET content_digest = ?", (content_digest(con),))
+    con.commit()
+    assert schema_objects(con) == expected_schema(3)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+    con.close()
+
+
+def test_a_version_3_file_opens_without_launch_gates_and_otherwise_unchanged(
+    sample: dict[str, Any], tmp_path: Path, data_dir: Path
+) -> None:
+    expected = without_launch_gates(sample)
+    assert expected["scenarios"] and expected["correlations"]  # what version 3 brought is there
+    path = tmp_path / "v3.aiplan"
+    make_version_3_file(path, expected, tmp_path)
+    original = path.read_bytes()
+
+    with ProjectDocument.open(path) as doc:
+        data = doc.to_json()
+        assert data == expected
+        assert all((o["kpis"], o["launch_checklist"], o["gate"]) == ([], [], None)
+                   for o in data["opportunities"])
+        con = sqlite3.connect(doc.working_path)
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+        assert schema_objects(con) == expected_schema(SCHEMA_VERSION)
+        assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("kpis", "launch_checks", "gates")] == [0, 0, 0]
+        con.close()
+        assert path.read_bytes() == original  # untouched until saved; a backup was kept
+        assert [b.read_bytes() == original for b in (data_dir / "backups").iterdir()] == [True]
+        doc.save()
+
+    with ProjectDocument.open(path) as doc:
+        assert doc.to_json() == expected
 
 
 def test_migrations_build_exactly_the_schema_new_files_get() -> None:
