@@ -7,13 +7,16 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import interchange, outputs, paths
 from app.document import ProjectDocument
 from app.errors import ProjectSaveError
 from app.projectfile import check_file
 from app.terminal import json_safe, one_line
+
+if TYPE_CHECKING:  # loaded by the command that needs it
+    from app.reprice import Reprice
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,30 +161,39 @@ def import_json(args: argparse.Namespace) -> int:
 
 def reprice(args: argparse.Namespace) -> int:
     """What re-pricing against the bundled catalog would change; with --apply, make it so."""
-    from app import reprice as repricing
     from app.errors import ProjectFileError
     from app.project_state import ProjectState
 
     path: Path = args.file
-    if args.apply and path.suffix.lower() == ".json":
+    if not args.apply:
+        _say_reprice(args, load_project(path), applied=False)
+        return 0
+    if path.suffix.lower() == ".json":
         raise ProjectFileError(path, "With --apply, reprice writes the new prices into a project file, "
                                      "and this is a JSON export: make a project of it first "
                                      "(aiplan import-json IN.json FILE.aiplan).")
-    data = load_project(path)
+    with ProjectDocument.open(path) as doc:  # read, re-priced and saved in one opening
+        state = ProjectState(doc)
+        result = _say_reprice(args, state.data, applied=True)
+        if result.edits:
+            state.apply_edits(result.edits)
+            doc.save()
+    if result.edits and not args.json:
+        print(f"Re-priced {len(result.changed)} route{'s' if len(result.changed) != 1 else ''} in "
+              f"{one_line(path)}")
+    return 0
+
+
+def _say_reprice(args: argparse.Namespace, data: dict[str, Any], applied: bool) -> Reprice:
+    """Print the re-price of ``data`` (a table or JSON); return it."""
+    from app import reprice as repricing
+
     result = repricing.reprice(data)
     if args.json:
-        out = repricing.as_json(result) | {"applied": bool(args.apply and result.edits)}
+        out = repricing.as_json(result) | {"applied": applied and bool(result.edits)}
         print(json_safe(json.dumps(out, ensure_ascii=False, allow_nan=False, indent=1)))
     else:
         currency = str((data.get("project") or {}).get("currency") or "USD")
         text = repricing.as_text(result, currency)
         print("".join(f"{one_line(line)}\n" for line in text.splitlines()), end="")
-    if args.apply and result.edits:
-        with ProjectDocument.open(path) as doc:
-            state = ProjectState(doc)
-            state.apply_edits(repricing.reprice(state.data).edits)  # as the file is now
-            doc.save()
-        if not args.json:
-            print(f"Re-priced {len(result.changed)} route{'s' if len(result.changed) != 1 else ''} in "
-                  f"{one_line(path)}")
-    return 0
+    return result

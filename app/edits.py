@@ -132,6 +132,17 @@ def object_list(data: Json, kind: str, parent_id: str | None) -> list[Json]:
     return parent.setdefault(key, [])  # type: ignore[no-any-return]
 
 
+def holder_of(data: Json, kind: str, object_id: str) -> str:
+    """The id of the object whose list holds ``object_id`` (a route's unit model, a KPI's
+    opportunity, …); KeyError when no list of that kind holds it."""
+    key, parent_kind = LISTS[kind]
+    assert parent_kind is not None, kind
+    for parent in data[LISTS[parent_kind][0]]:
+        if any(o["id"] == object_id for o in parent.get(key) or ()):
+            return str(parent["id"])
+    raise KeyError((kind, object_id))
+
+
 def find(data: Json, kind: str, object_id: str) -> Json:
     """One object of ``data`` by kind and id (``project`` for the project's settings)."""
     if kind == "project":

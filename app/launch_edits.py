@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.edits import Edit, Insert, SetField, find, removal
+from app.edits import Edit, Insert, SetField, find, holder_of, removal
 from app.ids import new_id
 from models.kpis import CUSTOM, METRICS
 
@@ -33,12 +33,6 @@ def new_kpi(object_id: str, metric: str) -> dict[str, Any]:
             "target": 0, "window": "", "eval_set": "", "measured": None, "measured_on": "", "note": ""}
 
 
-def _holder(data: dict[str, Any], kind: str, object_id: str) -> str:
-    key = "kpis" if kind == "kpi" else "launch_checklist"
-    return str(next(o["id"] for o in data["opportunities"]
-                    if any(x["id"] == object_id for x in o.get(key) or ())))
-
-
 def add_kpi(data: dict[str, Any], opportunity_id: str, metric: str) -> tuple[list[Edit], str]:
     """A new KPI target, last of the opportunity's, and its id."""
     kpis = find(data, "opportunity", opportunity_id).get("kpis") or []
@@ -47,7 +41,7 @@ def add_kpi(data: dict[str, Any], opportunity_id: str, metric: str) -> tuple[lis
 
 
 def remove_kpi(data: dict[str, Any], kpi_id: str) -> list[Edit]:
-    return [removal(data, "kpi", kpi_id, _holder(data, "kpi", kpi_id))]
+    return [removal(data, "kpi", kpi_id, holder_of(data, "kpi", kpi_id))]
 
 
 def add_check(data: dict[str, Any], opportunity_id: str, text: str = "New item") -> tuple[list[Edit], str]:
@@ -59,7 +53,7 @@ def add_check(data: dict[str, Any], opportunity_id: str, text: str = "New item")
 
 
 def remove_check(data: dict[str, Any], check_id: str) -> list[Edit]:
-    return [removal(data, "launch_check", check_id, _holder(data, "launch_check", check_id))]
+    return [removal(data, "launch_check", check_id, holder_of(data, "launch_check", check_id))]
 
 
 def default_checklist(data: dict[str, Any], opportunity_id: str) -> list[Edit]:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.edits import (
-    LISTS,
     Edit,
     Move,
     SetField,
+    holder_of,
     override_field,
     override_target,
     put_value,
@@ -233,9 +233,7 @@ class ProjectState:
 
     def _touched(self, kind: str, object_id: str) -> None:
         if kind in ("kpi", "launch_check"):  # held by an opportunity: that is read again
-            object_id = next((o["id"] for o in self.data["opportunities"]
-                              if any(x["id"] == object_id for x in o.get(LISTS[kind][0]) or ())), "")
-            kind = "opportunity"
+            kind, object_id = "opportunity", holder_of(self.data, kind, object_id)
         if kind == "opportunity":
             self._built.pop(object_id, None)
             self._scenario_built.pop(object_id, None)

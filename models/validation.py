@@ -76,6 +76,10 @@ def _breaks_nothing(est: Estimate, bounds: Kind) -> bool:
     return not bounds.whole or all(float(v).is_integer() for v in (low, base, high))
 
 
+#: Where a plan object keeps its problems once checked (see _object_problems).
+_KEPT = "_problems"
+
+
 def _object_problems(kind: str, obj: object, name: str) -> tuple[Problem, ...]:
     # A plan object is frozen, so its problems never change: they are kept on the object (as
     # functools.cached_property keeps a value). A plan rebuilt after an edit reuses the objects
@@ -85,9 +89,6 @@ def _object_problems(kind: str, obj: object, name: str) -> tuple[Problem, ...]:
     if found is None:
         found = kept[_KEPT] = tuple(_check_object(kind, obj, name))
     return found
-
-
-_KEPT = "_problems"
 
 
 def _check_object(kind: str, obj: object, name: str) -> Iterator[Problem]:

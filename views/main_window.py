@@ -301,8 +301,6 @@ class MainWindow(QMainWindow):
 
     def check_prices(self) -> None:
         """Unit economics' Check prices… dialog."""
-        self.sidebar.setCurrentRow(next(i for i, (_, _, title) in enumerate(WORKSPACES)
-                                        if title == "Unit economics"))
         self.workspace("Unit economics").check_prices()  # type: ignore[attr-defined]
 
     def _rebuild_workspaces(self) -> None:

@@ -6,33 +6,23 @@ from __future__ import annotations
 import copy
 import re
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app import launch_edits, memo_edits, opportunity_edits
-from app.document import ProjectDocument
 from app.edits import Edit, Insert, Move, SetField, inverse
 from app.ids import all_ids
-from app.interchange import dumps, export_project, validate
+from app.interchange import validate
 from app.project_state import InvalidValueError, ProjectState
 from models.kpis import METRICS, kpi_from_json
+from tests.app import test_structural_edits as structural
 
 Data = dict[str, Any]
+#: The same project state and working-copy reading as the other structural edits' tests.
+state = structural.state
+stored = structural.stored
 COPILOT, TRIAGE = "opp-support-copilot", "opp-ticket-triage"
-
-
-@pytest.fixture
-def state(sample: Data) -> Iterator[ProjectState]:
-    with ProjectDocument.from_data(sample) as document:
-        yield ProjectState(document)
-
-
-def stored(state: ProjectState) -> str:
-    """The project as the working copy holds it, read by a fresh session."""
-    with state.document.session() as session:
-        return dumps(export_project(session))
 
 
 def opportunity(state: ProjectState, opportunity_id: str) -> Data:
