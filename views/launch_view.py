@@ -98,7 +98,7 @@ class LaunchWorkspace(Workspace):
         layout.addWidget(self.kpi_heading)
         self.kpis = self._table(["KPI", "Direction", "Target", "Measured", "Measured on",
                                  "Eval set or segment", "Window", "Status", "Plan's value", "P(meets)",
-                                 "Note"], stretch=self.K_METRIC)
+                                 "Note"], stretch=self.K_NOTE)
         self.kpis.setObjectName("kpiTable")
         self.kpis.itemChanged.connect(self._kpi_edited)
         self.kpis.setMinimumHeight(150)
@@ -178,6 +178,8 @@ class LaunchWorkspace(Workspace):
     def _item(text: str, editable: bool = False, colour: str | None = None,
               data: Any = None) -> QTableWidgetItem:
         item = QTableWidgetItem(text)
+        if len(text) > 30:  # a note or an eval set a narrow column cuts short: whole on hover
+            item.setToolTip(text)
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
         if editable:
             flags |= Qt.ItemFlag.ItemIsEditable
