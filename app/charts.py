@@ -1309,7 +1309,8 @@ def cost_components(unit_model: UnitModel, unit_result: UnitModelResult,
     if u.routes and total_share > 0:
         for r in u.routes:
             inputs = RouteInputs(**{name: np.array([_finite(getattr(r, name).base)])
-                                    for name in RouteInputs.__dataclass_fields__})
+                                    for name in RouteInputs.__dataclass_fields__ if name != "tiers"},
+                                 tiers=r.tiers)
             cost = _finite(r.share.base) / total_share * _finite(float(route_cost(inputs)[0]))
             llm += cost
             share = percent(_finite(r.share.base) / total_share)

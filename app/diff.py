@@ -45,13 +45,16 @@ OWN_LABELS = {"description": "Description", "status": "Status", "title": "Title"
               "alternatives": "Alternatives", "owner": "Owner", "author": "Author",
               "currency": "Currency", "name": "Name", "model": "Model", "provider": "Provider",
               "price_date": "Price date", "unit": "Unit", "higher_is_better": "Direction",
-              "mc_seed": "Monte Carlo seed", "note": "Note", "probability": "Probability"}
+              "mc_seed": "Monte Carlo seed", "note": "Note", "probability": "Probability",
+              "price_source": "Prices from", "price_since": "Price in force since", "batch": "Batch prices",
+              "cache_ttl": "Cache writes kept"}
 #: Results compared, with their labels and how they are written.
 UNIT_RESULTS = {"variable_cost_per_task": "Variable cost per task",
                 "loaded_cost_per_task": "Loaded cost per task", "gross_margin": "Gross margin"}
 #: Fields whose change moves no deterministic result: words, and the Monte Carlo settings.
 WORDS_ONLY = frozenset({"name", "title", "description", "status", "author", "model", "provider",
-                        "price_date", "unit", "currency", "mc_samples", "mc_seed", "note"})
+                        "price_date", "unit", "currency", "mc_samples", "mc_seed", "note", "price_source",
+                        "price_since", "batch", "cache_ttl"})
 #: Text longer than this is shown as an excerpt around the edit.
 SHORT_TEXT = 60
 
@@ -91,7 +94,8 @@ CRITERION = _Shape("criterion", "name", texts=("unit",),
                    estimates=_estimates(schema.Criterion))
 OPTION = _Shape("option", "name", choices=(("kind", "build"),),
                 estimates=_estimates(schema.Option), scores=True)
-ROUTE = _Shape("route", None, texts=("model", "provider", "price_date"),
+ROUTE = _Shape("route", None, texts=("model", "provider", "price_date", "price_since"),
+               choices=(("price_source", "manual"), ("batch", False), ("cache_ttl", "5m")),
                estimates=_estimates(schema.Route))
 #: KPI targets and checklist items of an opportunity (docs/formulas.md 3.10); a KPI's target
 #: and measurement are compared by their own method (numbers in the metric's unit).
@@ -119,7 +123,7 @@ SHAPES: dict[str, _Shape] = {
     "correlations": _Shape("correlation", None, texts=("note",), notes=False),
 }
 _PROJECT_COLUMNS = schema.Project.__table__.c
-PROJECT_TEXTS = ("name", "author", "description")
+PROJECT_TEXTS = ("name", "author", "description", "price_date")
 PROJECT_SETTINGS: dict[str, Any] = {
     "currency": _PROJECT_COLUMNS.currency.default.arg,
     "horizon_years": _PROJECT_COLUMNS.horizon_years.default.arg,

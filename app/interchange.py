@@ -22,6 +22,7 @@ from app.paths import schema_path
 from app.terminal import one_line
 from models.estimate import estimate_from_json, estimate_json, plain_number
 from models.kpis import kpi_problems
+from models.plan import price_source
 from models.schema import (
     SCHEMA_VERSION,
     Base,
@@ -87,6 +88,7 @@ def export_project(session: Session) -> Json:
             "mc_samples": project.mc_samples,
             "mc_seed": project.mc_seed,
             "budget": None if project.budget is None else _num(project.budget),
+            "price_date": project.price_date,
         },
         "opportunities": [
             {
@@ -116,7 +118,12 @@ def export_project(session: Session) -> Json:
                         "id": r.id,
                         "model": r.model,
                         "provider": r.provider,
+                        "price_source": r.price_source,
                         "price_date": r.price_date,
+                        "price_since": r.price_since,
+                        "batch": r.batch,
+                        "cache_ttl": r.cache_ttl,
+                        "tiers": json.loads(r.tiers) if r.tiers else [],  # stored in this order
                         **_inputs_out(r),
                         "notes": _notes_out(r),
                     }
@@ -668,6 +675,7 @@ def replace_content(session: Session, data: Json, source: Path | None = None, *,
             mc_samples=p.get("mc_samples") or defaults.mc_samples.default.arg,
             mc_seed=_or(p.get("mc_seed"), defaults.mc_seed.default.arg),
             budget=None if p.get("budget") is None else float(p["budget"]),
+            price_date=_text(p, "price_date"),
         )
     )
     for i, d in enumerate(data.get("decisions") or []):
@@ -784,7 +792,10 @@ def new_row(kind: str, obj: Json, position: int) -> Base:
             row.routes.append(new_row("route", r, j))  # type: ignore[arg-type]
     elif kind == "route":
         row = Route(id=obj["id"], position=position, model=_text(obj, "model"),
-                    provider=_text(obj, "provider"), price_date=_text(obj, "price_date"))
+                    provider=_text(obj, "provider"), price_date=_text(obj, "price_date"),
+                    price_source=price_source(obj), price_since=_text(obj, "price_since"),
+                    batch=bool(obj.get("batch")), cache_ttl=_text(obj, "cache_ttl", "5m"),
+                    tiers=tiers_text(obj.get("tiers")))
     elif kind == "decision":
         row = Decision(id=obj["id"], position=position, name=_text(obj, "name"),
                        description=_text(obj, "description"),
@@ -842,6 +853,25 @@ def _estimate_columns(table: type[Base], obj: Json) -> Json:
         out.update({f"{field}_base": est.base, f"{field}_low": est.low, f"{field}_high": est.high,
                     f"{field}_dist": est.dist, f"{field}_note": notes.get(field) or ""})
     return out
+
+
+TIER_KEYS = ("above", "price_in_mtok", "price_out_mtok", "price_cached_in_mtok", "price_cache_write_mtok")
+
+
+def tiers_text(tiers: Any) -> str:
+    """A route's price tiers as its column stores them: JSON, each tier's prices in a fixed order and
+    complete (a cache price it lacks is its input price, docs/file-format.md 4.5), "" for none."""
+    if not tiers:
+        return ""
+    out = []
+    for tier in tiers:
+        price_in = plain_number(float(tier["price_in_mtok"]))
+        full = {"above": int(tier["above"]), "price_in_mtok": price_in,
+                "price_out_mtok": plain_number(float(tier["price_out_mtok"]))}
+        for key in TIER_KEYS[3:]:
+            full[key] = price_in if tier.get(key) is None else plain_number(float(tier[key]))
+        out.append(full)
+    return json.dumps(out, separators=(",", ":"))
 
 
 def _or(value: Any, default: Any) -> Any:

@@ -284,7 +284,7 @@ class ProjectState:
             if not (isinstance(value, (int, float)) and -1 < value < 1):
                 raise InvalidValueError("a rank correlation must lie strictly between -1 and 1")
             return
-        if kind == "log" and field == "date":
+        if (kind == "log" and field == "date") or (kind == "project" and field == "price_date"):
             _check_date(value)
         if kind in ("kpi", "launch_check") or (kind == "opportunity" and field == "gate"):
             self._check_launch_value(kind, object_id, field, value)

@@ -8,13 +8,17 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.edits import Edit, SetField, apply
+from app.edits import Edit, apply, changes
+from app.unit_model_edits import price_day, with_catalog_prices
 from models import catalog
+from models.catalog import PRICE_FIELDS
 from models.engine import PlanResults, calculate
 from models.estimate import estimate_from_json
-from models.plan import plan_from_json
+from models.plan import plan_from_json, price_source
 
-PRICE_FIELDS = ("price_in_mtok", "price_out_mtok", "price_cached_in_mtok")
+#: How the prices are named to a PM, in the order they are listed.
+PRICE_LABELS = dict(zip(PRICE_FIELDS, ("input", "output", "cached input", "cache writes", "reasoning",
+                                       "per request"), strict=True))
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,14 @@ class RouteReprice:
     price_date: str
     old: dict[str, float]
     new: dict[str, float] | None
+    old_tiers: list[dict[str, Any]] = field(default_factory=list)
+    new_tiers: list[dict[str, Any]] | None = None
+    batch: bool = False
 
     @property
     def changed(self) -> bool:
-        return self.new is not None and any(self.old[f] != self.new[f] for f in PRICE_FIELDS)
+        return self.new is not None and (any(self.old[f] != self.new[f] for f in PRICE_FIELDS)
+                                         or self.old_tiers != self.new_tiers)
 
 
 @dataclass(frozen=True)
@@ -73,26 +81,25 @@ def _base(value: Any) -> float:
 def reprice(data: dict[str, Any]) -> Reprice:
     """What re-pricing ``data`` against the bundled catalog would change (``data`` is not touched)."""
     out = Reprice(catalog.catalog_date(), catalog.catalog_source())
+    day = price_day(data)
     for u in data.get("unit_models") or []:
         for r in u.get("routes") or []:
-            if not r.get("provider"):
+            if price_source(r) != "catalog":
                 out.manual += 1
                 continue
-            model = catalog.find(str(r["provider"]), str(r.get("model") or ""))
+            model = catalog.find(str(r.get("provider") or ""), str(r.get("model") or ""))
             old = {f: _base(r.get(f)) for f in PRICE_FIELDS}
-            new = None
+            new, new_tiers, after = None, None, None
             if model is not None:
-                prices = catalog.route_prices(model)
-                new = {f: float(prices[f]) for f in PRICE_FIELDS}  # type: ignore[arg-type]
-            item = RouteReprice(u["id"], u.get("name") or u["id"], r["id"], str(r["provider"]),
-                                str(r.get("model") or ""), str(r.get("price_date") or ""), old, new)
+                after = with_catalog_prices(r, model, day)
+                new = {f: _base(after.get(f)) for f in PRICE_FIELDS}
+                new_tiers = list(after.get("tiers") or [])
+            item = RouteReprice(u["id"], u.get("name") or u["id"], r["id"], str(r.get("provider") or ""),
+                                str(r.get("model") or ""), str(r.get("price_date") or ""), old, new,
+                                list(r.get("tiers") or []), new_tiers, bool(r.get("batch")))
             out.routes.append(item)
-            if item.changed and new is not None:
-                out.edits += [SetField("route", r["id"], f, r.get(f), new[f])
-                              for f in PRICE_FIELDS if old[f] != new[f]]
-                if r.get("price_date") != out.catalog_date:
-                    out.edits.append(SetField("route", r["id"], "price_date", r.get("price_date"),
-                                              out.catalog_date))
+            if item.changed and after is not None:
+                out.edits += changes("route", r["id"], r, after)
     if out.edits:
         after = copy.deepcopy(data)
         for edit in out.edits:
@@ -129,11 +136,17 @@ def as_json(result: Reprice) -> dict[str, Any]:
         "catalog_source": result.catalog_source,
         "manual_routes": result.manual,
         "routes": [{"unit_model_id": r.unit_model_id, "route_id": r.route_id, "provider": r.provider,
-                    "model": r.model, "price_date": r.price_date, "old": r.old, "new": r.new,
+                    "model": r.model, "price_date": r.price_date, "batch": r.batch, "old": r.old,
+                    "new": r.new, "old_tiers": r.old_tiers, "new_tiers": r.new_tiers,
                     "changed": r.changed, "in_catalog": r.new is not None} for r in result.routes],
         "effects": [{"kind": e.kind, "id": e.object_id, "measure": e.measure, "old": e.old, "new": e.new}
                     for e in result.effects],
     }
+
+
+def price_text(field_name: str, value: float) -> str:
+    """A price as the catalog states it: per million tokens, or per request."""
+    return f"${value:g}" + ("/request" if field_name == "price_per_request" else "/M")
 
 
 def as_text(result: Reprice, currency: str) -> str:
@@ -143,10 +156,12 @@ def as_text(result: Reprice, currency: str) -> str:
     lines = [f"Catalog prices of {result.catalog_date} ({result.catalog_source})."]
     for r in result.changed:
         assert r.new is not None
-        parts = [f"{label} ${r.old[f]:g} → ${r.new[f]:g}" for f, label in
-                 zip(PRICE_FIELDS, ("input", "output", "cached input"), strict=True) if r.old[f] != r.new[f]]
+        parts = [f"{PRICE_LABELS[f]} {price_text(f, r.old[f])} → {price_text(f, r.new[f])}"
+                 for f in PRICE_FIELDS if r.old[f] != r.new[f]]
+        if r.old_tiers != r.new_tiers:
+            parts.append("prices above a prompt length changed")
         lines.append(f"  {r.unit_model} · {r.provider}/{r.model} (priced {r.price_date or 'on no date'}): "
-                     f"{', '.join(parts)} per million tokens")
+                     f"{', '.join(parts)}")
     for r in result.vanished:
         lines.append(f"  {r.unit_model} · {r.provider}/{r.model}: no longer in the catalog; its prices "
                      "stay as they are")
@@ -183,7 +198,7 @@ def stale_routes(data: dict[str, Any], days: int = STALE_DAYS) -> int:
     count = 0
     for u in data.get("unit_models") or []:
         for r in u.get("routes") or []:
-            if not r.get("provider"):
+            if price_source(r) != "catalog":
                 continue
             try:
                 priced = dt.date.fromisoformat(str(r.get("price_date") or ""))

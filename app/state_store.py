@@ -104,6 +104,9 @@ def write_value(session: Session, kind: str, object_id: str, field: str, value: 
         else:
             row.set_note(name, value or "")
         return
+    if kind == "route" and field == "tiers":  # a list, kept as JSON text
+        row.tiers = interchange.tiers_text(value)  # type: ignore[attr-defined]
+        return
     current = getattr(row, field)
     if isinstance(current, Estimate):
         setattr(row, field, estimate_from_json(value, current.base))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 from app.edits import Edit, Insert, changes, dependants, find, move, plain, removal, unlinks
@@ -44,7 +45,9 @@ def new_route(data: dict[str, Any], unit_id: str, object_id: str) -> dict[str, A
     """A custom route taking the share of tasks the unit model's other routes leave."""
     unit = find(data, "unit_model", unit_id)
     taken = sum(estimate_from_json(r.get("share"), 1.0).base for r in unit.get("routes") or [])
-    route: dict[str, Any] = {"id": object_id, "model": "", "provider": "", "price_date": "",
+    route: dict[str, Any] = {"id": object_id, "model": "", "provider": "", "price_source": "manual",
+                             "price_date": "", "price_since": "", "batch": False, "cache_ttl": "5m",
+                             "tiers": [],
                              **{field: plain(default) for field, default in Route.ESTIMATES.items()},
                              "notes": {}}
     route["share"] = plain(round(max(0.0, 1.0 - taken), 9))
@@ -58,7 +61,7 @@ def add_route(data: dict[str, Any], unit_id: str,
     object_id = new_id(data, "route")
     route = new_route(data, unit_id, object_id)
     if model is not None:
-        route = with_catalog_prices(route, model)
+        route = with_catalog_prices(route, model, price_day(data))
     index = len(find(data, "unit_model", unit_id).get("routes") or [])
     return [Insert("route", unit_id, index, route)], object_id
 
@@ -71,14 +74,24 @@ def move_route(data: dict[str, Any], unit_id: str, route_id: str, new_index: int
     return move(data, "route", route_id, new_index, unit_id)
 
 
-def with_catalog_prices(route: dict[str, Any], model: catalog.CatalogModel) -> dict[str, Any]:
-    """The route priced from a catalog model, the source of each price in its notes (the
-    same copy the catalog picker makes)."""
+def price_day(data: dict[str, Any]) -> date | None:
+    """The plan's price date: catalog prices are those in force on it (None: today's)."""
+    text = str((data.get("project") or {}).get("price_date") or "")
+    return date.fromisoformat(text) if text else None
+
+
+def with_catalog_prices(route: dict[str, Any], model: catalog.CatalogModel,
+                        on: date | None = None) -> dict[str, Any]:
+    """The route priced from a catalog model as the route is billed (batch or not, its cache writes'
+    lifetime) on the date ``on``, the source of each price in its notes (the same copy the catalog
+    picker makes)."""
     after = copy.deepcopy(route)
-    after.update({key: plain(value) if isinstance(value, float) else value
-                  for key, value in catalog.route_prices(model).items()})
-    notes = dict(after.get("notes") or {})
-    notes.update(catalog.price_notes(model))
+    batch, cache_ttl = bool(route.get("batch")), str(route.get("cache_ttl") or "5m")
+    after.update({key: plain(value) if isinstance(value, float) else value for key, value in
+                  catalog.route_prices(model, batch=batch, cache_ttl=cache_ttl, on=on).items()})
+    after["tiers"] = [{k: plain(v) for k, v in tier.items()} for tier in after["tiers"]]
+    notes = {k: v for k, v in (after.get("notes") or {}).items() if k not in catalog.PRICE_FIELDS}
+    notes.update(catalog.price_notes(model, batch=batch, cache_ttl=cache_ttl, on=on))
     after["notes"] = notes
     return after
 
@@ -86,4 +99,15 @@ def with_catalog_prices(route: dict[str, Any], model: catalog.CatalogModel) -> d
 def use_catalog_model(data: dict[str, Any], route_id: str, model: catalog.CatalogModel) -> list[Edit]:
     """The route's prices (and their notes) set from the catalog model, field by field."""
     route = find(data, "route", route_id)
-    return changes("route", route_id, route, with_catalog_prices(route, model))
+    return changes("route", route_id, route, with_catalog_prices(route, model, price_day(data)))
+
+
+def set_billing(data: dict[str, Any], route_id: str, **terms: Any) -> list[Edit]:
+    """The route billed another way (``batch``, ``cache_ttl``): a catalog-priced route takes the
+    catalog's prices for it in the same step; a route priced by hand keeps its prices."""
+    route = find(data, "route", route_id)
+    after = {**route, **terms}
+    model = catalog.find(str(route.get("provider") or ""), str(route.get("model") or ""))
+    if route.get("price_source") == "catalog" and model is not None:
+        after = with_catalog_prices(after, model, price_day(data))
+    return changes("route", route_id, route, after)

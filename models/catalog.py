@@ -51,6 +51,8 @@ class CatalogModel:
     tiered: bool = False
     tier_threshold_tokens: int | None = None
     """Prompt length (input tokens) above which every token of a request is billed at a higher tier."""
+    has_batch: bool = False
+    """The catalog has batch prices for this model (see `route_prices`)."""
     time_of_day_pricing: bool = False
     off_peak_in_mtok: float | None = None
     off_peak_out_mtok: float | None = None
@@ -73,6 +75,7 @@ class _Catalog:
     by_key: dict[tuple[str, str], CatalogModel]
     haystacks: tuple[str, ...]
     providers: tuple[tuple[str, str], ...]
+    infos: dict[tuple[str, str], ModelInfo]
 
 
 def _today() -> date:
@@ -155,31 +158,144 @@ def search(text: str = "", provider: str | None = None, limit: int | None = None
     return found if limit is None else found[: max(limit, 0)]
 
 
-def route_prices(model: CatalogModel) -> dict[str, object]:
+#: Which cache-write price a route pays: Anthropic-style prompt caches are written for 5 minutes or 1 hour.
+CACHE_TTLS = {"5m": "cache_write_mtok", "1h": "cache_write_1h_mtok"}
+
+
+@dataclass(frozen=True)
+class RoutePrices:
+    """Every price a route copies from one catalog model, as they apply to that route.
+
+    `missing` names the prices the catalog does not have, each replaced as docs/formulas.md 3.3 says:
+    cache reads and writes by the input price, reasoning output by the output price.
+    """
+
+    price_in_mtok: float
+    price_out_mtok: float
+    price_cached_in_mtok: float
+    price_cache_write_mtok: float
+    price_reasoning_mtok: float
+    price_per_request: float
+    tiers: tuple[dict[str, float | int], ...]
+    since: str
+    missing: tuple[str, ...]
+
+
+def prices_of(model: CatalogModel, *, batch: bool = False, cache_ttl: str = "5m",
+              on: date | None = None) -> RoutePrices:
+    """The prices of `model` for a route: batch or standard, its cache writes' lifetime, on the date `on`
+    (today when None), every tier by prompt length. Batch falls back to standard prices for the prices
+    the batch variant does not set, as genai-prices does."""
+    day = on or _today()
+    info = _catalog(_today()).infos[(model.provider_id.lower(), model.model_id.lower())]
+    resolved = _resolve(info.prices, day)
+    if resolved is None:  # a model listed today with no price on that day: today's prices
+        resolved = _resolve(info.prices, _today())
+    assert resolved is not None
+    chosen, since, _ = resolved
+    values = dict(vars(chosen))
+    if batch:
+        when = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        overrides: dict[str, object] = {}
+        for variant in info.price_variants or ():
+            if _is_batch(variant) and (variant.constraint is None or variant.constraint.active(when)):
+                for key, price in vars(variant.prices).items():
+                    if price is not None:
+                        overrides.setdefault(key, price)
+        values.update(overrides)
+    write_key = CACHE_TTLS[cache_ttl]
+    fields = {"in": values.get("input_mtok"), "out": values.get("output_mtok"),
+              "cached": values.get("cache_read_mtok"), "write": values.get(write_key)}
+    missing = tuple(name for name, key in (("price_cached_in_mtok", "cache_read_mtok"),
+                                           ("price_cache_write_mtok", write_key),
+                                           ("price_reasoning_mtok", "output_reasoning_mtok"))
+                    if values.get(key) is None)
+    starts = sorted({tier.start for value in fields.values() if _is_tiered(value)
+                     for tier in value.tiers})  # type: ignore[union-attr]
+
+    def at(value: object, tokens: int | None) -> float | None:
+        """The price of one field for a call whose input exceeds `tokens` (None: the base tier)."""
+        if _is_tiered(value):
+            price = value.base  # type: ignore[union-attr]
+            for tier in value.tiers:  # type: ignore[union-attr]
+                if tokens is not None and tokens >= tier.start:
+                    price = tier.price
+            return float(price)
+        return None if value is None else float(value)  # type: ignore[arg-type]
+
+    def tier(tokens: int | None) -> dict[str, float]:
+        price_in = at(fields["in"], tokens)
+        assert price_in is not None
+        cached, written = at(fields["cached"], tokens), at(fields["write"], tokens)
+        return {"price_in_mtok": price_in, "price_out_mtok": at(fields["out"], tokens) or 0.0,
+                "price_cached_in_mtok": price_in if cached is None else cached,
+                "price_cache_write_mtok": price_in if written is None else written}
+
+    base = tier(None)
+    reasoning = values.get("output_reasoning_mtok")
+    requests = values.get("requests_kcount")
+    return RoutePrices(
+        price_in_mtok=base["price_in_mtok"], price_out_mtok=base["price_out_mtok"],
+        price_cached_in_mtok=base["price_cached_in_mtok"],
+        price_cache_write_mtok=base["price_cache_write_mtok"],
+        price_reasoning_mtok=base["price_out_mtok"] if reasoning is None else float(reasoning),
+        price_per_request=0.0 if requests is None else float(requests) / 1000,
+        tiers=tuple({"above": start, **tier(start)} for start in starts),
+        since=since.isoformat() if since is not None else "",
+        missing=missing,
+    )
+
+
+def _is_batch(variant: object) -> bool:
+    return getattr(variant, "when", None) == {"processing": "batch"}
+
+
+def _is_tiered(value: object) -> bool:
+    from genai_prices.types import TieredPrices
+
+    return isinstance(value, TieredPrices)
+
+
+#: The route fields a catalog model's prices set.
+PRICE_FIELDS = ("price_in_mtok", "price_out_mtok", "price_cached_in_mtok", "price_cache_write_mtok",
+                "price_reasoning_mtok", "price_per_request")
+
+
+def route_prices(model: CatalogModel, *, batch: bool = False, cache_ttl: str = "5m",
+                 on: date | None = None) -> dict[str, object]:
     """The fields a unit-model route copies from the catalog when the PM picks this model.
 
-    With no cached-input price in the catalog, `price_cached_in_mtok` is the full input price: the route
-    cost formula then charges cached tokens like any other input token, so a cached share saves nothing
-    (rather than making cached tokens free, which 0.0 would).
+    With no cached-input or cache-write price in the catalog, the copied price is the full input price:
+    the route cost formula then charges those tokens like any other input token (rather than making
+    them free, which 0.0 would). With no reasoning price, reasoning tokens cost the output price.
     """
-    cached = model.price_cached_in_mtok if model.price_cached_in_mtok is not None else model.price_in_mtok
+    prices = prices_of(model, batch=batch, cache_ttl=cache_ttl, on=on)
     return {
         "model": model.model_id,
         "provider": model.provider_id,
+        "price_source": "catalog",
         "price_date": model.price_date,
-        "price_in_mtok": model.price_in_mtok,
-        "price_out_mtok": model.price_out_mtok,
-        "price_cached_in_mtok": cached,
+        "price_since": prices.since,
+        "batch": batch and model.has_batch,
+        "cache_ttl": cache_ttl,
+        "tiers": [dict(t) for t in prices.tiers],
+        **{name: getattr(prices, name) for name in PRICE_FIELDS},
     }
 
 
-def price_notes(model: CatalogModel) -> dict[str, str]:
+def price_notes(model: CatalogModel, *, batch: bool = False, cache_ttl: str = "5m",
+                on: date | None = None) -> dict[str, str]:
     """Notes for the route's price fields saying where the prices come from and what they leave out."""
+    prices = prices_of(model, batch=batch, cache_ttl=cache_ttl, on=on)
     origin = f"Prices from the genai-prices catalog, {model.price_date}"
-    if model.tiered and model.tier_threshold_tokens is not None:
-        basis = f"base rate for prompts up to {_tokens_text(model.tier_threshold_tokens)} tokens"
+    if on is not None:
+        origin += f", in force on {on.isoformat()}"
+    kind = "batch prices" if batch and model.has_batch else "standard prices"
+    if prices.tiers:
+        basis = (f"{kind}; base rate for prompts up to {_tokens_text(int(prices.tiers[0]['above']))} tokens, "
+                 "higher tiers above")
     else:
-        basis = "standard tier"
+        basis = kind
     note_in = f"{origin} ({catalog_source()}, {model.provider_id}/{model.model_id}, {basis})."
     if model.time_of_day_pricing:
         note_in += (
@@ -191,17 +307,23 @@ def price_notes(model: CatalogModel) -> dict[str, str]:
             f" From {model.next_change_date} the catalog lists {_money(model.next_price_in_mtok)} input and"
             f" {_money(model.next_price_out_mtok)} output per million tokens."
         )
-    if model.price_cached_in_mtok is None:
-        note_cached = (
-            f"{origin}: no cached-input price, so cached tokens are priced as input (caching saves nothing)."
-        )
-    else:
-        note_cached = f"{origin}; cache reads."
-    return {
+    ttl = "1-hour" if cache_ttl == "1h" else "5-minute"
+    notes = {
         "price_in_mtok": note_in,
         "price_out_mtok": f"{origin}.",
-        "price_cached_in_mtok": note_cached,
+        "price_cached_in_mtok": (
+            f"{origin}: no cached-input price, so cached tokens are priced as input (caching saves nothing)."
+            if "price_cached_in_mtok" in prices.missing else f"{origin}; cache reads."),
+        "price_cache_write_mtok": (
+            f"{origin}: no {ttl} cache-write price, so tokens written to the cache are priced as input."
+            if "price_cache_write_mtok" in prices.missing else f"{origin}; {ttl} cache writes."),
+        "price_reasoning_mtok": (
+            f"{origin}: no separate reasoning price, so reasoning tokens are priced as output."
+            if "price_reasoning_mtok" in prices.missing else f"{origin}; reasoning output."),
     }
+    if prices.price_per_request:
+        notes["price_per_request"] = f"{origin}; a fee per request."
+    return notes
 
 
 def _tokens_text(tokens: int) -> str:
@@ -225,6 +347,10 @@ def _catalog(on: date) -> _Catalog:
             if model is not None:
                 models.append(model)
     by_key: dict[tuple[str, str], CatalogModel] = {}
+    infos: dict[tuple[str, str], ModelInfo] = {}
+    for provider in bundled_providers:
+        for info in provider.models:
+            infos.setdefault((provider.id.lower(), info.id.lower()), info)
     for model in models:
         by_key.setdefault((model.provider_id.lower(), model.model_id.lower()), model)
     names = {model.provider_id: model.provider_name for model in models}
@@ -235,6 +361,7 @@ def _catalog(on: date) -> _Catalog:
         by_key=by_key,
         haystacks=tuple(_haystack(model) for model in models),
         providers=tuple(sorted(names.items(), key=lambda item: (item[1].lower(), item[0]))),
+        infos=infos,
     )
 
 
@@ -294,6 +421,7 @@ def _catalog_model(
         deprecated=bool(info.deprecated),
         tiered=now.tier_threshold is not None,
         tier_threshold_tokens=now.tier_threshold,
+        has_batch=any(_is_batch(variant) for variant in info.price_variants or ()),
         time_of_day_pricing=cheap is not None,
         off_peak_in_mtok=cheap.input if cheap is not None else None,
         off_peak_out_mtok=cheap.output if cheap is not None else None,

@@ -291,7 +291,7 @@ def _unit_inputs(u: UnitModel, values: Mapping[Key, Array]) -> UnitInputs:
         return values["unit_model", u.id, name]
 
     routes = tuple(
-        RouteInputs(**{name: values["route", r.id, name] for name in _estimate_fields(r)})
+        RouteInputs(**{name: values["route", r.id, name] for name in _estimate_fields(r)}, tiers=r.tiers)
         for r in u.routes
     )
     return UnitInputs(

@@ -97,6 +97,8 @@ FIELDS: dict[str, Kind] = {
     "fixed_monthly": MONEY, "volume_tasks_month": COUNT,
     "share": FRACTION, "price_in_mtok": PRICE_MTOK, "price_out_mtok": PRICE_MTOK,
     "price_cached_in_mtok": PRICE_MTOK, "input_tokens": TOKENS, "output_tokens": TOKENS,
-    "cached_share": FRACTION, "calls_per_task": PER_TASK,
+    "cached_share": FRACTION, "calls_per_task": PER_TASK, "cache_write_share": FRACTION,
+    "price_cache_write_mtok": PRICE_MTOK, "reasoning_tokens": TOKENS, "price_reasoning_mtok": PRICE_MTOK,
+    "price_per_request": MONEY,
 }
 

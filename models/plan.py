@@ -60,11 +60,30 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class PriceTier:
+    """Prices that apply to a whole call whose input tokens exceed ``above`` (docs/formulas.md 3.3)."""
+
+    above: int
+    price_in_mtok: float
+    price_out_mtok: float
+    price_cached_in_mtok: float
+    price_cache_write_mtok: float
+
+
+@dataclass(frozen=True)
 class Route:
     id: str
     model: str = ""
     provider: str = ""
+    #: Where the prices come from: "catalog" (copied, re-priceable) or "manual" (the PM's estimate).
+    price_source: str = "manual"
+    #: The catalog's date when the prices were copied, and the date they took effect ("" undated).
     price_date: str = ""
+    price_since: str = ""
+    #: Batch prices were copied (the catalog's batch variant); cache writes priced for "5m" or "1h".
+    batch: bool = False
+    cache_ttl: str = "5m"
+    tiers: tuple[PriceTier, ...] = ()
     share: Estimate = Estimate(1.0)
     price_in_mtok: Estimate = Estimate(0.0)
     price_out_mtok: Estimate = Estimate(0.0)
@@ -73,6 +92,11 @@ class Route:
     output_tokens: Estimate = Estimate(0.0)
     cached_share: Estimate = Estimate(0.0)
     calls_per_task: Estimate = Estimate(1.0)
+    cache_write_share: Estimate = Estimate(0.0)
+    price_cache_write_mtok: Estimate = Estimate(0.0)
+    reasoning_tokens: Estimate = Estimate(0.0)
+    price_reasoning_mtok: Estimate = Estimate(0.0)
+    price_per_request: Estimate = Estimate(0.0)
 
 
 @dataclass(frozen=True)
@@ -146,7 +170,7 @@ class Plan:
 
 #: Inputs clamped to [0, 1] after sampling; the other numeric inputs are clamped to >= 0.
 FRACTIONS = frozenset({"adoption_target", "success_rate", "p_success", "confidence", "share",
-                       "cached_share", "escalation_rate"})
+                       "cached_share", "cache_write_share", "escalation_rate"})
 #: Inputs rounded to the nearest integer after sampling (docs/formulas.md 2: the whole-number inputs).
 INTEGERS = frozenset({"ramp_months", "launch_month", "launch_months"})
 
@@ -238,7 +262,12 @@ def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = 
             id=u["id"], name=_text(u, "name"), **_estimates(UnitModel, u),
             routes=tuple(
                 Route(id=r["id"], model=_text(r, "model"), provider=_text(r, "provider"),
-                      price_date=_text(r, "price_date"), **_estimates(Route, r))
+                      price_source=price_source(r),
+                      price_date=_text(r, "price_date"), price_since=_text(r, "price_since"),
+                      batch=bool(r.get("batch")), cache_ttl=_text(r, "cache_ttl", "5m"),
+                      tiers=tuple(sorted((tier_from_json(t) for t in r.get("tiers") or ()),
+                                         key=lambda t: t.above)),
+                      **_estimates(Route, r))
                 for r in u.get("routes") or []
             ),
         )
@@ -253,6 +282,22 @@ def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = 
         Correlation(_input_key(c["a"]), _input_key(c["b"]), float(c["rho"]), str(c["id"]))
         for c in data.get("correlations") or [])
     return Plan(settings, opportunities, decisions, unit_models, correlations)
+
+
+def price_source(route: dict[str, Any]) -> str:
+    """A route's price source; a file written before sources were recorded says it by its provider
+    (a provider was only ever set by the catalog)."""
+    return str(route.get("price_source") or ("catalog" if route.get("provider") else "manual"))
+
+
+def tier_from_json(t: dict[str, Any]) -> PriceTier:
+    """One price tier of the interchange format; a cache price it lacks is its input price."""
+    price_in = float(t["price_in_mtok"])
+    cached = t.get("price_cached_in_mtok")
+    written = t.get("price_cache_write_mtok")
+    return PriceTier(int(t["above"]), price_in, float(t["price_out_mtok"]),
+                     price_in if cached is None else float(cached),
+                     price_in if written is None else float(written))
 
 
 def _input_key(ref: dict[str, Any]) -> tuple[str, str, str]:

@@ -13,27 +13,29 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from models.estimate import Estimate
+from models.estimate import Estimate, plain_number
 from models.fileformat import APPLICATION_ID, SCHEMA_VERSION
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION"]  # re-exported: what the file's tables belong to
 
 
 
-def estimate_column(name: str, default: float = 0.0) -> Composite[Estimate]:
-    """Four columns holding a plain number or an estimate (base, low, high, dist)."""
+def estimate_column(name: str, default: float = 0.0, *, added: bool = False) -> Composite[Estimate]:
+    """Four columns holding a plain number or an estimate (base, low, high, dist); ``added`` for a
+    field a later schema version added (its base has a server default, so old rows get one)."""
+    server_default = str(plain_number(default)) if added else None
     return composite(
         Estimate,
-        mapped_column(f"{name}_base", Float, nullable=False, default=default),
+        mapped_column(f"{name}_base", Float, nullable=False, default=default, server_default=server_default),
         mapped_column(f"{name}_low", Float, nullable=True),
         mapped_column(f"{name}_high", Float, nullable=True),
         mapped_column(f"{name}_dist", String(16), nullable=True),
     )
 
 
-def note_column() -> MappedColumn[str]:
-    """The PM's source or evidence for one input."""
-    return mapped_column(Text, nullable=False, default="")
+def note_column(*, added: bool = False) -> MappedColumn[str]:
+    """The PM's source or evidence for one input (``added`` as for estimate_column)."""
+    return mapped_column(Text, nullable=False, default="", server_default="" if added else None)
 
 
 class Base(DeclarativeBase):
@@ -63,6 +65,8 @@ class Project(Base):
     mc_samples: Mapped[int] = mapped_column(Integer, nullable=False, default=10_000)
     mc_seed: Mapped[int] = mapped_column(Integer, nullable=False, default=42)
     budget: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Added in schema version 5: the date whose catalog prices routes are priced at ("" today's).
+    price_date: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     #: SHA-256 of the canonical content, written at save and checked at open, so damage
     #: SQLite cannot see (a flipped bit inside a number or a name) is never read as data.
     content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -309,6 +313,11 @@ class Route(Base):
         "output_tokens": 0.0,
         "cached_share": 0.0,
         "calls_per_task": 1.0,
+        "cache_write_share": 0.0,
+        "price_cache_write_mtok": 0.0,
+        "reasoning_tokens": 0.0,
+        "price_reasoning_mtok": 0.0,
+        "price_per_request": 0.0,
     }
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -320,6 +329,14 @@ class Route(Base):
     # Added in schema version 2: where the prices were copied from.
     provider: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     price_date: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    # Added in schema version 5: the prices' source and effective date, batch, cache writes' lifetime
+    # and prices by prompt length (a JSON list of tiers, docs/file-format.md).
+    price_source: Mapped[str] = mapped_column(String(8), nullable=False, default="manual",
+                                              server_default="manual")
+    price_since: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    batch: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    cache_ttl: Mapped[str] = mapped_column(String(4), nullable=False, default="5m", server_default="5m")
+    tiers: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     share: Mapped[Estimate] = estimate_column("share", 1.0)
     share_note: Mapped[str] = note_column()
     price_in_mtok: Mapped[Estimate] = estimate_column("price_in_mtok")
@@ -336,6 +353,16 @@ class Route(Base):
     cached_share_note: Mapped[str] = note_column()
     calls_per_task: Mapped[Estimate] = estimate_column("calls_per_task", 1.0)
     calls_per_task_note: Mapped[str] = note_column()
+    cache_write_share: Mapped[Estimate] = estimate_column("cache_write_share", added=True)
+    cache_write_share_note: Mapped[str] = note_column(added=True)
+    price_cache_write_mtok: Mapped[Estimate] = estimate_column("price_cache_write_mtok", added=True)
+    price_cache_write_mtok_note: Mapped[str] = note_column(added=True)
+    reasoning_tokens: Mapped[Estimate] = estimate_column("reasoning_tokens", added=True)
+    reasoning_tokens_note: Mapped[str] = note_column(added=True)
+    price_reasoning_mtok: Mapped[Estimate] = estimate_column("price_reasoning_mtok", added=True)
+    price_reasoning_mtok_note: Mapped[str] = note_column(added=True)
+    price_per_request: Mapped[Estimate] = estimate_column("price_per_request", added=True)
+    price_per_request_note: Mapped[str] = note_column(added=True)
 
     unit_model: Mapped[UnitModel] = relationship(back_populates="routes")
 

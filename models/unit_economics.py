@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.finance import Array
+from models.plan import PriceTier
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,12 @@ class RouteInputs:
     output_tokens: Array
     cached_share: Array
     calls_per_task: Array
+    cache_write_share: Array = 0.0  # type: ignore[assignment]
+    price_cache_write_mtok: Array = 0.0  # type: ignore[assignment]
+    reasoning_tokens: Array = 0.0  # type: ignore[assignment]
+    price_reasoning_mtok: Array = 0.0  # type: ignore[assignment]
+    price_per_request: Array = 0.0  # type: ignore[assignment]
+    tiers: tuple[PriceTier, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,10 +56,26 @@ class UnitCosts:
 
 
 def route_cost(r: RouteInputs) -> Array:
-    """calls * (uncached input + cached input + output tokens at their prices) / 1e6."""
-    uncached = r.input_tokens * (1 - r.cached_share) * r.price_in_mtok
-    cached = r.input_tokens * r.cached_share * r.price_cached_in_mtok
-    return r.calls_per_task * (uncached + cached + r.output_tokens * r.price_out_mtok) / 1e6
+    """calls * (uncached, cache-read and cache-written input, output and reasoning tokens at their
+    prices / 1e6 + the per-request fee), at the prices of the tier the call's input tokens reach."""
+    price_in, price_out = r.price_in_mtok, r.price_out_mtok
+    price_cached, price_written = r.price_cached_in_mtok, r.price_cache_write_mtok
+    for tier in r.tiers:  # ascending: the highest tier whose threshold the input exceeds wins
+        over = r.input_tokens > tier.above
+        price_in = np.where(over, tier.price_in_mtok, price_in)
+        price_out = np.where(over, tier.price_out_mtok, price_out)
+        price_cached = np.where(over, tier.price_cached_in_mtok, price_cached)
+        price_written = np.where(over, tier.price_cache_write_mtok, price_written)
+    # Tokens read from or written to the cache are billed at their cache price instead of the
+    # input price, never both; reasoning tokens are not part of output_tokens.
+    # A sampled written share is kept within what the read share leaves (the base is validated).
+    write_share = np.minimum(r.cache_write_share, 1 - r.cached_share)
+    uncached = r.input_tokens * (1 - r.cached_share - write_share) * price_in
+    cached = r.input_tokens * r.cached_share * price_cached
+    written = r.input_tokens * write_share * price_written
+    tokens = (uncached + cached + written + r.output_tokens * price_out
+              + r.reasoning_tokens * r.price_reasoning_mtok)
+    return r.calls_per_task * tokens / 1e6 + r.calls_per_task * r.price_per_request
 
 
 def unit_costs(u: UnitInputs, volume_tasks_month: float) -> UnitCosts:

@@ -133,6 +133,11 @@ def plan_problems(plan: Plan) -> list[Problem]:
         found.extend(_object_problems("unit_model", u, u.name))
         for r in u.routes:
             found.extend(_object_problems("route", r, r.model))
+            if r.cached_share.base + r.cache_write_share.base > 1 + SHARE_TOLERANCE:
+                found.append(Problem("route", r.id, r.model or r.id, "cache_write_share",
+                                     "the shares of input read from and written to the cache total "
+                                     f"{(r.cached_share.base + r.cache_write_share.base) * 100:.4g}%; "
+                                     "together they must not exceed 100%"))
         if u.routes:
             total = sum(r.share.base for r in u.routes)
             if abs(total - 1) > SHARE_TOLERANCE:

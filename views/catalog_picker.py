@@ -120,6 +120,8 @@ class CatalogTableModel(HeaderedTableModel):
         if m.next_change_date:
             lines.append(f"From {m.next_change_date}: {_price(m.next_price_in_mtok)} in, "
                          f"{_price(m.next_price_out_mtok)} out.")
+        lines.append("Batch prices available (tick Batch on the route)." if m.has_batch
+                     else "No batch prices in the catalog.")
         return "\n".join(lines)
 
 

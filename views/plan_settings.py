@@ -1,4 +1,4 @@
-"""The plan's settings in one dialog: name, owner, currency, discount rate, horizon, Monte Carlo, budget."""
+"""The plan's settings in one dialog: name, owner, money and time, the price date, Monte Carlo."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "mc_samples": ("Monte Carlo samples", "The number of samples",
                    "Type a whole number such as 10,000 (from 1,000 to 1,000,000)."),
     "mc_seed": ("Random seed", "The seed", "Type a whole number such as 42."),
+    "price_date": ("Prices as of", "The price date",
+                   "Type a date such as 2027-01-01, or leave it empty for today's catalog prices."),
 }
-TEXT = ("name", "author", "description")
+TEXT = ("name", "author", "description", "price_date")
 WHOLE = ("horizon_years", "mc_samples", "mc_seed")
 READ_ONLY_NOTE = "This plan is open read-only: use Save As to edit a copy of your own."
 
@@ -137,7 +139,8 @@ class PlanSettingsDialog(QDialog):
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for title, fields in (("Plan", ("name", "author", "description")),
-                              ("Money and time", ("currency", "discount_rate", "horizon_years", "budget")),
+                              ("Money and time", ("currency", "discount_rate", "horizon_years", "budget",
+                                                  "price_date")),
                               ("Monte Carlo", ("mc_samples", "mc_seed"))):
             heading = QLabel(f"<b>{title}</b>")
             heading.setContentsMargins(0, 0 if title == "Plan" else 8, 0, 0)
@@ -200,7 +203,10 @@ class PlanSettingsDialog(QDialog):
             editor = QLineEdit(shown)
             editor.setPlaceholderText({"budget": "No budget", "discount_rate": "10%",
                                        "horizon_years": "1 to 10", "mc_samples": "1,000 to 1,000,000",
-                                       "mc_seed": "42"}.get(field, ""))
+                                       "mc_seed": "42", "price_date": "Today (YYYY-MM-DD)"}.get(field, ""))
+            if field == "price_date":
+                editor.setToolTip("Catalog prices chosen or re-priced from now on are those in force on "
+                                  "this date (an announced change included); empty: today's prices")
             editor.textChanged.connect(self._validate)
         editor.setObjectName(field)
         self.editors[field] = editor

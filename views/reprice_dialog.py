@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import money, percent
-from app.reprice import PRICE_FIELDS, Reprice, reprice
+from app.reprice import PRICE_LABELS, Reprice, price_text, reprice
+from models.catalog import PRICE_FIELDS
 from views.controller import ProjectController
 
 MEASURES = {"loaded_cost_per_task": "cost per task", "gross_margin": "gross margin", "npv": "NPV",
@@ -25,7 +26,7 @@ MEASURES = {"loaded_cost_per_task": "cost per task", "gross_margin": "gross marg
 
 
 def _prices(values: dict[str, float] | None) -> list[str]:
-    return ["—"] * len(PRICE_FIELDS) if values is None else [f"${values[f]:g}" for f in PRICE_FIELDS]
+    return ["—"] * len(PRICE_FIELDS) if values is None else [price_text(f, values[f]) for f in PRICE_FIELDS]
 
 
 class RepriceDialog(QDialog):
@@ -43,8 +44,8 @@ class RepriceDialog(QDialog):
         summary.setObjectName("repriceSummary")
         summary.setWordWrap(True)
         layout.addWidget(summary)
-        self.routes = self._table(["Unit model", "Model", "Priced on", "Input $/M", "Output $/M",
-                                   "Cached input $/M", "Catalog"])
+        self.routes = self._table(["Unit model", "Model", "Priced on", *(PRICE_LABELS[f].capitalize()
+                                                                          for f in PRICE_FIELDS), "Catalog"])
         self.routes.setRowCount(len(r.routes))
         for row, item in enumerate(r.routes):
             old, new = _prices(item.old), _prices(item.new)
@@ -52,8 +53,10 @@ class RepriceDialog(QDialog):
                 if item.new is not None else old
             state = ("no longer listed: kept" if item.new is None else
                      "new prices" if item.changed else "up to date")
-            for column, text in enumerate([item.unit_model, f"{item.provider}/{item.model}",
-                                           item.price_date or "—", *prices, state]):
+            if item.new_tiers is not None and item.new_tiers != item.old_tiers:
+                state += "; new prices above a prompt length"
+            model = f"{item.provider}/{item.model}" + (" (batch)" if item.batch else "")
+            for column, text in enumerate([item.unit_model, model, item.price_date or "—", *prices, state]):
                 self.routes.setItem(row, column, QTableWidgetItem(text))
         layout.addWidget(self.routes)
         currency = str(controller.state.data["project"].get("currency") or "USD")

@@ -38,12 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import unit_model_edits
+from app import price_words, unit_model_edits
+from app.edits import Edit, SetField
 from app.formatting import SYMBOLS
 from app.project_state import InvalidValueError, ScenarioValue
-from models.catalog import CatalogModel
+from models.catalog import CACHE_TTLS, PRICE_FIELDS, CatalogModel
 from models.engine import UnitModelResult
 from models.estimate import estimate_from_json, estimate_json
+from models.plan import Route as PlanRoute
+from models.plan import estimate_defaults, tier_from_json
 from models.unit_economics import RouteInputs, route_cost
 from views.catalog_picker import CatalogPicker
 from views.chart_canvas import ChartView
@@ -201,24 +204,38 @@ class RoutesModel(QAbstractTableModel):
 
     message = Signal(str)
 
-    (MODEL, PROVIDER, SHARE, INPUT, OUTPUT, CACHED, CALLS, PRICE_IN, PRICE_OUT, PRICE_CACHED,
-     PRICE_DATE, COST) = range(12)
-    #: column -> (field, kind, header, tooltip); kind None for text; COST is computed, not stored.
+    (MODEL, PROVIDER, PRICES, SHARE, INPUT, OUTPUT, CACHED, CACHE_WRITE, REASONING, CALLS, PRICE_IN,
+     PRICE_OUT, PRICE_CACHED, PRICE_WRITE, PRICE_REASONING, PER_REQUEST, BATCH, TTL, COST) = range(19)
+    #: column -> (field, kind, header, tooltip); kind None for text; PRICES and COST are shown, not typed.
     COLUMNS: tuple[tuple[str, str | None, str, str], ...] = (
         ("model", None, "Model", "The model's id (choose it from the catalog, or type a custom one)"),
         ("provider", None, "Provider", "Who serves the model"),
+        ("price_source", None, "Prices", "Where the prices come from: the catalog (its date), or your "
+         "own estimate (typed prices, never re-priced)"),
         ("share", "percent", "Share of tasks", "Share of tasks sent down this route; all routes total 100%"),
         ("input_tokens", "number", "Input tokens", "Prompt tokens per call: context, retrieved text, prompt"),
-        ("output_tokens", "number", "Output tokens", "Tokens the model writes per call"),
+        ("output_tokens", "number", "Output tokens", "Tokens the model writes per call (reasoning apart)"),
         ("cached_share", "percent", "Cached input", "Share of input tokens read from the prompt cache"),
+        ("cache_write_share", "percent", "Cache writes", "Share of input tokens written to the prompt cache"),
+        ("reasoning_tokens", "number", "Reasoning tokens", "Reasoning (thinking) tokens per call, billed as "
+         "output but not counted in output tokens"),
         ("calls_per_task", "number", "Calls per task", "LLM calls on this route for one task"),
         ("price_in_mtok", "money_small", "Input {c}/M", "Price per million input tokens"),
         ("price_out_mtok", "money_small", "Output {c}/M", "Price per million output tokens"),
         ("price_cached_in_mtok", "money_small", "Cached {c}/M",
          "Price per million cached input tokens (cache reads)"),
-        ("price_date", None, "Price date", "When these prices were looked up"),
+        ("price_cache_write_mtok", "money_small", "Cache write {c}/M",
+         "Price per million input tokens written to the cache"),
+        ("price_reasoning_mtok", "money_small", "Reasoning {c}/M", "Price per million reasoning tokens"),
+        ("price_per_request", "money_small", "Per call {c}", "A fee per request, on top of the tokens"),
+        ("batch", None, "Batch", "Sent through the provider's batch API at its batch prices (tick to "
+         "re-price a catalog route)"),
+        ("cache_ttl", None, "Cache kept", "How long cache writes are kept: 5m or 1h (a 1-hour write "
+         "costs more)"),
         ("", None, "Cost per task", "What one task costs when it takes this route (base values)"),
     )
+    #: The columns a catalog route takes from the catalog: typing one makes the prices your estimate.
+    PRICE_COLUMNS = frozenset(PRICE_FIELDS)
 
     def __init__(self, controller: ProjectController) -> None:
         super().__init__()
@@ -277,20 +294,18 @@ class RoutesModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
-        if index.isValid() and index.column() != self.COST:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        if not index.isValid() or index.column() in (self.COST, self.PRICES):
+            return flags
+        if index.column() == self.BATCH:
+            return flags | Qt.ItemFlag.ItemIsUserCheckable
+        return flags | Qt.ItemFlag.ItemIsEditable
 
     def route_cost(self, route: dict[str, Any]) -> float:
         """docs/formulas.md 3.3's route cost at base values, the same function the engine uses."""
-        def v(name: str, default: float = 0.0) -> Any:
-            return np.array(_base(route.get(name), default))
-
-        inputs = RouteInputs(share=v("share", 1.0), price_in_mtok=v("price_in_mtok"),
-                             price_out_mtok=v("price_out_mtok"),
-                             price_cached_in_mtok=v("price_cached_in_mtok"),
-                             input_tokens=v("input_tokens"), output_tokens=v("output_tokens"),
-                             cached_share=v("cached_share"), calls_per_task=v("calls_per_task", 1.0))
+        inputs = RouteInputs(**{name: np.array(_base(route.get(name), default.base))
+                                for name, default in estimate_defaults(PlanRoute)},
+                             tiers=tuple(sorted((tier_from_json(t) for t in route.get("tiers") or ()),
+                                                key=lambda t: t.above)))
         return float(route_cost(inputs))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -298,9 +313,25 @@ class RoutesModel(QAbstractTableModel):
             return None
         route, column = self.route(index.row()), index.column()
         name, kind = self.field(column), self.kind(column)
+        if column == self.BATCH:
+            if role == Qt.ItemDataRole.CheckStateRole:
+                return Qt.CheckState.Checked if route.get("batch") else Qt.CheckState.Unchecked
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.COLUMNS[column][3]
+            return None
+        if column == self.PRICES:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return price_words.source_label(route)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return price_words.source_detail(route)
+            if role == Qt.ItemDataRole.ForegroundRole and price_words.is_estimated(route):
+                return QBrush(QColor(ESTIMATED_COLOUR))
+            return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == self.COST:
                 return _cost(self.route_cost(route), self.currency)
+            if column == self.TTL:
+                return str(route.get("cache_ttl") or "5m")
             if kind is None:
                 return str(route.get(name) or "")
             default = 1.0 if name in ("share", "calls_per_task") else 0.0
@@ -334,8 +365,23 @@ class RoutesModel(QAbstractTableModel):
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == self.COST:
+        if not index.isValid() or index.column() in (self.COST, self.PRICES):
             return False
+        if index.column() == self.BATCH:
+            if role != Qt.ItemDataRole.CheckStateRole:
+                return False
+            checked = Qt.CheckState(value) == Qt.CheckState.Checked
+            return self._bill(index.row(), "batch prices" if checked else "standard prices", batch=checked)
+        if role != Qt.ItemDataRole.EditRole:
+            return False
+        if index.column() == self.TTL:
+            ttl = str(value).strip().lower().replace(" ", "")
+            ttl = {"5": "5m", "5min": "5m", "1": "1h", "60m": "1h", "1hour": "1h"}.get(ttl, ttl)
+            if ttl not in CACHE_TTLS:
+                self.message.emit("Cache kept: type 5m (five minutes) or 1h (one hour).")
+                return False
+            return self._bill(index.row(), f"cache writes kept {'1 hour' if ttl == '1h' else '5 minutes'}",
+                              cache_ttl=ttl)
         route_id, name, kind = self.ids[index.row()], self.field(index.column()), self.kind(index.column())
         label = f"route {self.COLUMNS[index.column()][2].format(c='').strip().lower()}"
         try:
@@ -346,6 +392,8 @@ class RoutesModel(QAbstractTableModel):
             else:
                 current = estimate_from_json(self.route(index.row()).get(name))
                 stored = estimate_json(parse_estimate(str(value), kind, current))
+            if name in self.PRICE_COLUMNS and self._catalog_priced(index.row()):
+                return self._price_by_hand(route_id, name, stored, label)
             self.controller.set_value("route", route_id, name, stored, label)
         except (ParseError, InvalidValueError) as exc:
             text = str(exc)
@@ -354,6 +402,43 @@ class RoutesModel(QAbstractTableModel):
             return False
         self.message.emit("")
         return True
+
+    def _catalog_priced(self, row: int) -> bool:
+        """The route's base prices are the catalog's (a scenario's typed price is its override)."""
+        state = self.controller.state
+        return state.active_scenario is None and not price_words.is_estimated(
+            state.base_object("route", self.ids[row]))
+
+    def _price_by_hand(self, route_id: str, name: str, value: Any, label: str) -> bool:
+        """A price typed over the catalog's: stored with the route's prices now marked estimated,
+        one undo step, so re-pricing never overwrites what the PM typed."""
+        state = self.controller.state
+        state.check_value("route", route_id, name, value)
+        old = state.base_object("route", route_id)
+        if old.get(name) == value:
+            return True
+        edits: list[Edit] = [SetField("route", route_id, name, old.get(name), value),
+                             SetField("route", route_id, "price_source", old.get("price_source"), "manual")]
+        if not self.controller.edit_structure(edits, f"{label} (prices now estimated)"):
+            return False
+        self.message.emit("This route's prices are now your estimate: Check prices… leaves them alone. "
+                          "Choose the model from the catalog again to go back to its prices.")
+        return True
+
+    def _bill(self, row: int, words: str, **terms: Any) -> bool:
+        """Batch or standard, or cache writes' lifetime: a catalog route is re-priced to match."""
+        route_id = self.ids[row]
+        edits = unit_model_edits.set_billing(self.controller.state.data, route_id, **terms)
+        batch = [e for e in edits if isinstance(e, SetField) and e.field == "batch"]
+        if terms.get("batch") and not batch:
+            self.message.emit("The catalog has no batch prices for this model: it keeps its standard prices.")
+            return False
+        self.message.emit("")
+        return self.controller.edit_structure(edits, f"route {words}")
+
+
+#: The colour of "estimated" where prices were typed by hand rather than taken from the catalog.
+ESTIMATED_COLOUR = "#8a5300"
 
 
 # --- the workspace ----------------------------------------------------------------------

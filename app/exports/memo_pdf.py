@@ -73,6 +73,7 @@ from app.launch_words import (  # noqa: E402
 from app.memo_text import blocks, inline_markup  # noqa: E402
 from app.scenario_charts import scenario_comparison  # noqa: E402
 from models.engine import PlanResults  # noqa: E402
+from models.estimate import estimate_from_json  # noqa: E402
 
 FONT = "DejaVuSans"
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -479,6 +480,33 @@ def _scenarios_part(out: Outlook, styles: dict[str, ParagraphStyle]) -> list[Flo
     return s
 
 
+def _prices_part(data: dict[str, Any], currency: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Each route's model and prices, which are estimates and how old the catalog's are."""
+    from app import price_words
+    from models import catalog
+
+    sentence = price_words.ages_sentence(data, catalog.catalog_date(), catalog.catalog_source())
+    rows = [["Unit model", "Route", "Share", f"Input {currency}/M", f"Output {currency}/M", "Prices"]]
+    for u in data.get("unit_models") or ():
+        for r in u.get("routes") or ():
+            label = price_words.source_label(r)
+            if price_words.is_estimated(r):
+                note = (r.get("notes") or {}).get("price_in_mtok")
+                label = f"{label.capitalize()}: {note}" if note else label.capitalize()
+            rows.append([u.get("name") or u["id"], r.get("model") or r["id"],
+                         percent(_base(r.get("share"), 1.0)),
+                         f"{_base(r.get('price_in_mtok')):g}", f"{_base(r.get('price_out_mtok')):g}", label])
+    if len(rows) == 1:
+        return []
+    t = _table(rows, [42 * mm, 34 * mm, 14 * mm, 18 * mm, 19 * mm, WIDTH - 127 * mm], styles)
+    t.setStyle(TableStyle([("ALIGN", (2, 0), (4, -1), "RIGHT")]))
+    return [Spacer(1, 3 * mm), Paragraph(e(sentence), styles["small"]), t]
+
+
+def _base(value: Any, default: float = 0.0) -> float:
+    return float(estimate_from_json(value, default).base)
+
+
 def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, ParagraphStyle],
            today: dt.date, b: Briefing | None = None, out: Outlook | None = None) -> list[Flowable]:
     project = data.get("project") or {}
@@ -637,6 +665,7 @@ def _story(data: dict[str, Any], results: PlanResults, styles: dict[str, Paragra
         t = _table(rows, [50 * mm, 22 * mm, 24 * mm, 24 * mm, 20 * mm, WIDTH - 140 * mm], styles)
         t.setStyle(TableStyle([("ALIGN", (1, 0), (-1, -1), "RIGHT")]))
         s.append(t)
+        s += _prices_part(data, cur, styles)
     else:
         s.append(Paragraph("<i>No unit models in the plan.</i>", styles["grey"]))
 

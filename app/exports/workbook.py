@@ -61,7 +61,12 @@ UNIT_RESULT_LABELS = {"llm_cost_per_task": "LLM cost per task",
                       "loaded_cost_per_task": "Loaded cost per task", "gross_margin": "Gross margin",
                       "break_even_tasks_month": "Break-even tasks a month"}
 ROUTE_INPUTS = ("share", "price_in_mtok", "price_out_mtok", "price_cached_in_mtok", "input_tokens",
-                "output_tokens", "cached_share", "calls_per_task")
+                "output_tokens", "cached_share", "calls_per_task", "cache_write_share",
+                "price_cache_write_mtok", "reasoning_tokens", "price_reasoning_mtok", "price_per_request")
+#: The token prices a tier replaces, with the heads of the columns holding the price a call pays.
+TIER_PRICES = {"price_in_mtok": "Input price paid", "price_out_mtok": "Output price paid",
+               "price_cached_in_mtok": "Cached price paid",
+               "price_cache_write_mtok": "Cache-write price paid"}
 
 
 # What XML 1.0 (so .xlsx) cannot hold: openpyxl's control characters, and the noncharacters
@@ -763,28 +768,67 @@ def _unit_block(wb: Workbook, ws: Worksheet, row: int, k_um: int, u: UnitModel, 
         _register(ws, ("unit_model", u.id, "volume_tasks_month"), row, 2)
     at["volume"] = f"$B${row}"
     row += 2
-    heads = ("Route", "Model", *(field_label(name) for name in ROUTE_INPUTS), "Route cost per task")
+    heads = ("Route", "Model", "Prices", *(field_label(name) for name in ROUTE_INPUTS), *TIER_PRICES.values(),
+             "Route cost per task")
     for j, h in enumerate(heads, 1):
         put_text(ws, row, j, h, BOLD)
         ws.cell(row=row, column=j).alignment = WRAP
     ws.row_dimensions[row].height = 45
     row += 1
     first = row
+    col = {name: get_column_letter(j) for j, name in enumerate(ROUTE_INPUTS, 4)}
+    paid = {name: get_column_letter(j) for j, name in enumerate(TIER_PRICES, 4 + len(ROUTE_INPUTS))}
+    cost_col = 4 + len(ROUTE_INPUTS) + len(TIER_PRICES)
+    share_col, cost_letter = col["share"], get_column_letter(cost_col)
+    tiers_at = row + len(u.routes) + 2  # the price tiers are listed under the routes
+    tier_rows: list[tuple[int, Any, Any]] = []
+    for route in u.routes:
+        for tier in route.tiers:
+            tier_rows.append((tiers_at + 1 + len(tier_rows), route, tier))
     for route in u.routes:
         put_text(ws, row, 1, route.id)
         put_text(ws, row, 2, route.model)
-        for j, name in enumerate(ROUTE_INPUTS, 3):
+        put_text(ws, row, 3, "estimated" if route.price_source != "catalog" else
+                 f"catalog {route.price_date or 'undated'}" + (", batch" if route.batch else ""))
+        for j, name in enumerate(ROUTE_INPUTS, 4):
             put_input(ws, row, j, getattr(route, name).base, "#,##0.######")
             _register(ws, ("route", route.id, name), row, j)
-        # calls * (uncached input + cached input + output tokens at their prices) / 1e6
-        put(ws, row, 11, f"=J{row}*(G{row}*(1-I{row})*D{row}+G{row}*I{row}*F{row}+H{row}*E{row})/1000000",
-            fmt.per_task)
+        # The price a call pays: the route's own, or the highest tier its input tokens exceed.
+        for j, name in enumerate(TIER_PRICES, 4 + len(ROUTE_INPUTS)):
+            formula = f"{col[name]}{row}"
+            for tier_row, owner, _ in tier_rows:
+                if owner is route:
+                    price = get_column_letter(3 + list(TIER_PRICES).index(name))
+                    formula = f"IF({col['input_tokens']}{row}>$B${tier_row},${price}${tier_row},{formula})"
+            put(ws, row, j, "=" + formula, "#,##0.######")
+        c = {name: f"{letter}{row}" for name, letter in col.items()}
+        p = {name: f"{letter}{row}" for name, letter in paid.items()}
+        written = f"MIN({c['cache_write_share']},1-{c['cached_share']})"
+        # calls * (uncached, cache-read, cache-written input, output and reasoning tokens at their
+        # prices) / 1e6 + calls * the fee per request (docs/formulas.md 3.3)
+        put(ws, row, cost_col,
+            f"={c['calls_per_task']}*({c['input_tokens']}*(1-{c['cached_share']}-{written})*{p['price_in_mtok']}"
+            f"+{c['input_tokens']}*{c['cached_share']}*{p['price_cached_in_mtok']}"
+            f"+{c['input_tokens']}*{written}*{p['price_cache_write_mtok']}"
+            f"+{c['output_tokens']}*{p['price_out_mtok']}"
+            f"+{c['reasoning_tokens']}*{c['price_reasoning_mtok']})/1000000"
+            f"+{c['calls_per_task']}*{c['price_per_request']}", fmt.per_task)
         row += 1
     last = row - 1
     row += 1
+    if tier_rows:
+        for j, h in enumerate(("Price tier of route", "Above input tokens", *TIER_PRICES.values()), 1):
+            put_text(ws, tiers_at, j, h.replace(" paid", ""), BOLD)
+        for tier_row, route, tier in tier_rows:
+            put_text(ws, tier_row, 1, route.id)
+            put_input(ws, tier_row, 2, tier.above, "#,##0")
+            for j, name in enumerate(TIER_PRICES, 3):
+                put_input(ws, tier_row, j, getattr(tier, name), "#,##0.######")
+        row = tier_rows[-1][0] + 2
     results_rows: dict[str, str] = {}
     if u.routes:
-        llm = f"=SUMPRODUCT(C{first}:C{last},K{first}:K{last})/SUM(C{first}:C{last})"
+        llm = (f"=SUMPRODUCT({share_col}{first}:{share_col}{last},{cost_letter}{first}:{cost_letter}{last})"
+               f"/SUM({share_col}{first}:{share_col}{last})")
     else:
         llm = "=0"
     formulas = {
@@ -824,8 +868,8 @@ def _unit_sheet(wb: Workbook, results: PlanResults, fmt: Formats, cells: dict[st
     row = 3
     for k, u in enumerate(results.plan.unit_models, 1):
         row = _unit_block(wb, ws, row, k, u, results, fmt, cells)
-    widths = {"A": 30, "B": 22, "C": 12}
-    widths.update({get_column_letter(j): 14 for j in range(4, 12)})
+    widths = {"A": 30, "B": 22, "C": 16}
+    widths.update({get_column_letter(j): 14 for j in range(4, 5 + len(ROUTE_INPUTS) + len(TIER_PRICES))})
     _widths(ws, widths)
 
 

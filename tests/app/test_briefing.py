@@ -35,7 +35,7 @@ def test_an_input_from_an_option_and_a_unit_model_says_both(sample: Briefing) ->
         f"$138,000 = option “{PARTNER}” $96,000 + unit model “{COPILOT_UNIT}” fixed $3,500 a month × 12")
     assert used["build_cost"].sentence == f"$220,000 = option “{PARTNER}” $220,000"
     assert used["cost_per_task"].sentence == (
-        f"$0.0616 = unit model “{COPILOT_UNIT}” variable cost per task $0.0616")
+        f"$0.0617 = unit model “{COPILOT_UNIT}” variable cost per task $0.0617")
     assert used["adoption_target"].sentence == "75% (own estimate)"
     # The same value and source label as calc --json.
     result = next(r for r in sample.results.opportunities if r.id == "opp-support-copilot")

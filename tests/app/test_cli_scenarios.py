@@ -76,7 +76,7 @@ def test_calc_json_ranks_what_is_worth_learning(sample_file: Path) -> None:
 
 def test_calc_text_shows_the_scenarios_and_what_to_learn_next(sample_file: Path) -> None:
     text = aiplan("calc", sample_file).stdout
-    assert "\nScenarios\n" in text and "Probability-weighted total eNPV: $2,984,835" in text
+    assert "\nScenarios\n" in text and "Probability-weighted total eNPV: $2,984,668" in text
     assert "What to learn next" in text
     assert "Customer self-service answers: whether the launch succeeds, worth up to $101k" in text
 

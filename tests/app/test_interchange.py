@@ -234,4 +234,4 @@ def test_launch_gates_are_optional_and_written_for_every_opportunity() -> None:
                                        "evidence": ""}]
     assert o3["gate"] == {"decision": "approve", "approvers": "", "date": "", "conditions": "",
                           "log_entry_id": None}
-    assert out["version"] == 4
+    assert out["version"] == 5

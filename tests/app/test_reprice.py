@@ -44,8 +44,7 @@ def test_the_listed_change_in_cost_per_task_equals_a_hand_calculation(sample: di
     [changed] = result.changed
     assert changed.route_id == route["id"] and changed.price_date == "2026-01-15"
     new = catalog.route_prices(catalog.find(route["provider"], route["model"]))  # type: ignore[arg-type]
-    fields = ("price_in_mtok", "price_out_mtok", "price_cached_in_mtok")
-    assert changed.new == {f: float(new[f]) for f in fields}  # type: ignore[arg-type]
+    assert changed.new == {f: float(new[f]) for f in catalog.PRICE_FIELDS}  # type: ignore[arg-type]
     # docs/formulas.md 3.3: the route's share of the LLM cost, per call, retried, loaded.
     shares = sum(_base(r["share"]) for r in unit["routes"])
     assert changed.new is not None
@@ -57,7 +56,8 @@ def test_the_listed_change_in_cost_per_task_equals_a_hand_calculation(sample: di
     assert cost.old is not None and cost.new is not None
     assert cost.new - cost.old == pytest.approx(per_task, rel=1e-9, abs=1e-12)
     assert {e.measure for e in result.effects if e.kind == "opportunity"} == {"npv", "enpv"}
-    assert result.manual == sum(1 for u in data["unit_models"] for r in u["routes"] if not r.get("provider"))
+    assert result.manual == sum(1 for u in data["unit_models"] for r in u["routes"]
+                                if r["price_source"] == "manual")
 
 
 def test_nothing_moves_until_applied_and_the_inverse_gives_the_file_back(
@@ -125,5 +125,5 @@ def test_routes_priced_more_than_ninety_days_before_the_catalog_are_counted(samp
     routes[1]["price_date"] = (newest - dt.timedelta(days=90)).isoformat()  # 90 days is not more
     routes[2]["price_date"] = ""  # nobody knows how old: worth a check
     assert stale_routes(sample) == 2
-    routes[0]["provider"] = ""  # typed by hand: never the catalog's to judge
+    routes[0]["price_source"] = "manual"  # typed by hand: never the catalog's to judge
     assert stale_routes(sample) == 1

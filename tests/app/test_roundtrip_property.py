@@ -76,6 +76,16 @@ def gate(draw: Any, log_ids: list[str]) -> dict[str, Any]:
 
 
 @st.composite
+def tiers(draw: Any) -> list[dict[str, Any]]:
+    """A route's price tiers, ascending, each with every price (a missing cache price is stored as
+    the tier's input price, so it would not survive as absent)."""
+    price = st.sampled_from([0, 0.05, 0.125, 2, 7.5])
+    starts = sorted(draw(st.sets(st.integers(1, 10**6), max_size=2)))
+    return [{"above": start, "price_in_mtok": draw(price), "price_out_mtok": draw(price),
+             "price_cached_in_mtok": draw(price), "price_cache_write_mtok": draw(price)} for start in starts]
+
+
+@st.composite
 def projects(draw: Any) -> dict[str, Any]:
     ids = (f"id-{n}" for n in itertools.count())
     decisions = []
@@ -103,7 +113,10 @@ def projects(draw: Any) -> dict[str, Any]:
         {"id": next(ids), "name": draw(text), "description": draw(text),
          **inputs(draw, UnitModel),
          "routes": [{"id": next(ids), "model": draw(text), "provider": draw(text),
-                     "price_date": draw(text), **inputs(draw, Route),
+                     "price_source": draw(st.sampled_from(["catalog", "manual"])),
+                     "price_date": draw(text), "price_since": draw(text), "batch": draw(st.booleans()),
+                     "cache_ttl": draw(st.sampled_from(["5m", "1h"])), "tiers": draw(tiers()),
+                     **inputs(draw, Route),
                      "notes": notes(draw, Route)} for _ in range(draw(st.integers(0, 2)))],
          "notes": notes(draw, UnitModel)}
         for _ in range(draw(st.integers(0, 2)))
@@ -158,7 +171,8 @@ def projects(draw: Any) -> dict[str, Any]:
                     "discount_rate": draw(fraction),
                     "mc_samples": draw(st.integers(1000, 1_000_000)),
                     "mc_seed": draw(st.integers(0, 2**63 - 1)),
-                    "budget": draw(st.none() | finite)},
+                    "budget": draw(st.none() | finite),
+                    "price_date": draw(st.sampled_from(["", "2027-01-01"]))},
         "opportunities": opportunities,
         "decisions": decisions,
         "unit_models": unit_models,

@@ -71,7 +71,7 @@ def test_tied_statuses_follow_the_model_cells_as_the_engine_does(tmp_path: Path)
     wb = openpyxl.load_workbook(written)
     ws = wb["Unit economics"]
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == route["id"])
-    ws.cell(row, 3 + ROUTE_INPUTS.index("price_out_mtok")).value = route["price_out_mtok"]
+    ws.cell(row, 4 + ROUTE_INPUTS.index("price_out_mtok")).value = route["price_out_mtok"]
     edited = tmp_path / "src" / "edited.xlsx"
     wb.save(edited)
 

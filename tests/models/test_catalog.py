@@ -23,7 +23,7 @@ from models.catalog import CatalogModel
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "samples" / "sample.json"
-PRICE_FIELDS = ("price_in_mtok", "price_out_mtok", "price_cached_in_mtok")
+PRICE_FIELDS = catalog.PRICE_FIELDS
 
 
 def _sample_routes() -> list[dict[str, Any]]:
@@ -85,13 +85,15 @@ def test_on_the_sample_date_the_catalog_gives_the_sample_routes_and_notes_exactl
         assert catalog.catalog_date(on=day) == route["price_date"]
         on_day = {m.key: m for m in catalog.models_on(day)}
         model = on_day[(route["provider"], route["model"])]
-        expected = {field: route[field] for field in ("model", "provider", "price_date", *PRICE_FIELDS)}
-        assert catalog.route_prices(model) == expected
+        expected = {field: route[field] for field in ("model", "provider", "price_source", "price_date",
+                                                      "price_since", "batch", "cache_ttl", "tiers",
+                                                      *PRICE_FIELDS)}
+        assert catalog.route_prices(model, on=day) == expected
         notes = catalog.price_notes(model)
         # A note records the catalog package that priced the route; a newer release of the
         # package gives the same prices for that day, under its own version number.
-        assert {field: _any_version(notes[field]) for field in PRICE_FIELDS} == {
-            field: _any_version(route["notes"][field]) for field in PRICE_FIELDS
+        assert {field: _any_version(notes[field]) for field in notes} == {
+            field: _any_version(route["notes"][field]) for field in notes
         }
 
 

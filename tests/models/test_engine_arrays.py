@@ -38,7 +38,8 @@ def unit_by_hand(plan: Plan, u: UnitModel) -> tuple[float, dict[str, float | Non
     one = {f.name: np.array([getattr(u, f.name).base]) for f in dataclasses.fields(UnitInputs)
            if f.name != "routes"}
     routes = tuple(RouteInputs(**{f.name: np.array([getattr(r, f.name).base])
-                                  for f in dataclasses.fields(RouteInputs)}) for r in u.routes)
+                                  for f in dataclasses.fields(RouteInputs) if f.name != "tiers"},
+                               tiers=r.tiers) for r in u.routes)
     costs = unit_costs(UnitInputs(**one, routes=routes), volume)
     return volume, {f.name: (lambda v: v if math.isfinite(v) else None)(float(getattr(costs, f.name)[0]))
                     for f in dataclasses.fields(costs)}

@@ -107,23 +107,40 @@ def without_launch_gates(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_version_3_file(path: Path, data: dict[str, Any], tmp_path: Path) -> None:
-    """A project saved by a version 3 app (scenarios and correlations, no launch gates): the
-    schema its migrations build, holding the rows today's file of ``data`` holds."""
+def without_conditional_prices(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as a file of version 4 or older holds it: no plan price date, and routes without
+    the conditional prices of version 5 (a route with a provider reads as catalog-priced)."""
+    out = copy.deepcopy(data)
+    out["project"]["price_date"] = ""
+    for u in out["unit_models"]:
+        for r in u["routes"]:
+            r.update(price_source="catalog" if r["provider"] else "manual", price_since="", batch=False,
+                     cache_ttl="5m", tiers=[], cache_write_share=0, price_cache_write_mtok=0,
+                     reasoning_tokens=0, price_reasoning_mtok=0, price_per_request=0)
+            r["notes"] = {k: v for k, v in r["notes"].items() if k not in (
+                "cache_write_share", "price_cache_write_mtok", "reasoning_tokens", "price_reasoning_mtok",
+                "price_per_request")}
+    return out
+
+
+def make_version_3_file(path: Path, data: dict[str, Any], tmp_path: Path, version: int = 3) -> None:
+    """A project saved by a version 3 app (scenarios and correlations, no launch gates), or by
+    another older ``version``: the schema its migrations build, holding the rows today's file of
+    ``data`` holds (in the columns that version has)."""
     source = tmp_path / "source.aiplan"
     with ProjectDocument.from_data(data) as doc:
         doc.save_as(source)
     engine = make_engine(path)
     with engine.connect() as connection:
         connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-        migrate.upgrade(connection, 3)
+        migrate.upgrade(connection, version)
         connection.commit()
     engine.dispose()
     con = sqlite3.connect(path)
     con.execute("ATTACH DATABASE ? AS source", (str(source),))
     tables = [r[0] for r in con.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' "
                                         "AND name != 'alembic_version'")]
-    assert "kpis" not in tables and "scenarios" in tables  # really the schema of version 3
+    assert ("kpis" in tables) == (version >= 4) and "scenarios" in tables  # really that version's schema
     for table in tables:
         columns = ", ".join(f'"{r[1]}"' for r in con.execute(f'PRAGMA main.table_info("{table}")'))
         con.execute(f'INSERT INTO main."{table}" ({columns}) SELECT {columns} FROM source."{table}"')
@@ -131,15 +148,15 @@ def make_version_3_file(path: Path, data: dict[str, Any], tmp_path: Path) -> Non
     con.execute("DETACH DATABASE source")
     con.execute("UPDATE project SET content_digest = ?", (content_digest(con),))
     con.commit()
-    assert schema_objects(con) == expected_schema(3)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert schema_objects(con) == expected_schema(version)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == version
     con.close()
 
 
 def test_a_version_3_file_opens_without_launch_gates_and_otherwise_unchanged(
     sample: dict[str, Any], tmp_path: Path, data_dir: Path
 ) -> None:
-    expected = without_launch_gates(sample)
+    expected = without_conditional_prices(without_launch_gates(sample))
     assert expected["scenarios"] and expected["correlations"]  # what version 3 brought is there
     path = tmp_path / "v3.aiplan"
     make_version_3_file(path, expected, tmp_path)
@@ -151,8 +168,8 @@ def test_a_version_3_file_opens_without_launch_gates_and_otherwise_unchanged(
         assert all((o["kpis"], o["launch_checklist"], o["gate"]) == ([], [], None)
                    for o in data["opportunities"])
         con = sqlite3.connect(doc.working_path)
-        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
         assert schema_objects(con) == expected_schema(SCHEMA_VERSION)
         assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("kpis", "launch_checks", "gates")] == [0, 0, 0]
@@ -191,6 +208,27 @@ def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
         assert migrate.current_version(connection) == SCHEMA_VERSION
     engine.dispose()
     assert path.read_bytes() == first
+
+
+def test_a_version_4_file_opens_with_its_catalog_routes_marked_and_no_conditional_prices(
+    sample: dict[str, Any], tmp_path: Path, data_dir: Path
+) -> None:
+    expected = without_conditional_prices(sample)
+    manual = expected["unit_models"][0]["routes"][1]
+    manual.update(provider="", price_source="manual")  # a route priced by hand before version 5
+    assert any(r["tiers"] for u in sample["unit_models"] for r in u["routes"])  # what version 5 adds
+    path = tmp_path / "v4.aiplan"
+    make_version_3_file(path, expected, tmp_path, version=4)
+
+    with ProjectDocument.open(path) as doc:
+        data = doc.to_json()
+        assert data == expected
+        sources = [r["price_source"] for u in data["unit_models"] for r in u["routes"]]
+        assert sources.count("manual") == 1 and sources.count("catalog") == len(sources) - 1
+        con = sqlite3.connect(doc.working_path)
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
+        assert schema_objects(con) == expected_schema(SCHEMA_VERSION)
+        con.close()
 
 
 def test_a_failed_migration_step_leaves_the_copy_at_its_old_version(
