@@ -127,3 +127,57 @@ def test_routes_priced_more_than_ninety_days_before_the_catalog_are_counted(samp
     assert stale_routes(sample) == 2
     routes[0]["price_source"] = "manual"  # typed by hand: never the catalog's to judge
     assert stale_routes(sample) == 1
+
+
+def test_a_plan_priced_before_a_dated_catalog_change_takes_the_tiers_now_in_force(
+        sample: dict[str, Any], tmp_path: Path) -> None:
+    import datetime as dt
+
+    from app.unit_model_edits import with_catalog_prices
+
+    # The copilot's first route moved to a model whose prices became tiered on 2026-10-19 (one price
+    # before; above 32k input tokens $0.325 in, $1.625 out, $0.065 cache reads from then on), priced
+    # with the catalog as it read on 2026-10-01, and sent 40,000 input tokens a call.
+    day = dt.date(2026, 10, 1)
+    then = {m.key: m for m in catalog.models_on(day)}[("openrouter", "qwen/qwen3-coder-flash")]
+    data = copy.deepcopy(sample)
+    unit = next(u for u in data["unit_models"] if u["id"] == COPILOT_UNIT)
+    route = with_catalog_prices({**unit["routes"][0], "input_tokens": 40000}, then, day)
+    unit["routes"][0] = route
+    assert route["tiers"] == [] and route["price_date"] == catalog.catalog_date(on=day)
+    path = tmp_path / "october.aiplan"
+    with ProjectDocument.from_data(data) as doc:
+        doc.save_as(path)
+    totals = json.loads(aiplan("calc", path, "--json").stdout)["portfolio"]
+
+    result = reprice(data)
+    [changed] = result.changed
+    assert changed.old_tiers == [] and [t["above"] for t in changed.new_tiers or []] == [32000, 128000]
+    assert changed.new == changed.old  # the base prices did not move: only the tiers are new
+    # docs/formulas.md 3.3 by hand: every token of a 40,000-token call now pays the tier's price.
+    tokens, cached, written = 40000, _base(route["cached_share"]), _base(route["cache_write_share"])
+    old = tokens * ((1 - cached - written) * 0.195 + cached * 0.039 + written * 0.24375)
+    new = tokens * ((1 - cached - written) * 0.325 + cached * 0.065 + written * 0.40625)
+    old += _base(route["output_tokens"]) * 0.975
+    new += _base(route["output_tokens"]) * 1.625
+    shares = sum(_base(r["share"]) for r in unit["routes"])
+    delta = (_base(route["share"]) / shares * _base(route["calls_per_task"]) * (new - old) / 1e6
+             * (1 + _base(unit["retry_rate"])))
+    cost = next(e for e in result.effects
+                if e.object_id == COPILOT_UNIT and e.measure == "loaded_cost_per_task")
+    assert cost.new - cost.old == pytest.approx(delta, rel=1e-9)  # type: ignore[operator]
+
+    assert json.loads(aiplan("calc", path, "--json").stdout)["portfolio"] == totals  # nothing moved
+    assert aiplan("reprice", path, "--apply").returncode == 0
+    applied = json.loads(aiplan("calc", path, "--json").stdout)
+    npv = next(e for e in result.effects if e.object_id == "opp-support-copilot" and e.measure == "npv")
+    copilot = next(o for o in applied["opportunities"] if o["id"] == "opp-support-copilot")
+    assert round(copilot["npv"], 2) == round(npv.new, 2)  # type: ignore[arg-type]  # the listed NPV, to the cent
+
+    with ProjectDocument.from_data(data) as doc:  # one undo step gives back the file's exact JSON
+        before = interchange.dumps(doc.to_json())
+        state = ProjectState(doc)
+        state.apply_edits(result.edits)
+        assert interchange.dumps(doc.to_json()) != before
+        state.apply_edits(inverse(result.edits))
+        assert interchange.dumps(doc.to_json()) == before
