@@ -44,8 +44,8 @@ class RepriceDialog(QDialog):
         summary.setObjectName("repriceSummary")
         summary.setWordWrap(True)
         layout.addWidget(summary)
-        self.routes = self._table(["Unit model", "Model", "Priced on", *(PRICE_LABELS[f].capitalize()
-                                                                          for f in PRICE_FIELDS), "Catalog"])
+        self.routes = self._table(["Unit model", "Model", "Priced on", "Catalog",
+                                   *(PRICE_LABELS[f].capitalize() for f in PRICE_FIELDS)])
         self.routes.setRowCount(len(r.routes))
         for row, item in enumerate(r.routes):
             old, new = _prices(item.old), _prices(item.new)
@@ -56,7 +56,7 @@ class RepriceDialog(QDialog):
             if item.new_tiers is not None and item.new_tiers != item.old_tiers:
                 state += "; new prices above a prompt length"
             model = f"{item.provider}/{item.model}" + (" (batch)" if item.batch else "")
-            for column, text in enumerate([item.unit_model, model, item.price_date or "—", *prices, state]):
+            for column, text in enumerate([item.unit_model, model, item.price_date or "—", state, *prices]):
                 self.routes.setItem(row, column, QTableWidgetItem(text))
         layout.addWidget(self.routes)
         currency = str(controller.state.data["project"].get("currency") or "USD")

@@ -648,7 +648,7 @@ class UnitEconomicsWorkspace(Workspace):
         self.routes_table.setMinimumHeight(80)
         header = self.routes_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RoutesModel.MODEL, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)  # many columns: the table scrolls, no model id is cut short
         header.setMinimumSectionSize(60)
         self.routes_table.selectionModel().currentChanged.connect(self._route_cell_changed)
         self.routes_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
