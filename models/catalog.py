@@ -210,18 +210,20 @@ def prices_of(model: CatalogModel, *, batch: bool = False, cache_ttl: str = "5m"
                                            ("price_cache_write_mtok", write_key),
                                            ("price_reasoning_mtok", "output_reasoning_mtok"))
                     if values.get(key) is None)
-    starts = sorted({tier.start for value in fields.values() if _is_tiered(value)
-                     for tier in value.tiers})  # type: ignore[union-attr]
+    from genai_prices.types import TieredPrices
+
+    starts = sorted({tier.start for value in fields.values() if isinstance(value, TieredPrices)
+                     for tier in value.tiers})
 
     def at(value: object, tokens: int | None) -> float | None:
         """The price of one field for a call whose input exceeds `tokens` (None: the base tier)."""
-        if _is_tiered(value):
-            price = value.base  # type: ignore[union-attr]
-            for tier in value.tiers:  # type: ignore[union-attr]
+        if isinstance(value, TieredPrices):
+            price = value.base
+            for tier in value.tiers:
                 if tokens is not None and tokens >= tier.start:
                     price = tier.price
             return float(price)
-        return None if value is None else float(value)  # type: ignore[arg-type]
+        return float(value) if isinstance(value, Decimal) else None
 
     def tier(tokens: int | None) -> dict[str, float]:
         price_in = at(fields["in"], tokens)
@@ -248,12 +250,6 @@ def prices_of(model: CatalogModel, *, batch: bool = False, cache_ttl: str = "5m"
 
 def _is_batch(variant: object) -> bool:
     return getattr(variant, "when", None) == {"processing": "batch"}
-
-
-def _is_tiered(value: object) -> bool:
-    from genai_prices.types import TieredPrices
-
-    return isinstance(value, TieredPrices)
 
 
 #: The route fields a catalog model's prices set.

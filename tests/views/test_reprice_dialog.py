@@ -37,10 +37,10 @@ def test_nothing_moves_until_apply_and_one_undo_takes_it_back(
     QTest.mouseClick(ws.check_prices_button, Qt.MouseButton.LeftButton)
     dialog: RepriceDialog = ws.reprice_dialog
     assert dialog.isVisible()
-    states = [dialog.routes.item(r, 6).text() for r in range(dialog.routes.rowCount())]
+    states = [dialog.routes.item(r, 3).text() for r in range(dialog.routes.rowCount())]
     assert states.count("new prices") == 1
     row = states.index("new prices")
-    assert "→" in dialog.routes.item(row, 4).text() and dialog.routes.item(row, 2).text() == "2026-01-15"
+    assert "→" in dialog.routes.item(row, 5).text() and dialog.routes.item(row, 2).text() == "2026-01-15"
     summary = dialog.findChild(QLabel, "repriceSummary")
     assert summary is not None and "1 route has new prices" in summary.text()
     assert dialog.effects.rowCount() > 0  # the copilot's cost per task, margin, NPV and eNPV
