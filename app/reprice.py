@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.edits import Edit, apply, changes
+from app.price_words import age_days, is_estimated
 from app.unit_model_edits import price_day, with_catalog_prices
 from models import catalog
 from models.catalog import PRICE_FIELDS
 from models.engine import PlanResults, calculate
 from models.estimate import estimate_from_json
-from models.plan import plan_from_json, price_source
+from models.plan import plan_from_json
 
 #: How the prices are named to a PM, in the order they are listed.
 PRICE_LABELS = dict(zip(PRICE_FIELDS, ("input", "output", "cached input", "cache writes", "reasoning",
@@ -84,7 +85,7 @@ def reprice(data: dict[str, Any]) -> Reprice:
     day = price_day(data)
     for u in data.get("unit_models") or []:
         for r in u.get("routes") or []:
-            if price_source(r) != "catalog":
+            if is_estimated(r):
                 out.manual += 1
                 continue
             model = catalog.find(str(r.get("provider") or ""), str(r.get("model") or ""))
@@ -192,18 +193,7 @@ STALE_DAYS = 90
 def stale_routes(data: dict[str, Any], days: int = STALE_DAYS) -> int:
     """How many catalog-priced routes were priced more than ``days`` before the bundled catalog's
     date (a route without a date counts: nobody knows how old its prices are)."""
-    import datetime as dt
-
-    newest = dt.date.fromisoformat(catalog.catalog_date())
-    count = 0
-    for u in data.get("unit_models") or []:
-        for r in u.get("routes") or []:
-            if price_source(r) != "catalog":
-                continue
-            try:
-                priced = dt.date.fromisoformat(str(r.get("price_date") or ""))
-            except ValueError:
-                count += 1
-                continue
-            count += (newest - priced).days > days
-    return count
+    newest = catalog.catalog_date()
+    ages = [age_days(r, newest) for u in data.get("unit_models") or [] for r in u.get("routes") or []
+            if not is_estimated(r)]
+    return sum(age is None or age > days for age in ages)

@@ -260,16 +260,7 @@ def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = 
     unit_models = tuple(
         UnitModel(
             id=u["id"], name=_text(u, "name"), **_estimates(UnitModel, u),
-            routes=tuple(
-                Route(id=r["id"], model=_text(r, "model"), provider=_text(r, "provider"),
-                      price_source=price_source(r),
-                      price_date=_text(r, "price_date"), price_since=_text(r, "price_since"),
-                      batch=bool(r.get("batch")), cache_ttl=_text(r, "cache_ttl", "5m"),
-                      tiers=tuple(sorted((tier_from_json(t) for t in r.get("tiers") or ()),
-                                         key=lambda t: t.above)),
-                      **_estimates(Route, r))
-                for r in u.get("routes") or []
-            ),
+            routes=tuple(route_from_json(r) for r in u.get("routes") or []),
         )
         for u in data.get("unit_models") or []
     )
@@ -282,6 +273,17 @@ def plan_from_json(data: dict[str, Any], built: dict[str, Opportunity] | None = 
         Correlation(_input_key(c["a"]), _input_key(c["b"]), float(c["rho"]), str(c["id"]))
         for c in data.get("correlations") or [])
     return Plan(settings, opportunities, decisions, unit_models, correlations)
+
+
+def route_from_json(r: dict[str, Any]) -> Route:
+    """The engine's view of one route of the interchange format (its tiers in ascending order)."""
+    return Route(id=r["id"], model=_text(r, "model"), provider=_text(r, "provider"),
+                 price_source=price_source(r), price_date=_text(r, "price_date"),
+                 price_since=_text(r, "price_since"), batch=bool(r.get("batch")),
+                 cache_ttl=_text(r, "cache_ttl", "5m"),
+                 tiers=tuple(sorted((tier_from_json(t) for t in r.get("tiers") or ()),
+                                    key=lambda t: t.above)),
+                 **_estimates(Route, r))
 
 
 def price_source(route: dict[str, Any]) -> str:

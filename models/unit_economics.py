@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.finance import Array
-from models.plan import PriceTier
+from models.plan import PriceTier, Route, estimate_names
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ class UnitCosts:
     loaded_cost_per_task: Array
     gross_margin: Array
     break_even_tasks_month: Array
+
+
+def base_inputs(route: Route) -> RouteInputs:
+    """A route's base values as the inputs of one sample."""
+    return RouteInputs(**{name: np.array([getattr(route, name).base]) for name in estimate_names(Route)},
+                       tiers=route.tiers)
 
 
 def route_cost(r: RouteInputs) -> Array:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
@@ -45,9 +44,8 @@ from app.project_state import InvalidValueError, ScenarioValue
 from models.catalog import CACHE_TTLS, PRICE_FIELDS, CatalogModel
 from models.engine import UnitModelResult
 from models.estimate import estimate_from_json, estimate_json
-from models.plan import Route as PlanRoute
-from models.plan import estimate_defaults, tier_from_json
-from models.unit_economics import RouteInputs, route_cost
+from models.plan import route_from_json
+from models.unit_economics import base_inputs, route_cost
 from views.catalog_picker import CatalogPicker
 from views.chart_canvas import ChartView
 from views.controller import ProjectController
@@ -112,6 +110,10 @@ INPUT_FIELDS = {name: (kind, label, tip) for _, rows in INPUT_GROUPS for name, k
 
 def _currency_symbol(currency: str) -> str:
     return SYMBOLS.get(currency, f"{currency} ").strip()
+
+
+#: The colour of "estimated" where prices were typed by hand rather than taken from the catalog.
+ESTIMATED_COLOUR = "#8a5300"
 
 
 def _base(value: Any, default: float = 0.0) -> float:
@@ -302,11 +304,7 @@ class RoutesModel(QAbstractTableModel):
 
     def route_cost(self, route: dict[str, Any]) -> float:
         """docs/formulas.md 3.3's route cost at base values, the same function the engine uses."""
-        inputs = RouteInputs(**{name: np.array(_base(route.get(name), default.base))
-                                for name, default in estimate_defaults(PlanRoute)},
-                             tiers=tuple(sorted((tier_from_json(t) for t in route.get("tiers") or ()),
-                                                key=lambda t: t.above)))
-        return float(route_cost(inputs))
+        return float(route_cost(base_inputs(route_from_json(route)))[0])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.ids):
@@ -435,10 +433,6 @@ class RoutesModel(QAbstractTableModel):
             return False
         self.message.emit("")
         return self.controller.edit_structure(edits, f"route {words}")
-
-
-#: The colour of "estimated" where prices were typed by hand rather than taken from the catalog.
-ESTIMATED_COLOUR = "#8a5300"
 
 
 # --- the workspace ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.formatting import SYMBOLS, money
 from app.labels import field_label
+from app.price_words import source_label
 from models.engine import Key, PlanResults, estimate_inputs, structure
 from models.estimate import Estimate
 from models.plan import Decision, Opportunity, Plan, UnitModel
@@ -788,8 +789,8 @@ def _unit_block(wb: Workbook, ws: Worksheet, row: int, k_um: int, u: UnitModel, 
     for route in u.routes:
         put_text(ws, row, 1, route.id)
         put_text(ws, row, 2, route.model)
-        put_text(ws, row, 3, "estimated" if route.price_source != "catalog" else
-                 f"catalog {route.price_date or 'undated'}" + (", batch" if route.batch else ""))
+        put_text(ws, row, 3, source_label({"price_source": route.price_source, "price_date": route.price_date,
+                                           "batch": route.batch}))
         for j, name in enumerate(ROUTE_INPUTS, 4):
             put_input(ws, row, j, getattr(route, name).base, "#,##0.######")
             _register(ws, ("route", route.id, name), row, j)

@@ -13,7 +13,7 @@ import pytest
 
 from models import engine, finance, portfolio, sizing
 from models.plan import Opportunity, Plan, UnitModel, plan_from_json
-from models.unit_economics import RouteInputs, UnitInputs, unit_costs
+from models.unit_economics import UnitInputs, base_inputs, unit_costs
 from tests.benchmarks.plans import scaled_sample
 
 INPUTS = ("eligible_users", "adoption_target", "ramp_months", "tasks_per_user_month", "success_rate",
@@ -37,9 +37,7 @@ def unit_by_hand(plan: Plan, u: UnitModel) -> tuple[float, dict[str, float | Non
                   for o in linked) if linked else u.volume_tasks_month.base)
     one = {f.name: np.array([getattr(u, f.name).base]) for f in dataclasses.fields(UnitInputs)
            if f.name != "routes"}
-    routes = tuple(RouteInputs(**{f.name: np.array([getattr(r, f.name).base])
-                                  for f in dataclasses.fields(RouteInputs) if f.name != "tiers"},
-                               tiers=r.tiers) for r in u.routes)
+    routes = tuple(base_inputs(r) for r in u.routes)
     costs = unit_costs(UnitInputs(**one, routes=routes), volume)
     return volume, {f.name: (lambda v: v if math.isfinite(v) else None)(float(getattr(costs, f.name)[0]))
                     for f in dataclasses.fields(costs)}
