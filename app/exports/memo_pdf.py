@@ -498,7 +498,7 @@ def _prices_part(data: dict[str, Any], currency: str, styles: dict[str, Paragrap
                          f"{_base(r.get('price_in_mtok')):g}", f"{_base(r.get('price_out_mtok')):g}", label])
     if len(rows) == 1:
         return []
-    t = _table(rows, [42 * mm, 34 * mm, 14 * mm, 18 * mm, 19 * mm, WIDTH - 127 * mm], styles)
+    t = _table(rows, [36 * mm, 44 * mm, 13 * mm, 17 * mm, 18 * mm, WIDTH - 128 * mm], styles)
     t.setStyle(TableStyle([("ALIGN", (2, 0), (4, -1), "RIGHT")]))
     return [Spacer(1, 3 * mm), Paragraph(e(sentence), styles["small"]), t]
 
